@@ -1,0 +1,39 @@
+# The two commands a newcomer needs:  `make demo`  and  `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install lint bench clean system-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set up, then run the demo: local sample sites -> crawl -> dashboard on http://127.0.0.1:8501
+demo: $(STAMP)
+	$(BIN)/quietwatch demo
+
+## Set up, then run the whole test suite (lint included).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## Debian packages the browser and PostgreSQL tests need (run as root; CI does this).
+system-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""QuietWatch's Scrapy project: read-only crawlers for review and directory sites."""

@@ -1,0 +1,88 @@
+"""Site-independent items, shaped after schema.org (LocalBusiness, AggregateRating, Review).
+
+A page parser (``crawlers.pages``) turns one fetched page into one :class:`ListingPage`;
+the pipeline writes each ``ListingPage`` in one transaction.  Only identity fields are
+required: everything a site may not show is optional.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class PageStatus(StrEnum):
+    """What a fetched page turned out to be."""
+
+    OK = "ok"  # parsed; facts and/or reviews may be present
+    BLOCKED = "blocked"  # block page, CAPTCHA, consent wall, 403/429/503 interstitial
+    GONE = "gone"  # 404 / 410: the listing no longer exists
+    UNREADABLE = "unreadable"  # fetched, but nothing we know how to read (changed layout?)
+    ERROR = "error"  # network error, timeout, 5xx after retries
+    ROBOTS = "robots"  # robots.txt forbids it; we obeyed
+    NOT_MODIFIED = "not_modified"  # 304 on a conditional request
+
+
+class DatePrecision(StrEnum):
+    SECOND = "second"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass
+class ReviewItem:
+    """One review as the site shows it.  No reviewer identity beyond the display name."""
+
+    site_review_id: str | None = None  # the site's own id; None when the site gives none
+    author: str | None = None  # display name exactly as shown
+    rating: float | None = None
+    best_rating: float | None = None
+    published_raw: str | None = None  # the date text as the site showed it
+    published_at: datetime | None = None  # parsed, timezone-aware UTC
+    published_precision: DatePrecision | None = None
+    text: str | None = None
+    title: str | None = None
+    language: str | None = None
+    owner_response: str | None = None
+    owner_response_raw_date: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class ListingFacts:
+    """What a listing says about the business."""
+
+    name: str | None = None
+    street_address: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    hours: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    rating: float | None = None
+    review_count: int | None = None
+    site_listing_id: str | None = None
+
+
+@dataclass
+class ListingPage:
+    """One fetched page of one listing: its facts (first page) and the reviews on it."""
+
+    site: str
+    listing_url: str  # the configured (canonical) listing URL this page belongs to
+    page_url: str
+    crawled_at: datetime
+    status: PageStatus = PageStatus.OK
+    page_number: int = 1
+    facts: ListingFacts | None = None
+    reviews: list[ReviewItem] = field(default_factory=list)
+    next_url: str | None = None  # the page's own "next" link, if any
+    is_last_page: bool = True  # True when no further review page will follow for this listing
+    problem: str | None = None  # plain-words reason when status is not OK, or a partial parse
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None

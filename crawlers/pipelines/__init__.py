@@ -1,0 +1,1 @@
+"""Item pipelines, one small class per module, chained in settings.ITEM_PIPELINES."""

@@ -1,0 +1,156 @@
+"""Run every configured source in one Scrapy process, with the store pipeline.
+
+The CLI, the scheduler and Scrapyd all come through here (or through ``crawlers.settings``
+plus the same QUIETWATCH_* settings), so a crawl behaves the same however it is started.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+from scrapy.utils.project import get_project_settings
+
+from store.config import QuietWatchConfig, Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlPlan:
+    """Which spider crawls which sources."""
+
+    groups: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def listing_count(self) -> int:
+        return sum(len(s) for s in self.groups.values())
+
+
+def clinic_facts(config: QuietWatchConfig) -> dict[str, Any]:
+    c = config.clinic
+    return {
+        "key": c.key,
+        "name": c.name,
+        "street_address": c.street_address,
+        "city": c.city,
+        "province": c.province,
+        "postal_code": c.postal_code,
+        "country": c.country,
+        "phone": c.phone,
+        "website": str(c.website),
+    }
+
+
+def scrapy_settings(
+    config: QuietWatchConfig,
+    db_url: str,
+    settings: Settings | None = None,
+    *,
+    trigger: str = "cli",
+    overrides: dict[str, Any] | None = None,
+) -> ScrapySettings:
+    """Project settings plus this clinic's run-time values."""
+    settings = settings or Settings()
+    scrapy_cfg = get_project_settings()
+    if not scrapy_cfg.get("BOT_NAME") == "quietwatch":  # not run from the project folder
+        scrapy_cfg.setmodule("crawlers.settings", priority="project")
+    website = str(config.clinic.website)
+    scrapy_cfg.set(
+        "USER_AGENT",
+        f"QuietWatch/0.1 (read-only review-listing monitor for {config.clinic.name}; +{website})",
+        priority="cmdline",
+    )
+    scrapy_cfg.set("DOWNLOAD_DELAY", config.crawl.download_delay, priority="cmdline")
+    scrapy_cfg.set("AUTOTHROTTLE_START_DELAY", max(config.crawl.download_delay, 0.1), priority="cmdline")
+    values = {
+        "QUIETWATCH_DATABASE_URL": db_url,
+        "QUIETWATCH_CLINIC": clinic_facts(config),
+        "QUIETWATCH_TRIGGER": trigger,
+        "QUIETWATCH_API_KEYS": {
+            name: secret.get_secret_value()
+            for name, secret in (
+                ("yelp", settings.yelp_api_key),
+                ("google", settings.google_places_api_key),
+                ("facebook", settings.facebook_page_token),
+            )
+            if secret is not None
+        },
+        "QUIETWATCH_API_BASES": {
+            "yelp": settings.yelp_api_base,
+            "google_places": settings.google_places_api_base,
+            "google_maps": settings.google_maps_api_base,
+            "facebook": settings.facebook_graph_api_base,
+        },
+    }
+    for name, value in values.items():
+        scrapy_cfg.set(name, value, priority="cmdline")
+    for name, value in (overrides or {}).items():
+        scrapy_cfg.set(name, value, priority="cmdline")
+    return scrapy_cfg
+
+
+def plan(config: QuietWatchConfig, *, sites: set[str] | None = None) -> CrawlPlan:
+    """Group the enabled sources by the spider that reads them."""
+    from crawlers.registry import spider_for
+
+    groups: dict[type, list[dict[str, Any]]] = defaultdict(list)
+    for source in config.sources:
+        if not source.enabled or (sites and source.site.value not in sites):
+            continue
+        data = source.model_dump(mode="json")
+        groups[spider_for(data)].append(data)
+    return CrawlPlan(groups=dict(groups))
+
+
+def run_crawl(
+    config: QuietWatchConfig,
+    db_url: str,
+    settings: Settings | None = None,
+    *,
+    trigger: str = "cli",
+    sites: set[str] | None = None,
+    full_sweep: bool = True,
+    on_page: Callable[[Any], None] | None = None,
+    overrides: dict[str, Any] | None = None,
+    extra_crawls: list[tuple[type, dict[str, Any]]] | None = None,
+) -> list[int]:
+    """Crawl every enabled source in one process; return the crawl-run ids written."""
+    crawl_plan = plan(config, sites=sites)
+    process = CrawlerProcess(
+        scrapy_settings(config, db_url, settings, trigger=trigger, overrides=overrides),
+        install_root_handler=False,
+    )
+    crawlers = []
+    started = datetime.now(UTC)
+    jobs = [
+        (spider_cls, {"sources": sources}) for spider_cls, sources in crawl_plan.groups.items()
+    ] + list(extra_crawls or [])
+    for spider_cls, kwargs in jobs:
+        crawler = process.create_crawler(spider_cls)
+        if on_page is not None:
+            crawler.signals.connect(
+                lambda item, response=None, spider=None: on_page(item), signal=signals.item_scraped
+            )
+        crawlers.append(crawler)
+        process.crawl(
+            crawler,
+            crawled_at=started,
+            max_review_pages=config.crawl.max_review_pages,
+            full_sweep=full_sweep,
+            **kwargs,
+        )
+    if not crawlers:
+        logger.warning("no enabled sources to crawl")
+        return []
+    process.start()
+    return [
+        run_id
+        for crawler in crawlers
+        if (run_id := getattr(crawler.spider, "quietwatch_run_id", None)) is not None
+    ]

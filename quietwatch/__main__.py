@@ -1,0 +1,3 @@
+from quietwatch.cli import main
+
+main()

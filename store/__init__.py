@@ -1,0 +1,1 @@
+"""QuietWatch's store: configuration, SQLModel models, sessions, writes, reads, migrations."""

@@ -1,0 +1,271 @@
+"""The clinic's configuration file (TOML) and the process settings (environment).
+
+Configuration is read once, validated, and passed on; nothing else in QuietWatch reads the
+environment.  A bad file is answered with one :class:`ConfigError` naming the field and the
+line, never a traceback.
+"""
+
+import logging
+import os
+import re
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONFIG_FILE = "quietwatch.toml"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used, with a message meant for a person."""
+
+
+class Site(StrEnum):
+    """Sites QuietWatch knows.  ``schema_org`` is any page carrying schema.org data."""
+
+    YELP = "yelp"
+    HEALTHGRADES = "healthgrades"
+    YAHOO = "yahoo"
+    BING = "bing"
+    GOOGLE = "google"
+    FACEBOOK = "facebook"
+    RATEMDS = "ratemds"
+    PSYCHOLOGYTODAY = "psychologytoday"
+    YELLOWPAGES = "yellowpages"
+    SCHEMA_ORG = "schema_org"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ClinicConfig(_Strict):
+    """The clinic's canonical facts: what every listing should say."""
+
+    name: str = Field(min_length=1)
+    slug: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    street_address: str = Field(min_length=1)
+    city: str = Field(min_length=1)
+    province: str = Field(min_length=2)
+    postal_code: str = Field(min_length=3)
+    country: str = "CA"
+    phone: str = Field(min_length=7)
+    website: AnyHttpUrl
+
+    @property
+    def key(self) -> str:
+        """A stable identifier for the clinic in a shared store."""
+        return self.slug or re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+
+
+class SourceConfig(_Strict):
+    """One listing the clinic knows about, tagged with its site."""
+
+    site: Site
+    url: AnyHttpUrl
+    # Official-API sources name the business on the API instead of (or as well as) a page.
+    api: Literal["yelp_fusion", "places_v1", "places_legacy", "graph"] | None = None
+    place_id: str | None = None
+    business_id: str | None = None
+    page_id: str | None = None
+    enabled: bool = True
+
+
+class DatabaseConfig(_Strict):
+    url: str | None = None  # overridden by QUIETWATCH_DATABASE_URL
+    data_dir: Path | None = None  # where the default SQLite file lives
+
+
+class CrawlConfig(_Strict):
+    interval_hours: float = Field(default=24, gt=0)
+    full_sweep_days: float = Field(default=7, gt=0)
+    download_delay: float = Field(default=2.0, ge=0)
+    max_review_pages: int = Field(default=50, ge=1)
+    stale_after_hours: float | None = Field(default=None, gt=0)  # default: 2 x interval
+
+
+class DashboardConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8501, ge=1, le=65535)
+    reviewer_names: Literal["as_shown", "initials"] = "as_shown"
+    cache_ttl_seconds: int = Field(default=60, ge=0)
+
+
+class GuardrailConfig(_Strict):
+    rule_set: str = "bcacc"  # the built-in default rule set
+    # Extra or replacement rules, as tables; their shape is validated by guardrail.rules.
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+    replace: bool = False  # True: the rules above replace the rule set instead of adding to it
+
+
+class OwnContentConfig(_Strict):
+    """The clinic's own website, blog and feeds, scanned for solicitation."""
+
+    urls: list[AnyHttpUrl] = Field(default_factory=list)
+    feeds: list[AnyHttpUrl] = Field(default_factory=list)
+    max_pages: int = Field(default=200, ge=1)
+
+
+class NotificationsConfig(_Strict):
+    urls: list[str] = Field(default_factory=list)  # Apprise URLs
+    include_review_text: bool = False
+    dashboard_url: str = "http://127.0.0.1:8501"
+
+
+class QuietWatchConfig(_Strict):
+    clinic: ClinicConfig
+    sources: list[SourceConfig] = Field(default_factory=list)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    guardrail: GuardrailConfig = Field(default_factory=GuardrailConfig)
+    own_content: OwnContentConfig = Field(default_factory=OwnContentConfig)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+
+    # Set by load_config, not by the file.
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_urls(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        seen: set[str] = set()
+        for source in sources:
+            if str(source.url) in seen:
+                raise ValueError(f"the URL {source.url} is listed twice")
+            seen.add(str(source.url))
+        return sources
+
+
+class Settings(BaseSettings):
+    """Process settings from the environment.  API keys live here, never in files."""
+
+    model_config = SettingsConfigDict(env_prefix="QUIETWATCH_", extra="ignore")
+
+    config: Path | None = None
+    database_url: str | None = None
+    data_dir: Path | None = None
+    yelp_api_key: SecretStr | None = Field(default=None, validation_alias="YELP_API_KEY")
+    google_places_api_key: SecretStr | None = Field(
+        default=None, validation_alias="GOOGLE_PLACES_API_KEY"
+    )
+    facebook_page_token: SecretStr | None = Field(
+        default=None, validation_alias="FACEBOOK_PAGE_TOKEN"
+    )
+    # Base URLs of the official APIs; tests point them at local servers.
+    yelp_api_base: str = "https://api.yelp.com"
+    google_places_api_base: str = "https://places.googleapis.com"
+    google_maps_api_base: str = "https://maps.googleapis.com"
+    facebook_graph_api_base: str = "https://graph.facebook.com"
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line number in ``text`` of the TOML key at pydantic location ``loc``."""
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    table: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            # The n-th [[table]] header of the current array-of-tables.
+            header = re.compile(r"^\s*\[\[\s*" + re.escape(".".join(table)) + r"\s*\]\]")
+            hits = [i for i in range(start, end) if header.match(lines[i])]
+            if part < len(hits):
+                start = hits[part] + 1
+                end = hits[part + 1] if part + 1 < len(hits) else end
+                nxt = [i for i in range(start, end) if re.match(r"^\s*\[", lines[i])]
+                end = nxt[0] if nxt else end
+            continue
+        table.append(str(part))
+        header = re.compile(r"^\s*\[\[?\s*" + re.escape(".".join(table)) + r"\s*\]\]?\s*(#.*)?$")
+        key = re.compile(r"^\s*" + re.escape(str(part)) + r"\s*=")
+        for i in range(start, end):
+            if header.match(lines[i]):
+                start = i + 1
+                nxt = [j for j in range(start, end) if re.match(r"^\s*\[", lines[j])]
+                end = nxt[0] if nxt else end
+                break
+            if key.match(lines[i]):
+                return i + 1
+        else:
+            return start or None
+    return start or None
+
+
+def _describe(error: dict[str, Any], text: str, path: Path) -> str:
+    loc = tuple(error.get("loc", ()))
+    field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+    line = _line_of(text, loc)
+    where = f"{path}, line {line}" if line else str(path)
+    msg = error.get("msg", "is not valid")
+    if error.get("type") == "missing":
+        msg = "is required but missing"
+    elif error.get("type") == "extra_forbidden":
+        msg = "is not a known setting (check its spelling)"
+    return f"{where}: {field or 'file'}: {msg}"
+
+
+def parse_config(text: str, path: Path) -> QuietWatchConfig:
+    """Validate TOML text; raise :class:`ConfigError` with the field and line on failure."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = QuietWatchConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        first = _describe(errors[0], text, path)
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ConfigError(first + more) from None
+    config.path = path
+    return config
+
+
+def load_config(path: Path | str | None = None, settings: Settings | None = None) -> QuietWatchConfig:
+    """Read the configuration file: ``path``, else ``QUIETWATCH_CONFIG``, else ./quietwatch.toml."""
+    settings = settings or Settings()
+    chosen = Path(path or settings.config or DEFAULT_CONFIG_FILE)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{chosen}: no such configuration file (copy quietwatch.example.toml, or pass --config)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{chosen}: cannot be read: {exc}") from None
+    return parse_config(text, chosen.resolve())
+
+
+def database_url(config: QuietWatchConfig | None, settings: Settings | None = None) -> str:
+    """The database URL: QUIETWATCH_DATABASE_URL, else the file's, else a SQLite file."""
+    settings = settings or Settings()
+    if settings.database_url:
+        return settings.database_url
+    if config is not None and config.database.url:
+        return config.database.url
+    data_dir = settings.data_dir or (config.database.data_dir if config else None)
+    if data_dir is None:
+        base = config.path.parent if config is not None and config.path else Path.cwd()
+        data_dir = base / "data"
+    data_dir = Path(data_dir).expanduser()
+    if not data_dir.is_absolute() and config is not None and config.path:
+        data_dir = config.path.parent / data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / 'quietwatch.db').resolve()}"
+
+
+def environ_snapshot() -> dict[str, str]:
+    """The QUIETWATCH_* environment, for handing to a child process (dashboard, scrapyd)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("QUIETWATCH_")}
