@@ -176,30 +176,37 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     lines = text.splitlines()
     start, end = 0, len(lines)
     table: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            # The n-th [[table]] header of the current array-of-tables.
-            header = re.compile(r"^\s*\[\[\s*" + re.escape(".".join(table)) + r"\s*\]\]")
-            hits = [i for i in range(start, end) if header.match(lines[i])]
-            if part < len(hits):
-                start = hits[part] + 1
-                end = hits[part + 1] if part + 1 < len(hits) else end
-                nxt = [i for i in range(start, end) if re.match(r"^\s*\[", lines[i])]
-                end = nxt[0] if nxt else end
-            continue
-        table.append(str(part))
-        header = re.compile(r"^\s*\[\[?\s*" + re.escape(".".join(table)) + r"\s*\]\]?\s*(#.*)?$")
-        key = re.compile(r"^\s*" + re.escape(str(part)) + r"\s*=")
-        for i in range(start, end):
-            if header.match(lines[i]):
-                start = i + 1
-                nxt = [j for j in range(start, end) if re.match(r"^\s*\[", lines[j])]
-                end = nxt[0] if nxt else end
-                break
-            if key.match(lines[i]):
-                return i + 1
+    parts = list(loc)
+    i = 0
+
+    def section_end(after: int) -> int:
+        nxt = [j for j in range(after, len(lines)) if re.match(r"^\s*\[", lines[j])]
+        return nxt[0] if nxt else len(lines)
+
+    while i < len(parts):
+        part = str(parts[i])
+        index = parts[i + 1] if i + 1 < len(parts) and isinstance(parts[i + 1], int) else None
+        key = re.compile(r"^\s*" + re.escape(part) + r"\s*=")
+        for j in range(start, end):
+            if key.match(lines[j]):
+                return j + 1
+        table.append(part)
+        name = re.escape(".".join(table))
+        if index is not None:
+            header = re.compile(r"^\s*\[\[\s*" + name + r"\s*\]\]")
+            hits = [j for j in range(len(lines)) if header.match(lines[j])]
+            if index >= len(hits):
+                return hits[-1] + 1 if hits else None
+            start = hits[index] + 1
+            i += 2
         else:
-            return start or None
+            header = re.compile(r"^\s*\[\s*" + name + r"\s*\]")
+            hits = [j for j in range(len(lines)) if header.match(lines[j])]
+            if not hits:
+                return start or None
+            start = hits[0] + 1
+            i += 1
+        end = section_end(start)
     return start or None
 
 

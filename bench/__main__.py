@@ -1,0 +1,19 @@
+"""Run the benchmarks: `python -m bench [name ...]` (default: all).  They print figures."""
+
+import importlib
+import sys
+
+BENCHES = {
+    "crawl": "bench.crawl",
+}
+
+
+def main() -> None:
+    names = sys.argv[1:] or list(BENCHES)
+    for name in names:
+        print(f"== {name}")
+        importlib.import_module(BENCHES[name]).main([])
+
+
+if __name__ == "__main__":
+    main()

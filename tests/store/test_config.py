@@ -1,0 +1,82 @@
+"""The configuration file: valid files load; bad ones get one clear line with field and line."""
+
+from pathlib import Path
+
+import pytest
+
+from store.config import ConfigError, Settings, database_url, load_config, parse_config
+
+GOOD = """\
+[clinic]
+name = "Harbourview Counselling Collective"
+street_address = "1234 West Broadway, Suite 210"
+city = "Vancouver"
+province = "BC"
+postal_code = "V6H 1G9"
+phone = "+1 604-555-0142"
+website = "https://harbourview-counselling.example"
+
+[[sources]]
+site = "yelp"
+url = "https://www.yelp.ca/biz/harbourview-counselling-collective-vancouver"
+
+[[sources]]
+site = "ratemds"
+url = "https://www.ratemds.com/doctor-ratings/5550142/x.html"
+"""
+
+
+def test_good_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "quietwatch.toml"
+    path.write_text(GOOD)
+    config = load_config(path, Settings(_env_file=None))
+    assert config.clinic.name == "Harbourview Counselling Collective"
+    assert config.clinic.key == "harbourview-counselling-collective"
+    assert [s.site.value for s in config.sources] == ["yelp", "ratemds"]
+    assert config.dashboard.host == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (GOOD.replace('phone = "+1 604-555-0142"\n', ""), ["clinic.phone", "is required", "line 1"]),
+        (GOOD.replace('site = "ratemds"', 'site = "ratemd"'), ["sources[1].site", "line 15"]),
+        (GOOD.replace('site = "yelp"', 'site = "yelp"\nurll = "x"'), ["sources[0].urll", "line 12", "not a known setting"]),
+        (GOOD.replace('city = "Vancouver"', 'city = "Vancouver'), ["not valid TOML", "line 4"]),
+        (GOOD.replace("https://harbourview-counselling.example", "not a url"), ["clinic.website", "line 8"]),
+    ],
+)
+def test_bad_file_names_field_and_line(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = tmp_path / "quietwatch.toml"
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, path)
+    message = str(info.value)
+    assert "\n" not in message.strip()
+    for part in expected:
+        assert part in message, message
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_config(tmp_path / "nope.toml", Settings(_env_file=None))
+
+
+def test_database_url_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "quietwatch.toml"
+    path.write_text(GOOD + '\n[database]\nurl = "sqlite:////tmp/from-file.db"\n')
+    monkeypatch.delenv("QUIETWATCH_DATABASE_URL", raising=False)
+    config = load_config(path, Settings(_env_file=None))
+    assert database_url(config, Settings(_env_file=None)) == "sqlite:////tmp/from-file.db"
+    monkeypatch.setenv("QUIETWATCH_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1/qw")
+    assert database_url(config, Settings()) == "postgresql+psycopg://u@127.0.0.1/qw"
+
+
+def test_default_database_is_sqlite_under_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QUIETWATCH_DATABASE_URL", raising=False)
+    monkeypatch.delenv("QUIETWATCH_DATA_DIR", raising=False)
+    path = tmp_path / "quietwatch.toml"
+    path.write_text(GOOD)
+    config = load_config(path, Settings(_env_file=None))
+    url = database_url(config, Settings(_env_file=None))
+    assert url == f"sqlite:///{tmp_path / 'data' / 'quietwatch.db'}"
+    assert (tmp_path / "data").is_dir()

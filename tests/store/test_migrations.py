@@ -1,0 +1,22 @@
+"""Migrations: `upgrade head` on a real file, and the models match what the migrations build."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import store.models  # noqa: F401
+from store.db import init_db, make_engine, schema_is_current
+
+
+def test_upgrade_head_twice_on_a_real_file(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'qw.db'}"
+    first = init_db(url)
+    assert init_db(url) == first  # idempotent
+    engine = make_engine(url)
+    try:
+        assert schema_is_current(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+    finally:
+        engine.dispose()
