@@ -58,7 +58,7 @@ def scrapy_settings(
     """Project settings plus this clinic's run-time values."""
     settings = settings or Settings()
     scrapy_cfg = get_project_settings()
-    if not scrapy_cfg.get("BOT_NAME") == "quietwatch":  # not run from the project folder
+    if scrapy_cfg.get("BOT_NAME") != "quietwatch":  # not run from the project folder
         scrapy_cfg.setmodule("crawlers.settings", priority="project")
     website = str(config.clinic.website)
     scrapy_cfg.set(
@@ -95,17 +95,44 @@ def scrapy_settings(
     return scrapy_cfg
 
 
-def plan(config: QuietWatchConfig, *, sites: set[str] | None = None) -> CrawlPlan:
-    """Group the enabled sources by the spider that reads them."""
+def plan(
+    config: QuietWatchConfig,
+    *,
+    sites: set[str] | None = None,
+    extra_sources: list[dict[str, Any]] | None = None,
+) -> CrawlPlan:
+    """Group the enabled sources (configured, plus confirmed discoveries) by spider."""
     from crawlers.registry import spider_for
 
     groups: dict[type, list[dict[str, Any]]] = defaultdict(list)
-    for source in config.sources:
-        if not source.enabled or (sites and source.site.value not in sites):
+    sources = [s.model_dump(mode="json") for s in config.sources if s.enabled]
+    known = {s["url"] for s in sources}
+    sources += [s for s in (extra_sources or []) if s["url"] not in known]
+    for data in sources:
+        if sites and data["site"] not in sites:
             continue
-        data = source.model_dump(mode="json")
         groups[spider_for(data)].append(data)
     return CrawlPlan(groups=dict(groups))
+
+
+def confirmed_sources(config: QuietWatchConfig, db_url: str) -> list[dict[str, Any]]:
+    """Listings a person confirmed with `quietwatch listings confirm`: crawled like sources."""
+    from sqlmodel import Session, select
+
+    from store.db import make_engine
+    from store.models import Clinic, Listing
+
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as session:
+            rows = session.exec(
+                select(Listing.site, Listing.url)
+                .join(Clinic, Clinic.id == Listing.clinic_id)
+                .where(Clinic.key == config.clinic.key, Listing.origin == "confirmed", Listing.enabled)
+            ).all()
+    finally:
+        engine.dispose()
+    return [{"site": site, "url": url, "enabled": True} for site, url in rows]
 
 
 def run_crawl(
@@ -121,7 +148,7 @@ def run_crawl(
     extra_crawls: list[tuple[type, dict[str, Any]]] | None = None,
 ) -> list[int]:
     """Crawl every enabled source in one process; return the crawl-run ids written."""
-    crawl_plan = plan(config, sites=sites)
+    crawl_plan = plan(config, sites=sites, extra_sources=confirmed_sources(config, db_url))
     process = CrawlerProcess(
         scrapy_settings(config, db_url, settings, trigger=trigger, overrides=overrides),
         install_root_handler=False,

@@ -2,4 +2,6 @@
 
 import click
 
-ALL: list[click.Command] = []
+from quietwatch.listings_commands import listings
+
+ALL: list[click.Command] = [listings]

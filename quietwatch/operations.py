@@ -58,7 +58,7 @@ def crawl_with_progress(
 ) -> list[int]:
     """Initialise if needed, then crawl all sources in this process, showing progress."""
     from crawlers.items import ListingPage
-    from crawlers.runner import plan, run_crawl
+    from crawlers.runner import confirmed_sources, plan, run_crawl
 
     initialise(config, db_url)
     overrides: dict[str, Any] = {"LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"}
@@ -69,7 +69,7 @@ def crawl_with_progress(
         )
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    total = plan(config, sites=sites).listing_count
+    total = plan(config, sites=sites, extra_sources=confirmed_sources(config, db_url)).listing_count
     with Progress(
         TextColumn("[bold]Crawling[/]"),
         BarColumn(),
@@ -166,7 +166,7 @@ def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> 
     """Serve the sample sites, crawl them twice, then start the dashboard."""
     from quietwatch import demo
     from quietwatch.demo.server import SampleServer
-    from store.config import load_config, database_url
+    from store.config import database_url, load_config
 
     phase = {"n": 1}
     server = SampleServer(lambda p: None).start()

@@ -1,0 +1,55 @@
+"""`quietwatch listings`: discovered listings are shown, confirmed or dismissed for good."""
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from quietwatch import demo
+from quietwatch.cli import main
+from store import crud
+from store.db import make_engine, session_scope
+from store.models import Listing
+
+
+def _setup(tmp_path: Path, monkeypatch) -> tuple[Path, str]:
+    monkeypatch.delenv("QUIETWATCH_DATABASE_URL", raising=False)
+    config = demo.write_config(tmp_path, "http://127.0.0.1:9")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--config", str(config), "init"])
+    assert result.exit_code == 0, result.output
+    return config, f"sqlite:///{tmp_path / 'data' / 'quietwatch.db'}"
+
+
+def test_discovered_listing_confirm_and_dismiss(tmp_path: Path, monkeypatch) -> None:
+    config, url = _setup(tmp_path, monkeypatch)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        clinic_id = session.exec(select(Listing)).first().clinic_id
+        a = crud.record_discovered(session, clinic_id=clinic_id, site="yelp", url="http://127.0.0.1:9/biz/a", match_reason="same phone")
+        b = crud.record_discovered(session, clinic_id=clinic_id, site="yelp", url="http://127.0.0.1:9/biz/b", match_reason="same address")
+        a_id, b_id = a.id, b.id
+    runner = CliRunner()
+    shown = runner.invoke(main, ["--config", str(config), "listings", "--origin", "discovered", "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert {row["id"] for row in json.loads(shown.output)} == {a_id, b_id}
+
+    assert runner.invoke(main, ["--config", str(config), "listings", "confirm", str(a_id)]).exit_code == 0
+    dismissed = runner.invoke(main, ["--config", str(config), "listings", "dismiss", str(b_id)])
+    assert dismissed.exit_code == 0 and "will not be proposed again" in dismissed.output
+    with Session(engine) as session:
+        assert session.get(Listing, a_id).origin == "confirmed"
+        assert session.get(Listing, b_id).origin == "dismissed"
+    with session_scope(engine) as session:
+        assert crud.record_discovered(session, clinic_id=clinic_id, site="yelp", url="http://127.0.0.1:9/biz/b") is None
+
+    from crawlers.runner import confirmed_sources
+    from store.config import load_config
+
+    assert confirmed_sources(load_config(config), url) == [
+        {"site": "yelp", "url": "http://127.0.0.1:9/biz/a", "enabled": True}
+    ]
+    configured = runner.invoke(main, ["--config", str(config), "listings", "dismiss", "1"])
+    assert configured.exit_code != 0 and "in the config file" in configured.output
+    engine.dispose()
