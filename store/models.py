@@ -6,7 +6,7 @@ changed), review edits keep the superseded text in ``ReviewVersion``, removed re
 """
 
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -268,4 +268,4 @@ class Notification(SQLModel, table=True):
     kind: str = Field(max_length=40)  # digest, alert
     title: str
     ok: bool = False
-    error: Optional[str] = None
+    error: str | None = None

@@ -2,9 +2,9 @@
 
 import sqlalchemy as sa
 from alembic import context
+from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 
 config = context.config
 target_metadata = SQLModel.metadata
