@@ -5,6 +5,7 @@ import sys
 
 BENCHES = {
     "crawl": "bench.crawl",
+    "checker": "bench.checker",
 }
 
 

@@ -43,6 +43,8 @@ DOWNLOADER_MIDDLEWARES = {
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.validate.ValidatePipeline": 100,
+    # The own-content scan's findings (OwnContentPage items only; others pass through).
+    "crawlers.pipelines.content_findings.ContentFindingsPipeline": 700,
     "crawlers.pipelines.store.StorePipeline": 800,
 }
 

@@ -109,6 +109,9 @@ class GuardrailConfig(_Strict):
     # Extra or replacement rules, as tables; their shape is validated by guardrail.rules.
     rules: list[dict[str, Any]] = Field(default_factory=list)
     replace: bool = False  # True: the rules above replace the rule set instead of adding to it
+    # For a clinic's own rules: the body whose code they come from and their version (semver).
+    body: str | None = None
+    version: str | None = Field(default=None, pattern=r"^\d+\.\d+(\.\d+)?([-+][\w.]+)?$")
 
 
 class OwnContentConfig(_Strict):

@@ -1,0 +1,377 @@
+"""Find express or implied solicitation of reviews and testimonials in outgoing text.
+
+Newsletters, e-mails, website copy, social posts, intake paperwork: :func:`check_text` for
+plain text, :func:`check_html` for web pages (tags stripped, links kept, review markup and
+widgets detected).  Deterministic and explainable: sentence-level regular expressions from
+:mod:`guardrail.lexicon`, with negation and policy-statement handling, and the
+write-a-review link shapes of :mod:`guardrail.links`.  No model, no network.
+"""
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from guardrail import lexicon
+from guardrail.links import WARNING, classify_link, find_urls
+from guardrail.rules import RuleSet, builtin
+
+logger = logging.getLogger(__name__)
+
+FINDING = "finding"
+
+
+@dataclass(frozen=True)
+class TextFinding:
+    """One piece of solicitation: where it is, what it is, which rule it breaks, and why."""
+
+    start: int | None  # offsets in the checked text; None for a link found only in markup
+    end: int | None
+    text: str  # the matched words (or the URL)
+    category: str
+    rule_id: str  # the catalogue action it falls under
+    pattern: str  # which checker pattern matched
+    severity: str  # "finding" (solicitation) or "warning" (worth a look, not a breach)
+    explanation: str
+    sentence: str = ""
+    source: str = "text"  # text, link, markup, widget
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CheckResult:
+    text: str
+    findings: list[TextFinding] = field(default_factory=list)
+    title: str | None = None
+
+    @property
+    def solicitation(self) -> list[TextFinding]:
+        return [f for f in self.findings if f.severity == FINDING]
+
+    @property
+    def clean(self) -> bool:
+        return not self.solicitation
+
+
+# -- sentences -------------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\s+[•·▪]\s+|(?<=\S)[ \t]{3,}")
+_LINE_ENDS_SENTENCE = re.compile(r"[.!?:][\"'”’)\]]*\s*$")
+_LINE_STARTS_ITEM = re.compile(r"^\s*(?:[-*•·▪#>|]|\d+[.)]\s)")
+_HEADING_MAX = 60  # a line this short without end punctuation is a heading or a subject
+
+
+def _blocks(text: str) -> Iterator[tuple[int, int]]:
+    """Runs of lines that belong together: hard-wrapped lines are joined, while blank lines,
+    end punctuation, short heading-like lines and list items end a block."""
+    start = None
+    previous = ""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if not body.strip():
+            if start is not None:
+                yield start, offset
+                start = None
+        else:
+            breaks = start is not None and (
+                _LINE_ENDS_SENTENCE.search(previous)
+                or len(previous.strip()) <= _HEADING_MAX
+                or _LINE_STARTS_ITEM.match(body)
+            )
+            if breaks:
+                yield start, offset  # type: ignore[misc]
+                start = None
+            if start is None:
+                start = offset
+            previous = body
+        offset += len(line)
+    if start is not None:
+        yield start, offset
+
+
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence, heading or list item; URLs' dots end nothing."""
+    for block_start, block_end in _blocks(text):
+        start = block_start
+        for match in _SENTENCE_END.finditer(text, block_start, block_end):
+            if text[start : match.start()].strip():
+                yield _trim(text, start, match.start())
+            start = match.end()
+        if text[start:block_end].strip():
+            yield _trim(text, start, block_end)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+# -- negation ----------------------------------------------------------------------------------
+def _clause_before(sentence: str, position: int) -> str:
+    prefix = sentence[:position]
+    cut = 0
+    for boundary in lexicon.CLAUSE_BOUNDARY.finditer(prefix):
+        cut = boundary.end()
+    return prefix[cut:]
+
+
+def negated(sentence: str, position: int) -> bool:
+    """True when the words before ``position`` (in the same clause) negate the request or
+    make it the client's own choice ("we do not ask for", "is not a request for",
+    "if you choose to")."""
+    clause = _clause_before(sentence, position)
+    cleaned = lexicon.NOT_A_NEGATION.sub(" ", clause)
+    return bool(lexicon.NEGATOR.search(cleaned) or lexicon.CLIENT_CHOICE.search(clause))
+
+
+# -- sentence-level matching ---------------------------------------------------------------
+def _first_match(sentence: str) -> tuple[lexicon.Pattern, re.Match[str]] | None:
+    best: tuple[lexicon.Pattern, re.Match[str]] | None = None
+    for pattern in lexicon.PATTERNS:
+        for match in pattern.regex.finditer(sentence):
+            if negated(sentence, match.start()):
+                continue
+            if best is None or match.start() < best[1].start():
+                best = (pattern, match)
+            break
+    return best
+
+
+def _incentive(sentence: str) -> re.Match[str] | None:
+    if not lexicon.INCENTIVE_CUE.search(sentence):
+        return None
+    for match in lexicon.INCENTIVE_ANCHOR.finditer(sentence):
+        if not negated(sentence, match.start()):
+            return match
+    return None
+
+
+def _category(pattern: lexicon.Pattern, sentence: str, neighbourhood: str) -> str:
+    if lexicon.INCENTIVE_CUE.search(sentence):
+        return "incentive"
+    if lexicon.GATING_CUE.search(neighbourhood):
+        return "review_gating"
+    if lexicon.STAFF_CUE.search(sentence):
+        return "staff_request"
+    if pattern.id == "testimonial":
+        return (
+            "testimonial_request"
+            if lexicon.TESTIMONIAL_REQUEST_CUE.search(sentence)
+            else "testimonial_display"
+        )
+    return pattern.category
+
+
+def _explain(category: str, why: str, rule_set: RuleSet) -> tuple[str, str]:
+    rule_id = lexicon.CATEGORY_RULE[category]
+    try:
+        rule = rule_set.get(rule_id)
+        tail = rule.explanation
+    except KeyError:
+        tail = "The clinic's rule set forbids soliciting reviews or testimonials."
+    head = lexicon.CATEGORY_WORDS.get(category, category)
+    return rule_id, f"{head}: {why}. {tail}"
+
+
+def _link_findings(text: str, rule_set: RuleSet) -> list[TextFinding]:
+    found = []
+    for start, end, url in find_urls(text):
+        link = classify_link(url)
+        if link is None:
+            continue
+        category = "review_site_link" if link.severity == WARNING else "write_review_link"
+        rule_id, explanation = _explain(category, link.reason, rule_set)
+        found.append(
+            TextFinding(start, end, url, category, rule_id, f"link:{link.site}",
+                        link.severity, explanation, source="link")  # fmt: skip
+        )
+    return found
+
+
+def check_text(text: str, *, rule_set: RuleSet | None = None) -> CheckResult:
+    """Every solicitation finding in ``text`` (one per sentence at most, plus links)."""
+    rule_set = rule_set or builtin()
+    spans = list(sentences(text))
+    findings: list[TextFinding] = []
+    for index, (start, end) in enumerate(spans):
+        sentence = text[start:end]
+        hit = _first_match(sentence)
+        incentive = _incentive(sentence) if hit is None else None
+        if hit is None and incentive is None:
+            continue
+        lo, hi = max(0, index - 1), min(len(spans), index + 2)
+        neighbourhood = " ".join(text[s:e] for s, e in spans[lo:hi])
+        if hit is not None:
+            pattern, match = hit
+            category = _category(pattern, sentence, neighbourhood)
+            why, pattern_id = pattern.why, pattern.id
+        else:
+            assert incentive is not None
+            match, category = incentive, "incentive"
+            why, pattern_id = "ties a reward to a review", "incentive"
+        rule_id, explanation = _explain(category, why, rule_set)
+        findings.append(
+            TextFinding(
+                start=start + match.start(),
+                end=start + match.end(),
+                text=match.group(0),
+                category=category,
+                rule_id=rule_id,
+                pattern=pattern_id,
+                severity=FINDING,
+                explanation=explanation,
+                sentence=sentence,
+            )
+        )
+    findings.extend(_link_findings(text, rule_set))
+    findings.sort(key=lambda f: (f.start if f.start is not None else -1))
+    return CheckResult(text=text, findings=findings)
+
+
+# -- HTML -----------------------------------------------------------------------------------
+_BLOCK_TAGS = re.compile(
+    r"<(/?)(p|div|h[1-6]|li|ul|ol|br|tr|td|th|section|article|header|footer|blockquote|title"
+    r"|nav|aside|main|figcaption|dt|dd|table|form|button|option|hr)\b",
+    re.IGNORECASE,
+)
+
+
+def html_to_text(html: str) -> tuple[str, str | None, list[str]]:
+    """(visible text with one block per line, the page title, every link target)."""
+    import lxml.html
+
+    if not html.strip():
+        return "", None, []
+    root = lxml.html.fromstring(_BLOCK_TAGS.sub(lambda m: "\n<" + m.group(1) + m.group(2), html))
+    links = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in ("img", "script", "link", "source", "video", "audio"):
+            continue
+        for attribute in ("href", "action", "src", "data-href", "data-url"):
+            value = element.get(attribute)
+            if value:
+                links.append(value.strip())
+    title_el = root.find(".//title")
+    title = " ".join(title_el.text_content().split()) if title_el is not None else None
+    for bad in root.xpath("//script|//style|//noscript|//template|//head"):
+        bad.drop_tree()
+    text = root.text_content()
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n\n".join(line for line in lines if line), title, links
+
+
+def _walk(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, dict):
+        yield data
+        for value in data.values():
+            yield from _walk(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _walk(value)
+
+
+def _types(item: dict[str, Any]) -> set[str]:
+    raw = item.get("@type") or item.get("type") or []
+    raw = raw if isinstance(raw, list) else [raw]
+    return {str(t).rsplit("/", 1)[-1] for t in raw}
+
+
+def review_markup(html: str, base_url: str | None = None) -> list[str]:
+    """schema.org Review / AggregateRating items in the page's JSON-LD or microdata."""
+    import extruct
+
+    try:
+        data = extruct.extract(
+            html, base_url=base_url, syntaxes=["json-ld", "microdata"], uniform=True, errors="ignore"
+        )
+    except Exception as exc:  # extruct raises a variety of parser errors on odd pages
+        logger.warning("could not read structured data: %s", exc)
+        return []
+    found: list[str] = []
+    for item in _walk(data):
+        types = _types(item)
+        for wanted in ("Review", "AggregateRating"):
+            if wanted in types and wanted not in found:
+                found.append(wanted)
+        if "aggregateRating" in item and "AggregateRating" not in found:
+            found.append("AggregateRating")
+        if "review" in item and "Review" not in found:
+            found.append("Review")
+    return found
+
+
+def check_html(
+    html: str, *, base_url: str | None = None, rule_set: RuleSet | None = None
+) -> CheckResult:
+    """Check a web page: its visible text, its links, its review markup and widgets."""
+    from urllib.parse import urljoin
+
+    rule_set = rule_set or builtin()
+    text, title, links = html_to_text(html)
+    result = check_text(text, rule_set=rule_set)
+    result.title = title
+    seen = {_link_key(f.text) for f in result.findings if f.source == "link"}
+    for href in links:
+        url = urljoin(base_url, href) if base_url else href
+        if _link_key(url) in seen:
+            continue
+        link = classify_link(url)
+        if link is None:
+            continue
+        seen.add(_link_key(url))
+        category = "review_site_link" if link.severity == WARNING else "write_review_link"
+        rule_id, explanation = _explain(category, link.reason, rule_set)
+        result.findings.append(
+            TextFinding(None, None, url, category, rule_id, f"link:{link.site}", link.severity,
+                        explanation, source="link")  # fmt: skip
+        )
+    for kind in review_markup(html, base_url):
+        rule_id, explanation = _explain(
+            "review_markup", f"the page carries schema.org {kind} data (stars and reviews in search results)", rule_set
+        )
+        result.findings.append(
+            TextFinding(None, None, kind, "review_markup", rule_id, f"markup:{kind}", FINDING,
+                        explanation, source="markup")  # fmt: skip
+        )
+    widget = lexicon.WIDGET_MARKERS.search(html)
+    if widget:
+        rule_id, explanation = _explain(
+            "review_widget", f"the page embeds a review widget ({widget.group(0)})", rule_set
+        )
+        result.findings.append(
+            TextFinding(None, None, widget.group(0), "review_widget", rule_id, "widget", FINDING,
+                        explanation, source="widget")  # fmt: skip
+        )
+    return result
+
+
+def _link_key(url: str) -> str:
+    """The same link written with or without scheme or www."""
+    return re.sub(r"^(?:[a-z]+:)?//", "", url.strip(), flags=re.I).removeprefix("www.").rstrip("/")
+
+
+def looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:1000].lower()
+    return head.startswith(("<!doctype html", "<html")) or bool(
+        re.search(r"<(body|div|p|a\s|h[1-6]|section|article)\b", head)
+    )
+
+
+def is_solicitation(text: str, *, rule_set: RuleSet | None = None) -> bool:
+    """Convenience: does ``text`` contain at least one solicitation finding?"""
+    return not check_text(text, rule_set=rule_set).clean
+
+
+def summarise(findings: Iterable[TextFinding]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.category] = counts.get(finding.category, 0) + 1
+    return counts

@@ -1,0 +1,268 @@
+"""Guardrail commands: `check-text`, `audit`, `rules`, and the refusals.
+
+``check-text`` is a pre-send and website CI check: exit 0 when the text is clean, 1 when it
+asks for reviews or testimonials, 2 on a usage error.  ``audit`` lists the append-only
+audit log.  ``reply``, ``contact-reviewer`` and ``request-reviews`` exist so that whoever
+looks for them learns why not: each records the attempt and explains the rule.
+"""
+
+import getpass
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from guardrail.rules import RuleSet, builtin, rule_set_from_config
+from store.config import ConfigError
+
+logger = logging.getLogger(__name__)
+
+
+def _console() -> Console:
+    """A console for this call (tests swap stdout); wide when not a terminal."""
+    return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+def _qw() -> Any:
+    return click.get_current_context().find_root().obj
+
+
+def _rule_set() -> RuleSet:
+    """The configured rule set; the built-in one when no config file exists and none was
+    asked for (check-text must work in a website's CI without a QuietWatch config)."""
+    qw = _qw()
+    if qw is None:
+        return builtin()
+    try:
+        return rule_set_from_config(qw.config.guardrail)
+    except ConfigError:
+        if qw.config_path is not None:
+            raise
+        return builtin()
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+@click.command("check-text")
+@click.argument("source", type=click.Path(allow_dash=True, dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "text", "html"]),
+    default="auto",
+    show_default=True,
+    help="How to read SOURCE (auto: HTML when it looks like HTML).",
+)
+@click.option("--base-url", help="Resolve relative links in HTML against this URL.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (e.g. a plain RateMDs link).")
+def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, strict: bool) -> None:
+    """Check outgoing text (a newsletter, e-mail, web page, social post, intake form) for
+    requests for reviews, ratings or testimonials.  SOURCE is a file, or - for stdin.
+
+    Exit status: 0 clean, 1 solicitation found, 2 usage error.
+    """
+    from guardrail.checker import check_html, looks_like_html
+    from guardrail.checker import check_text as check
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.UsageError(f"cannot read {source}: {exc}") from None
+    rule_set = _rule_set()
+    is_html = fmt == "html" or (
+        fmt == "auto" and (source.lower().endswith((".html", ".htm")) or looks_like_html(text))
+    )
+    result = (
+        check_html(text, base_url=base_url, rule_set=rule_set)
+        if is_html
+        else check(text, rule_set=rule_set)
+    )
+    failing = [f for f in result.findings if strict or f.severity == "finding"]
+    name = "<stdin>" if source == "-" else source
+    if as_json:
+        rows = []
+        for f in result.findings:
+            row = f.as_dict()
+            row["line"], row["column"] = _line_col(result.text, f.start) if f.start is not None else (None, None)
+            rows.append(row)
+        _echo_json(
+            {
+                "source": name,
+                "format": "html" if is_html else "text",
+                "clean": not failing,
+                "rule_set": rule_set.id,
+                "rule_version": rule_set.version_label,
+                "findings": rows,
+            }
+        )
+    else:
+        console = _console()
+        for f in result.findings:
+            where = name
+            if f.start is not None:
+                line, column = _line_col(result.text, f.start)
+                where = f"{name}:{line}:{column}"
+            label = "warning" if f.severity != "finding" else "solicitation"
+            console.print(
+                f"[bold]{escape(where)}[/]: {label} \\[{escape(f.category)}] "
+                f"rule {escape(f.rule_id)}: [yellow]{escape(repr(f.text))}[/]"
+            )
+            console.print(f"    {escape(f.explanation)}")
+        if failing:
+            console.print(
+                f"{len(failing)} finding(s) in {escape(name)}. The clinic does not ask for "
+                f"reviews, ratings or testimonials (rule set {rule_set.id} {rule_set.version_label})."
+            )
+        else:
+            console.print(f"{escape(name)}: no solicitation found.")
+    sys.exit(EXIT_FOUND if failing else EXIT_CLEAN)
+
+
+@click.command("audit")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the newest N entries.")
+@click.option("--action", "action_id", help="Only entries for this action id.")
+def audit(as_json: bool, limit: int | None, action_id: str | None) -> None:
+    """List the audit log: every blocked attempt, oldest first.  Nothing edits or deletes it."""
+    from guardrail.audit import list_entries
+    from store.db import make_engine
+
+    try:
+        engine = make_engine(_qw().db_url, read_only=True)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        rows = list_entries(engine, limit=limit, action_id=action_id)
+    finally:
+        engine.dispose()
+    if as_json:
+        _echo_json(rows)
+        return
+    console = _console()
+    if not rows:
+        console.print("The audit log is empty: no blocked attempt has been recorded.")
+        return
+    table = Table(title="Audit log (append-only)", title_justify="left")
+    for column in ("id", "when (UTC)", "action", "rule set", "version", "from", "user", "target"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["at"].strftime("%Y-%m-%d %H:%M:%S"),
+            escape(row["action_id"]),
+            escape(row["rule_set"]),
+            escape(row["rule_version"]),
+            escape(row["origin"]),
+            escape(row["user"] or "unknown"),
+            escape(row["target"] or ""),
+        )
+    console.print(table)
+
+
+@click.command("rules")
+@click.argument("action_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def rules(action_id: str | None, as_json: bool) -> None:
+    """The guardrail's catalogue: what is blocked, why, and what to do instead."""
+    from guardrail.enforce import explain
+
+    rule_set = _rule_set()
+    if action_id:
+        try:
+            explanation = explain(action_id, rule_set)
+        except KeyError as exc:
+            raise click.UsageError(str(exc.args[0])) from None
+        if as_json:
+            _echo_json(explanation.as_dict())
+        else:
+            click.echo(explanation.as_text())
+        return
+    if as_json:
+        _echo_json(
+            {
+                "rule_set": rule_set.id,
+                "name": rule_set.name,
+                "version": rule_set.version_label,
+                "actions": [r.model_dump(mode="json") for r in rule_set.rules],
+            }
+        )
+        return
+    console = _console()
+    console.print(f"[bold]{escape(rule_set.name)}[/] (rule set {rule_set.id}, {rule_set.version_label})")
+    for title, group in (("Blocked", rule_set.blocked), ("Allowed", rule_set.allowed)):
+        console.print(f"\n[bold]{title}[/]")
+        for rule in group:
+            console.print(f"  {rule.id:<30} {escape(rule.title)} ({rule.verdict.value})")
+    console.print("\n`quietwatch rules ACTION_ID` explains one action.")
+
+
+def _refusal(name: str, action_id: str, help_text: str, takes_review: bool) -> click.Command:
+    def refuse(review_id: str | None = None) -> None:
+        from guardrail.enforce import block
+        from store.db import make_engine
+
+        qw = _qw()
+        try:
+            user = getpass.getuser()
+        except Exception:  # no login name in some containers
+            user = None
+        engine = make_engine(qw.db_url)
+        try:
+            explanation = block(
+                action_id,
+                origin="cli",
+                engine_or_session=engine,
+                user=user,
+                target=f"review {review_id}" if review_id else None,
+                detail=f"quietwatch {name}",
+                rule_set=_rule_set(),
+            )
+        finally:
+            engine.dispose()
+        click.echo(explanation.as_text(), err=True)
+        sys.exit(EXIT_FOUND)
+
+    params = [click.Argument(["review_id"], required=False)] if takes_review else []
+    return click.Command(name, callback=refuse, params=params, help=help_text)
+
+
+REFUSALS = [
+    _refusal("reply", "reply_to_review", "Reply to a review: refused, recorded and explained.", True),
+    _refusal(
+        "contact-reviewer",
+        "contact_reviewer",
+        "Contact a reviewer: refused, recorded and explained.",
+        True,
+    ),
+    _refusal(
+        "request-reviews",
+        "review_request",
+        "Send review requests: refused, recorded and explained.",
+        False,
+    ),
+]
+
+ALL: list[click.Command] = [check_text, audit, rules, *REFUSALS]

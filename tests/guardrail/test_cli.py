@@ -1,0 +1,119 @@
+"""`quietwatch check-text`, `audit`, `rules` and the refusals, through the real click group."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from guardrail.rules import builtin
+from quietwatch.cli import main
+
+CONFIG = """
+[clinic]
+name = "Test Clinic"
+slug = "test-clinic"
+street_address = "1 Main St"
+city = "Vancouver"
+province = "BC"
+postal_code = "V5K 0A1"
+phone = "604-555-0100"
+website = "https://clinic.example"
+
+[database]
+url = "{db_url}"
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path, db_url: str) -> Path:
+    path = tmp_path / "quietwatch.toml"
+    path.write_text(CONFIG.format(db_url=db_url))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in an empty folder (no ./quietwatch.toml) with no QuietWatch environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("QUIETWATCH_CONFIG", "QUIETWATCH_DATABASE_URL", "QUIETWATCH_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def test_check_text_exit_codes_and_output(tmp_path: Path) -> None:
+    clean = tmp_path / "clean.txt"
+    clean.write_text("Your counsellor will review your intake form.\nWe do not respond to reviews.\n")
+    bad = tmp_path / "newsletter.txt"
+    bad.write_text("Happy new year!\nIf you enjoyed your sessions, please review us on Google.\n")
+    result = _run("check-text", str(clean))
+    assert result.exit_code == 0, result.output
+    assert "no solicitation found" in result.output
+    result = _run("check-text", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}:2:" in result.output and "[express_request]" in result.output
+    assert "review us" in result.output
+    result = _run("check-text", str(tmp_path / "missing.txt"))
+    assert result.exit_code == 2
+
+
+def test_check_text_reads_stdin_and_prints_json(tmp_path: Path) -> None:
+    result = _run("check-text", "-", "--json", input="Leave a review and get a free workbook!")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["clean"] is False and data["rule_version"] == builtin().version_label
+    (finding,) = data["findings"]
+    assert finding["category"] == "incentive" and finding["rule_id"] == "offer_incentive"
+    assert (finding["line"], finding["column"], finding["text"]) == (1, 1, "Leave a review")
+
+
+def test_check_text_reads_html_and_its_links(tmp_path: Path) -> None:
+    page = tmp_path / "index.html"
+    page.write_text(
+        "<html><body><p>Welcome.</p>"
+        '<a href="https://search.google.com/local/writereview?placeid=ChIJ1">Tell us how we did</a>'
+        "</body></html>"
+    )
+    result = _run("check-text", str(page), "--json")
+    assert result.exit_code == 1
+    (finding,) = json.loads(result.output)["findings"]
+    assert finding["category"] == "write_review_link" and finding["source"] == "link"
+
+
+def test_warnings_fail_only_with_strict(tmp_path: Path) -> None:
+    text = "Our profile: https://www.ratemds.com/doctor-ratings/1/Dr-A.html"
+    assert _run("check-text", "-", input=text).exit_code == 0
+    assert _run("check-text", "-", "--strict", input=text).exit_code == 1
+
+
+def test_refusals_are_recorded_and_audit_lists_them(config: Path) -> None:
+    result = _run("--config", str(config), "reply", "42")
+    assert result.exit_code == 1
+    assert "Blocked: Reply publicly to a review." in result.output
+    assert "cannot respond to any review" in result.output
+    assert _run("--config", str(config), "request-reviews").exit_code == 1
+    result = _run("--config", str(config), "audit", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["action_id"] for r in rows] == ["reply_to_review", "review_request"]
+    assert rows[0]["origin"] == "cli" and rows[0]["target"] == "review 42"
+    assert rows[0]["rule_version"] == builtin().version_label
+    result = _run("--config", str(config), "audit", "--limit", "1")
+    assert result.exit_code == 0 and "review_request" in result.output
+    assert "reply_to_review" not in result.output
+
+
+def test_audit_on_an_empty_log(config: Path) -> None:
+    result = _run("--config", str(config), "audit")
+    assert result.exit_code == 0 and "empty" in result.output
+
+
+def test_rules_lists_and_explains(config: Path) -> None:
+    result = _run("--config", str(config), "rules")
+    assert result.exit_code == 0 and "reply_to_review" in result.output and "Allowed" in result.output
+    result = _run("--config", str(config), "rules", "review_gating", "--json")
+    assert json.loads(result.output)["duty"] == "no_solicitation"
+    assert _run("--config", str(config), "rules", "nope").exit_code == 2

@@ -1,0 +1,87 @@
+"""Blocking: an audit row with the rule version, a plain-words explanation, nothing editable."""
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from guardrail.audit import list_entries
+from guardrail.enforce import NotBlockedError, block, explain
+from guardrail.rules import build_rule_set, builtin
+from store.crud import AppendOnlyError
+from store.models import AuditEntry
+
+
+def test_block_appends_an_audit_row_and_explains(engine) -> None:
+    explanation = block(
+        "reply_to_review", origin="dashboard", engine_or_session=engine, user="pm", target="review 7"
+    )
+    assert explanation.blocked and explanation.audit_id is not None
+    assert "cannot respond to any review" in explanation.policy_quote
+    assert explanation.allowed_instead and "reporting route" in explanation.allowed_instead
+    text = explanation.as_text()
+    assert text.startswith("Blocked: Reply publicly to a review.")
+    assert "confidentiality and privacy-law duty" in text
+    assert f"entry {explanation.audit_id}" in text
+    with Session(engine) as session:
+        row = session.exec(select(AuditEntry)).one()
+    assert (row.action_id, row.origin, row.user, row.target) == ("reply_to_review", "dashboard", "pm", "review 7")
+    assert (row.rule_set, row.rule_version) == ("bcacc", builtin().version_label)
+    assert row.at.tzinfo is not None
+
+
+def test_block_in_a_session_joins_the_callers_transaction(engine) -> None:
+    with Session(engine) as session:
+        block("review_request", origin="cli", engine_or_session=session)
+        session.rollback()
+    assert list_entries(engine) == []
+    with Session(engine) as session:
+        block("review_request", origin="cli", engine_or_session=session)
+        session.commit()
+    assert [e["action_id"] for e in list_entries(engine)] == ["review_request"]
+
+
+def test_the_configured_rule_set_and_version_are_recorded(engine) -> None:
+    custom = build_rule_set(version="9.9.9", body="Another college")
+    block("offer_incentive", origin="cli", engine_or_session=engine, rule_set=custom)
+    (entry,) = list_entries(engine)
+    assert entry["rule_version"].startswith("9.9.9+")
+
+
+def test_allowed_and_unknown_actions_are_not_blocked(engine) -> None:
+    with pytest.raises(NotBlockedError):
+        block("read_monitor_export", origin="cli", engine_or_session=engine)
+    with pytest.raises(KeyError, match="unknown action"):
+        block("launch_rockets", origin="cli", engine_or_session=engine)
+    assert list_entries(engine) == []
+    assert not explain("correct_listing_facts").blocked
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(engine) -> None:
+    block("contact_reviewer", origin="dashboard", engine_or_session=engine)
+    with Session(engine) as session:  # the ORM refuses
+        row = session.exec(select(AuditEntry)).one()
+        row.user = "someone else"
+        with pytest.raises(AppendOnlyError):
+            session.commit()
+        session.rollback()
+        session.delete(session.exec(select(AuditEntry)).one())
+        with pytest.raises(AppendOnlyError):
+            session.commit()
+    with engine.connect() as conn:  # and so does the database
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            conn.execute(sa.text("UPDATE auditentry SET user = 'x'"))
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            conn.execute(sa.text("DELETE FROM auditentry"))
+    (entry,) = list_entries(engine)
+    assert entry["user"] is None
+
+
+def test_list_entries_filters_and_limits(engine) -> None:
+    for action in ("reply_to_review", "review_request", "reply_to_review"):
+        block(action, origin="cli", engine_or_session=engine)
+    assert [e["action_id"] for e in list_entries(engine, action_id="reply_to_review")] == [
+        "reply_to_review",
+        "reply_to_review",
+    ]
+    newest = list_entries(engine, limit=1)
+    assert len(newest) == 1 and newest[0]["id"] == max(e["id"] for e in list_entries(engine))
