@@ -135,6 +135,27 @@ def confirmed_sources(config: QuietWatchConfig, db_url: str) -> list[dict[str, A
     return [{"site": site, "url": url, "enabled": True} for site, url in rows]
 
 
+def own_content_jobs(
+    config: QuietWatchConfig, *, sites: set[str] | None = None
+) -> list[tuple[type, dict[str, Any]]]:
+    """The scan of the clinic's own website and feeds for solicitation, when configured."""
+    own = config.own_content
+    if not (own.urls or own.feeds) or (sites and "own_content" not in sites):
+        return []
+    from crawlers.spiders.own_content import OwnContentSpider
+
+    return [
+        (
+            OwnContentSpider,
+            {
+                "urls": [str(u) for u in own.urls],
+                "feeds": [str(u) for u in own.feeds],
+                "max_pages": own.max_pages,
+            },
+        )
+    ]
+
+
 def run_crawl(
     config: QuietWatchConfig,
     db_url: str,
@@ -157,7 +178,7 @@ def run_crawl(
     started = datetime.now(UTC)
     jobs = [
         (spider_cls, {"sources": sources}) for spider_cls, sources in crawl_plan.groups.items()
-    ] + list(extra_crawls or [])
+    ] + own_content_jobs(config, sites=sites) + list(extra_crawls or [])
     for spider_cls, kwargs in jobs:
         crawler = process.create_crawler(spider_cls)
         if on_page is not None:

@@ -84,7 +84,10 @@ def init(ctx: Context) -> None:
 
 
 @main.command()
-@click.option("--site", "sites", multiple=True, help="Only crawl sources of this site (repeatable).")
+@click.option(
+    "--site", "sites", multiple=True,
+    help="Only crawl sources of this site (repeatable); `own_content` is the scan of the clinic's own pages.",
+)
 @click.option("--trigger", default="cli", hidden=True, help="Who started the crawl (cli, schedule).")
 @click.option("--quick", is_flag=True, help="Incremental crawl: no full sweep, no removal checks.")
 @click.option("--no-progress", is_flag=True, help="No progress display (for cron and logs).")
