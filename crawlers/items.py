@@ -86,3 +86,20 @@ class ListingPage:
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+
+
+@dataclass
+class DiscoveredListing:
+    """A listing a site's search turned up that is not in the config: a candidate, not a fact.
+
+    The pipeline stores it as a *discovered* listing (``quietwatch listings`` shows it) unless
+    the clinic already knows or dismissed that URL.  ``match_reason`` says in plain words why
+    it looks like the clinic (same phone, same normalised address).
+    """
+
+    site: str
+    url: str
+    name: str | None = None
+    match_reason: str | None = None
+    site_listing_id: str | None = None
+    found_by: str | None = None  # the search URL or API call that found it

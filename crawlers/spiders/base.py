@@ -25,6 +25,7 @@ class ListingSpider(scrapy.Spider):
     """Crawl the listing pages given in ``sources`` (dicts with at least ``url``)."""
 
     site: str = "schema_org"
+    page_class: type | None = None  # a crawlers.pages StructuredPage subclass
     # Let 4xx/5xx reach the callbacks so they become statuses, not dropped responses.
     custom_settings: dict[str, Any] = {"HTTPERROR_ALLOW_ALL": True}
 
@@ -101,16 +102,15 @@ class ListingSpider(scrapy.Spider):
             )
 
     def parse_page(self, response: Response, *, listing_url: str, page_number: int) -> ListingPage:
-        """Turn a response into a ListingPage; site spiders override this."""
-        from crawlers.pages import schema_org
+        """Turn a response into a ListingPage with the spider's page object."""
+        from crawlers.pages.schema_org import StructuredPage
 
-        return schema_org.parse(
-            response,
-            site=self.site,
-            listing_url=listing_url,
-            page_number=page_number,
-            crawled_at=self.crawled_at,
+        page_class = self.page_class or StructuredPage
+        page = page_class.from_response(
+            response, listing_url=listing_url, page_number=page_number, crawled_at=self.crawled_at
         )
+        page.site = self.site
+        return page.to_item()
 
     def should_follow(self, page: ListingPage) -> bool:
         """Whether to fetch the next review page (incremental crawls may stop early)."""
