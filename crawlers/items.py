@@ -86,6 +86,7 @@ class ListingPage:
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    full_sweep: bool = True  # whether this listing is read in full (removals are decided then)
 
 
 @dataclass

@@ -72,6 +72,7 @@ def scrapy_settings(
         "QUIETWATCH_DATABASE_URL": db_url,
         "QUIETWATCH_CLINIC": clinic_facts(config),
         "QUIETWATCH_TRIGGER": trigger,
+        "QUIETWATCH_FULL_SWEEP_DAYS": config.crawl.full_sweep_days,
         "QUIETWATCH_API_KEYS": {
             name: secret.get_secret_value()
             for name, secret in (
@@ -163,7 +164,7 @@ def run_crawl(
     *,
     trigger: str = "cli",
     sites: set[str] | None = None,
-    full_sweep: bool = True,
+    full_sweep: bool | None = None,
     on_page: Callable[[Any], None] | None = None,
     overrides: dict[str, Any] | None = None,
     extra_crawls: list[tuple[type, dict[str, Any]]] | None = None,

@@ -270,7 +270,9 @@ def review_from(entity: dict[str, Any], *, now: datetime, page_url: str | None =
     review_id = None
     rid = first_text(entity.get("@id") or entity.get("identifier"))
     if rid and not rid.startswith("_:"):
-        review_id = rid.rsplit("#", 1)[-1] if "#" in rid else rid
+        # Kept whole: a JSON-LD @id is a URL (unique across listings); its fragment alone
+        # ("#review-3") is not.
+        review_id = rid
     return ReviewItem(
         site_review_id=review_id,
         author=first_text(entity.get("author")),

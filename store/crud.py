@@ -7,11 +7,13 @@ Upserts are idempotent: writing the same listing facts or the same reviews again
 import hashlib
 import json
 import logging
+import os
+import socket
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from store.models import (
@@ -172,7 +174,15 @@ def start_run(
     trigger: str = "cli",
     full_sweep: bool = True,
 ) -> CrawlRun:
-    run = CrawlRun(clinic_id=clinic_id, spider=spider, trigger=trigger, full_sweep=full_sweep)
+    run = CrawlRun(
+        clinic_id=clinic_id,
+        spider=spider,
+        trigger=trigger,
+        full_sweep=full_sweep,
+        # Who runs it, so a later crawl can tell a run that is still going from one whose
+        # process died (see mark_interrupted_runs).
+        stats={"host": socket.gethostname(), "pid": os.getpid()},
+    )
     session.add(run)
     session.flush()
     return run
@@ -188,19 +198,48 @@ def finish_run(session: Session, *, run: CrawlRun, status: str, **fields: Any) -
     return run
 
 
-def mark_interrupted_runs(session: Session, *, older_than: datetime | None = None) -> int:
-    """Runs still 'running' that no process finishes any more (killed, crashed)."""
-    query = update(CrawlRun).where(col(CrawlRun.status) == "running")
-    if older_than is not None:
-        query = query.where(col(CrawlRun.started_at) < older_than)
-    result = session.execute(
-        query.values(
-            status="interrupted",
-            finished_at=utcnow(),
-            message="the run never finished (killed or crashed); what it wrote before is kept",
-        )
-    )
-    return result.rowcount or 0
+def mark_interrupted_runs(
+    session: Session, *, older_than: datetime | None = None, stale_after: timedelta = timedelta(days=2)
+) -> int:
+    """Runs still 'running' that no process finishes any more (killed, crashed).
+
+    A run started on this host whose process is gone is interrupted; so is a run from
+    another host (a Scrapyd node) that has been 'running' longer than ``stale_after``.
+    A run whose process is still alive (another spider of the same crawl, a parallel
+    Scrapyd job) is left alone.  ``older_than`` marks every running run started before it.
+    """
+    host, now = socket.gethostname(), utcnow()
+    runs = session.exec(select(CrawlRun).where(col(CrawlRun.status) == "running")).all()
+    dead = []
+    for run in runs:
+        info = run.stats or {}
+        started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+        if older_than is not None:
+            if started < older_than:
+                dead.append(run)
+        elif info.get("host") == host and info.get("pid") is not None:
+            if not _alive(int(info["pid"])):
+                dead.append(run)
+        elif now - started > stale_after:
+            dead.append(run)
+    for run in dead:
+        run.status = "interrupted"
+        run.finished_at = now
+        run.message = "the run never finished (killed or crashed); what it wrote before is kept"
+    session.flush()
+    return len(dead)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def record_problem(

@@ -15,12 +15,26 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from sqlmodel import select
 
-from crawlers.items import ListingPage, PageStatus
+from crawlers.coverage import compare_coverage, listing_fields, run_coverage
+from crawlers.items import DiscoveredListing, ListingPage, PageStatus
 from store import crud
 from store.db import make_engine, session_scope
 from store.models import CrawlRun, Listing
 
 logger = logging.getLogger(__name__)
+
+# Listings left out of coverage: gone or forbidden ones say nothing about the layout, and a
+# 304 listing gave no fields because nothing changed.  Blocked and unreadable listings count
+# as listings that gave nothing: a block or a changed layout is what coverage should catch.
+_NOT_COUNTED = {
+    PageStatus.GONE,
+    PageStatus.ROBOTS,
+    PageStatus.NOT_MODIFIED,
+    PageStatus.ERROR,
+    PageStatus.BLOCKED,
+    PageStatus.UNREADABLE,
+}
+_COUNTED_EMPTY = {PageStatus.BLOCKED, PageStatus.UNREADABLE}
 
 PROBLEM_STATUSES = {
     PageStatus.BLOCKED,
@@ -45,6 +59,7 @@ class _ListingState:
     http_status: int | None = None
     problems: list[str] = field(default_factory=list)
     first_page: ListingPage | None = None
+    fields: set[str] = field(default_factory=set)  # which fields this listing gave (coverage)
 
 
 class StorePipeline:
@@ -91,7 +106,7 @@ class StorePipeline:
                 clinic_id=clinic.id,
                 spider=spider.name,
                 trigger=self.trigger,
-                full_sweep=bool(getattr(spider, "full_sweep", True)),
+                full_sweep=getattr(spider, "full_sweep", None) is not False,
             )
             self.run_id = run.id
         spider.quietwatch_run_id = self.run_id  # so the CLI can report on it
@@ -113,6 +128,19 @@ class StorePipeline:
                     )
                     self.totals["errors"] += 1
             status, message = self._run_status(reason)
+            coverage = run_coverage(
+                [s.fields for s in self.state.values() if s.status not in _NOT_COUNTED]
+                + [set() for s in self.state.values() if s.status in _COUNTED_EMPTY]
+            )
+            previous = self._last_good_coverage(session, spider.name)
+            vanished = compare_coverage(previous, coverage) if status != "interrupted" else []
+            if vanished:
+                status = "degraded"
+                message = (
+                    "field coverage dropped against the last good run (changed layout or a "
+                    f"block?): {', '.join(vanished)}" + (f"; {message}" if message else "")
+                )
+                crud.record_problem(session, run_id=self.run_id, kind="degraded", message=message)
             stats = {
                 k: v for k, v in (self.stats.get_stats() if self.stats else {}).items()
                 if isinstance(v, int | float | str)
@@ -132,9 +160,25 @@ class StorePipeline:
                 blocked=self.totals["blocked"],
                 requests=int(stats.get("downloader/request_count", 0)),
                 stats=stats,
+                coverage=coverage,
+                degraded_fields=vanished,
             )
         logger.info("crawl run %s ended: %s", self.run_id, status)
         self.engine.dispose()
+
+    def _last_good_coverage(self, session: Any, spider_name: str) -> dict[str, Any] | None:
+        """Coverage of this spider's last run for this clinic that read its listings well."""
+        run = session.exec(
+            select(CrawlRun)
+            .where(
+                CrawlRun.clinic_id == self.clinic_id,
+                CrawlRun.spider == spider_name,
+                CrawlRun.status == "ok",
+                CrawlRun.id != self.run_id,
+            )
+            .order_by(CrawlRun.id.desc())
+        ).first()
+        return run.coverage if run is not None and run.coverage else None
 
     def _run_status(self, reason: str) -> tuple[str, str | None]:
         if reason not in ("finished",):
@@ -150,6 +194,20 @@ class StorePipeline:
 
     # -- items ------------------------------------------------------------------------
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if isinstance(item, DiscoveredListing):
+            with session_scope(self.engine) as session:
+                found = crud.record_discovered(
+                    session,
+                    clinic_id=self.clinic_id,
+                    site=item.site,
+                    url=item.url,
+                    match_reason=item.match_reason,
+                    site_listing_id=item.site_listing_id,
+                )
+                if found is not None:
+                    self.stats.inc_value("quietwatch/discovered")
+                    logger.info("discovered a candidate listing on %s: %s", item.site, item.url)
+            return item
         if not isinstance(item, ListingPage):
             return item
         with session_scope(self.engine) as session:
@@ -178,6 +236,7 @@ class StorePipeline:
         self.totals["pages"] += 1
         now = page.crawled_at or datetime.now(UTC)
         if page.status == PageStatus.OK:
+            state.fields |= listing_fields(page.facts, page.reviews)
             if page.facts is not None:
                 facts = asdict(page.facts)
                 crud.record_facts(session, listing=listing, facts=facts, seen_at=now, run_id=self.run_id)
@@ -194,10 +253,10 @@ class StorePipeline:
             state.new += len(outcome["new"])
             state.changed += len(outcome["changed"])
             self._findings(session, listing, outcome["new"] + outcome["changed"], now)
-            if page.etag or page.last_modified:
+            if page.page_number == 1 and (page.etag or page.last_modified):
                 listing.etag, listing.last_modified = page.etag, page.last_modified
         elif page.status == PageStatus.NOT_MODIFIED:
-            pass
+            state.status = PageStatus.NOT_MODIFIED
         else:
             state.all_ok = False
             state.status = page.status
@@ -221,8 +280,7 @@ class StorePipeline:
     def _finish_listing(
         self, session: Any, listing: Listing, state: _ListingState, now: datetime, page: ListingPage
     ) -> None:
-        spider = self.crawler.spider
-        full_sweep = bool(getattr(spider, "full_sweep", True))
+        full_sweep = page.full_sweep
         complete = state.all_ok and page.status == PageStatus.OK
         removed: list[Any] = []
         if complete and full_sweep:

@@ -5,9 +5,11 @@ A site spider is mostly declarations: ``name``, ``site`` and a ``parse_page`` th
 response to its page object in ``crawlers.pages``.
 """
 
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import scrapy
@@ -21,6 +23,27 @@ from crawlers.items import ListingPage, PageStatus
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class ListingMemory:
+    """What the store already knows of one listing: enough to crawl it incrementally."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    last_full_sweep_at: datetime | None = None
+    review_ids: set[str] = field(default_factory=set)
+    content_hashes: set[str] = field(default_factory=set)
+
+
+def _flag(value: Any) -> bool | None:
+    """Spider arguments arrive as strings from ``scrapy crawl -a`` and Scrapyd."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("", "auto", "none"):
+        return None
+    return text in ("1", "true", "yes", "on")
+
+
 class ListingSpider(scrapy.Spider):
     """Crawl the listing pages given in ``sources`` (dicts with at least ``url``)."""
 
@@ -31,27 +54,109 @@ class ListingSpider(scrapy.Spider):
 
     def __init__(
         self,
-        sources: list[dict[str, Any]] | None = None,
-        crawled_at: datetime | None = None,
-        max_review_pages: int = 50,
-        full_sweep: bool = True,
+        sources: list[dict[str, Any]] | str | None = None,
+        crawled_at: datetime | str | None = None,
+        max_review_pages: int | str = 50,
+        full_sweep: bool | str | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if isinstance(sources, str):  # JSON from `scrapy crawl -a sources=...` or Scrapyd
+            sources = json.loads(sources)
         self.sources = [dict(s) for s in (sources or [])]
+        if isinstance(crawled_at, str):
+            crawled_at = datetime.fromisoformat(crawled_at)
         self.crawled_at = crawled_at or datetime.now(UTC)
         self.max_review_pages = int(max_review_pages)
-        self.full_sweep = bool(full_sweep)
+        # True: read every review page of every listing (and decide removals); False: stop
+        # early; None: a full sweep for listings whose last one is older than the setting
+        # QUIETWATCH_FULL_SWEEP_DAYS, incremental for the rest.
+        self.full_sweep = _flag(full_sweep)
+        self.memory: dict[str, ListingMemory] = {}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.memory = self.load_memory()
         for source in self.sources:
             for request in self.start_requests_for(source):
                 yield request
 
     def start_requests_for(self, source: dict[str, Any]) -> Iterator[scrapy.Request]:
         url = str(source["url"])
-        yield self.page_request(url, listing_url=url, page_number=1, source=source)
+        yield self.page_request(
+            url,
+            listing_url=url,
+            page_number=1,
+            source=source,
+            headers=self.conditional_headers(url),
+        )
+
+    # -- incremental crawling ----------------------------------------------------------------
+    def load_memory(self) -> dict[str, ListingMemory]:
+        """Read what the store knows of this spider's listings (read-only; none if no store)."""
+        settings = getattr(self, "settings", None)
+        db_url = settings.get("QUIETWATCH_DATABASE_URL") if settings is not None else None
+        if not db_url or not self.sources:
+            return {}
+        from sqlmodel import Session, col, select
+
+        from store.db import make_engine
+        from store.models import Listing, Review
+
+        memory: dict[str, ListingMemory] = {}
+        urls = [str(s["url"]) for s in self.sources]
+        try:
+            engine = make_engine(db_url, read_only=True)
+        except Exception as exc:  # a store not created yet: crawl as if from scratch
+            logger.info("no store to crawl incrementally against (%s)", exc)
+            return {}
+        try:
+            with Session(engine) as session:
+                listings = session.exec(select(Listing).where(col(Listing.url).in_(urls))).all()
+                for listing in listings:
+                    mem = ListingMemory(
+                        etag=listing.etag,
+                        last_modified=listing.last_modified,
+                        last_full_sweep_at=listing.last_full_sweep_at,
+                    )
+                    rows = session.exec(
+                        select(Review.site_review_id, Review.content_hash).where(
+                            Review.listing_id == listing.id, col(Review.removed_at).is_(None)
+                        )
+                    ).all()
+                    mem.review_ids = {rid for rid, _ in rows if rid}
+                    mem.content_hashes = {h for _, h in rows if h}
+                    memory[listing.url] = mem
+        except Exception as exc:  # e.g. tables not there yet
+            logger.info("could not read the store's listing state: %s", exc)
+            return {}
+        finally:
+            engine.dispose()
+        return memory
+
+    def is_full_sweep(self, listing_url: str) -> bool:
+        if self.full_sweep is not None:
+            return self.full_sweep
+        mem = self.memory.get(listing_url)
+        if mem is None or mem.last_full_sweep_at is None:
+            return True
+        settings = getattr(self, "settings", None)
+        days = settings.getfloat("QUIETWATCH_FULL_SWEEP_DAYS", 7.0) if settings is not None else 7.0
+        last = mem.last_full_sweep_at
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)
+        return self.crawled_at - last >= timedelta(days=days)
+
+    def conditional_headers(self, listing_url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for an incremental crawl of a known listing."""
+        mem = self.memory.get(listing_url)
+        if mem is None or self.is_full_sweep(listing_url):
+            return {}
+        headers = {}
+        if mem.etag:
+            headers["If-None-Match"] = mem.etag
+        if mem.last_modified:
+            headers["If-Modified-Since"] = mem.last_modified
+        return headers
 
     def page_request(
         self, url: str, *, listing_url: str, page_number: int, source: dict[str, Any], **kw: Any
@@ -85,6 +190,7 @@ class ListingSpider(scrapy.Spider):
                 http_status=response.status,
             )
         page.http_status = response.status
+        page.full_sweep = self.is_full_sweep(listing_url)
         follow = (
             page.status == PageStatus.OK
             and page.next_url
@@ -113,8 +219,26 @@ class ListingSpider(scrapy.Spider):
         return page.to_item()
 
     def should_follow(self, page: ListingPage) -> bool:
-        """Whether to fetch the next review page (incremental crawls may stop early)."""
-        return True
+        """Whether to fetch the next review page.
+
+        A full sweep reads every page.  Otherwise (sites list newest first) a page that holds
+        only reviews already stored, unchanged, means the rest are older and known: stop.
+        """
+        if page.full_sweep:
+            return True
+        mem = self.memory.get(page.listing_url)
+        if mem is None or not page.reviews:
+            return True
+        from store.crud import content_hash
+
+        for review in page.reviews:
+            data = asdict(review)
+            if content_hash(data) not in mem.content_hashes:
+                return True  # new or edited: keep reading
+            if review.site_review_id and review.site_review_id not in mem.review_ids:
+                return True
+        self.crawler.stats.inc_value("quietwatch/stopped_early")
+        return False
 
     def status_for(self, response: Response) -> PageStatus | None:
         """A non-OK status for responses that are not listing pages at all."""
@@ -154,6 +278,7 @@ class ListingSpider(scrapy.Spider):
             problem=problem or _PLAIN.get(status, status.value),
             http_status=http_status,
             is_last_page=True,
+            full_sweep=self.is_full_sweep(listing_url),
         )
 
     def on_error(self, failure: Failure) -> Iterator[ListingPage]:

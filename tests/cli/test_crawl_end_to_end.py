@@ -74,16 +74,20 @@ def test_crawl_store_recrawl_and_changes(tmp_path: Path, sample_sites) -> None:
         assert "owner_response" in kinds  # the RateMDs page shows a response "from the clinic"
         assert {r.status for r in s.exec(select(CrawlRun))} == {"ok"}
 
-    again = _crawl(config)
+    before = len(server.requests)
+    again = _crawl(config)  # a scheduled re-crawl: incremental, nothing changed
     assert again.returncode == 0, again.stderr[-4000:]
     assert "new reviews: 0" in again.stdout and "changed: 0" in again.stdout
     with Session(engine) as s:
         assert _counts(s) == after_first  # an unchanged re-crawl adds no rows
+    pages = [p for _, p in server.requests[before:] if not p.endswith("/robots.txt")]
+    assert len(pages) <= 4, pages  # at most one page request per listing
+
 
     with Session(engine) as s:
         last_run_before = max(r.id for r in s.exec(select(CrawlRun)))
     phase["n"] = 2
-    changed = _crawl(config)
+    changed = _crawl(config, "--full")  # the periodic full sweep that catches removals
     assert changed.returncode == 0, changed.stderr[-4000:]
     with Session(engine) as s:
         counts = _counts(s)

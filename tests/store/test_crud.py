@@ -129,13 +129,21 @@ def test_audit_log_is_append_only_in_orm_and_database(engine) -> None:
 
 
 def test_runs_left_running_are_marked_interrupted(engine) -> None:
+    import subprocess
+    import sys
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # a process that has ended: its run can never finish
     with session_scope(engine) as session:
-        run = crud.start_run(session, clinic_id=None, spider="yelp")
-        run_id = run.id
+        dead = crud.start_run(session, clinic_id=None, spider="yelp")
+        dead.stats = {**dead.stats, "pid": finished.pid}
+        alive = crud.start_run(session, clinic_id=None, spider="ratemds")  # this process
+        dead_id, alive_id = dead.id, alive.id
     with session_scope(engine) as session:
         assert crud.mark_interrupted_runs(session) == 1
     with Session(engine) as session:
-        assert session.get(CrawlRun, run_id).status == "interrupted"
+        assert session.get(CrawlRun, dead_id).status == "interrupted"
+        assert session.get(CrawlRun, alive_id).status == "running"  # a live crawl is left alone
 
 
 def test_dismissed_listing_is_never_proposed_again(engine, listing) -> None:
@@ -150,7 +158,10 @@ def test_dismissed_listing_is_never_proposed_again(engine, listing) -> None:
 def test_read_only_engine_cannot_write(db_url: str) -> None:
     ro = make_engine(db_url, read_only=True)
     try:
-        with ro.begin() as conn, pytest.raises(sa.exc.OperationalError, match="readonly"):
+        with ro.begin() as conn, pytest.raises(
+            (sa.exc.OperationalError, sa.exc.InternalError),  # SQLite / PostgreSQL
+            match="readonly|read-only",
+        ):
             conn.execute(sa.text("INSERT INTO clinic (key, name, created_at) VALUES ('x', 'y', '2026-01-01')"))
     finally:
         ro.dispose()

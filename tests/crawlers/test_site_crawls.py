@@ -1,0 +1,195 @@
+"""Real crawls (`quietwatch crawl` in a subprocess) against a local server serving the real
+captured pages, and pages written in the same structure for the cases they lack."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlmodel import Session, select
+from werkzeug import Request, Response
+
+from store.db import make_engine
+from store.models import CrawlProblem, CrawlRun, Finding, Listing, ListingCheck, Review
+from tests.conftest import REPO, shared_fixture
+
+pytestmark = pytest.mark.slow
+
+CLINIC = """[clinic]
+name = "Harbourview Counselling Collective"
+street_address = "1200 West 8th Avenue, Suite 300"
+city = "Vancouver"
+province = "BC"
+postal_code = "V6H 1C6"
+phone = "+1 604-555-0142"
+website = "https://harbourview-counselling.example"
+"""
+
+
+def write_config(tmp_path: Path, sources: list[tuple[str, str]], **crawl: object) -> Path:
+    lines = [CLINIC]
+    for site, url in sources:
+        lines.append(f'[[sources]]\nsite = "{site}"\nurl = "{url}"\n')
+    lines.append('[database]\ndata_dir = "data"\n')
+    settings = {"download_delay": 0, **crawl}
+    lines.append("[crawl]\n" + "\n".join(f"{k} = {json.dumps(v)}" for k, v in settings.items()) + "\n")
+    path = tmp_path / "quietwatch.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def crawl(config: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QUIETWATCH_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "quietwatch", "--config", str(config), "crawl", "--no-progress", *extra],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode in (0, 1), result.stderr[-3000:]
+    return result
+
+
+def session_for(tmp_path: Path) -> Session:
+    return Session(make_engine(f"sqlite:///{tmp_path / 'data' / 'quietwatch.db'}"))
+
+
+def robots(httpserver: HTTPServer, body: str = "User-agent: *\nAllow: /\n") -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data(body, content_type="text/plain")
+
+
+def test_real_yelp_and_ratemds_pages_block_page_and_robots(tmp_path: Path, httpserver: HTTPServer) -> None:
+    yelp = shared_fixture("yelp/yelp_biz_philz-coffee-san-mateo_2016.html").read_bytes()
+    blocked = shared_fixture("yelp/yelp_blocked_503_rosinas_2016.html").read_bytes()
+    ratemds = shared_fixture("ratemds/ratemds_psychologist_Dr-Thomas-M-Brunner-Tucson-AZ.html").read_bytes()
+    robots(httpserver, "User-agent: *\nDisallow: /private/\n")
+    httpserver.expect_request("/biz/philz-coffee-san-mateo").respond_with_data(yelp, content_type="text/html; charset=utf-8")
+    httpserver.expect_request("/biz/rosinas").respond_with_data(blocked, status=503, content_type="text/html; charset=iso-8859-1")
+    httpserver.expect_request("/biz/rosinas-200").respond_with_data(blocked, status=200, content_type="text/html; charset=iso-8859-1")
+    httpserver.expect_request("/doctor-ratings/871226/brunner.html").respond_with_data(ratemds, content_type="text/html; charset=utf-8")
+    base = httpserver.url_for("")
+    config = write_config(
+        tmp_path,
+        [
+            ("yelp", base + "biz/philz-coffee-san-mateo"),
+            ("yelp", base + "biz/rosinas"),
+            ("yelp", base + "biz/rosinas-200"),
+            ("ratemds", base + "doctor-ratings/871226/brunner.html"),
+            ("schema_org", base + "private/listing"),
+        ],
+        max_review_pages=1,  # the saved pages' "next" links point at the real sites
+    )
+    result = crawl(config)
+    assert "blocked" in (result.stdout + result.stderr).lower() or result.returncode in (0, 1)
+    with session_for(tmp_path) as s:
+        listings = {listing.url.rsplit("/", 1)[-1]: listing for listing in s.exec(select(Listing))}
+        checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
+        philz = checks[listings["philz-coffee-san-mateo"].id]
+        assert philz.status == "ok" and philz.reviews_seen == 20 and philz.stated_review_count == 393
+        assert philz.shortfall == 373  # 393 stated, 20 read: recorded, not hidden
+        for name in ("rosinas", "rosinas-200"):  # a block page is "blocked", never "0 reviews"
+            check = checks[listings[name].id]
+            assert check.status == "blocked" and check.reviews_seen == 0
+            assert listings[name].latest_snapshot_id is None
+        assert checks[listings["brunner.html"].id].reviews_seen == 10
+        assert checks[listings["listing"].id].status == "robots"
+        problems = {p.kind for p in s.exec(select(CrawlProblem))}
+        assert {"blocked", "robots", "shortfall"} <= problems
+        robots_problem = s.exec(select(CrawlProblem).where(CrawlProblem.kind == "robots")).one()
+        assert "robots.txt forbids" in robots_problem.message
+        # The psychologist's eight answers to reviews are compliance findings.
+        responses = s.exec(select(Finding).where(Finding.kind == "owner_response")).all()
+        assert len(responses) == 8
+        reviews = s.exec(select(Review).where(Review.site == "yelp")).all()
+        assert len(reviews) == 20 and all(r.site_review_id for r in reviews)
+        runs = {r.spider: r for r in s.exec(select(CrawlRun))}
+        assert runs["yelp"].status == "partial" and runs["yelp"].blocked == 2
+    paths = [req.path for req, _ in httpserver.log]
+    assert "/private/listing" not in paths  # robots.txt obeyed: never fetched
+
+
+JSONLD_PAGE = """<!doctype html><html lang="en-CA"><head><meta charset="utf-8">
+<title>{name} | Directory</title><link rel="canonical" href="{url}">
+{ld}</head><body><main><h1>{name}</h1></main></body></html>"""
+
+
+def directory_page(url: str, *, reviews: int = 3, structured: bool = True) -> str:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalBusiness",
+        "@id": url,
+        "name": "Harbourview Counselling Collective",
+        "telephone": "+1 604-555-0142",
+        "address": {"@type": "PostalAddress", "streetAddress": "1200 West 8th Avenue, Suite 300",
+                    "addressLocality": "Vancouver", "addressRegion": "BC", "postalCode": "V6H 1C6"},
+        "aggregateRating": {"@type": "AggregateRating", "ratingValue": 4.5, "reviewCount": reviews},
+        "review": [
+            {"@type": "Review", "@id": f"{url}#review-{i}", "author": {"@type": "Person", "name": f"R{i}."},
+             "datePublished": f"2026-10-0{i + 1}", "reviewRating": {"@type": "Rating", "ratingValue": 5},
+             "reviewBody": f"Sample review number {i}."}
+            for i in range(reviews)
+        ],
+    }
+    ld = f'<script type="application/ld+json">{json.dumps(data)}</script>' if structured else ""
+    return JSONLD_PAGE.format(name="Harbourview Counselling Collective", url=url, ld=ld)
+
+
+def test_changed_layout_marks_the_run_degraded(tmp_path: Path, httpserver: HTTPServer) -> None:
+    robots(httpserver)
+    base = httpserver.url_for("")
+    urls = [base + f"listing/{i}" for i in range(3)]
+    layout = {"structured": True}
+
+    def handler(request: Request) -> Response:
+        url = base + request.path.lstrip("/")
+        return Response(directory_page(url, structured=layout["structured"]), content_type="text/html")
+
+    for url in urls:
+        httpserver.expect_request("/" + url.split("/", 3)[3]).respond_with_handler(handler)
+    config = write_config(tmp_path, [("schema_org", u) for u in urls])
+    crawl(config)
+    layout["structured"] = False  # the site redesigned: no schema.org data any more
+    crawl(config, "--full")
+    with session_for(tmp_path) as s:
+        first, second = s.exec(select(CrawlRun).order_by(CrawlRun.id)).all()
+        assert first.status == "ok" and first.coverage["fields"]["reviews"] == 1.0
+        assert second.status == "degraded"
+        assert {"name", "rating", "reviews"} <= set(second.degraded_fields)
+        assert second.coverage["fields"]["reviews"] == 0.0
+        assert "field coverage dropped" in second.message
+        assert len(s.exec(select(Review)).all()) == 9  # nothing removed on an unreadable page
+        assert all(r.removed_at is None for r in s.exec(select(Review)))
+
+
+def test_recrawl_uses_conditional_requests(tmp_path: Path, httpserver: HTTPServer) -> None:
+    robots(httpserver)
+    base = httpserver.url_for("")
+    urls = [base + f"listing/{i}" for i in range(3)]
+    seen: list[tuple[str, str | None]] = []
+
+    def handler(request: Request) -> Response:
+        url = base + request.path.lstrip("/")
+        etag = f'"v1-{request.path}"'
+        seen.append((request.path, request.headers.get("If-None-Match")))
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(directory_page(url), content_type="text/html", headers={"ETag": etag})
+
+    for url in urls:
+        httpserver.expect_request("/" + url.split("/", 3)[3]).respond_with_handler(handler)
+    config = write_config(tmp_path, [("schema_org", u) for u in urls])
+    crawl(config)
+    first_requests = len(seen)
+    crawl(config)  # unchanged: the store remembers the ETags
+    second = seen[first_requests:]
+    assert first_requests == 3 and len(second) == 3  # one request per listing
+    assert all(inm is not None for _, inm in second)
+    with session_for(tmp_path) as s:
+        runs = s.exec(select(CrawlRun).order_by(CrawlRun.id)).all()
+        assert [r.status for r in runs] == ["ok", "ok"] and runs[1].new_reviews == 0
+        checks = s.exec(select(ListingCheck).where(ListingCheck.run_id == runs[1].id)).all()
+        assert {c.status for c in checks} == {"not_modified"}
+        assert len(s.exec(select(Review)).all()) == 9
+    crawl(config, "--full")  # a full sweep asks unconditionally
+    assert all(inm is None for _, inm in seen[first_requests + 3:])
