@@ -1,5 +1,6 @@
 """A tiny static HTTP server on 127.0.0.1 for sample pages (demo, tests, bench)."""
 
+import inspect
 import logging
 import threading
 from collections.abc import Callable
@@ -8,7 +9,9 @@ from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
-Resolver = Callable[[str], tuple[int, str, bytes] | None]
+# resolve(path_with_query) or resolve(path_with_query, request_headers) ->
+# (status, content_type, body) or (status, content_type, body, extra_headers) or None (404)
+Resolver = Callable[..., tuple | None]
 
 
 class SampleServer:
@@ -22,13 +25,18 @@ class SampleServer:
         class Handler(BaseHTTPRequestHandler):
             def _answer(self, with_body: bool) -> None:
                 outer.requests.append((self.command, self.path))
-                found = outer.resolve(self.path)
+                found = outer.answer(self.path, dict(self.headers.items()))
+                extra: dict[str, str] = {}
                 if found is None:
                     status, ctype, body = 404, "text/html; charset=utf-8", b"<h1>Not found</h1>"
+                elif len(found) == 4:
+                    status, ctype, body, extra = found
                 else:
                     status, ctype, body = found
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if with_body:
@@ -51,6 +59,13 @@ class SampleServer:
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def answer(self, path: str, headers: dict[str, str]) -> tuple | None:
+        try:
+            takes_headers = len(inspect.signature(self.resolve).parameters) >= 2
+        except (TypeError, ValueError):
+            takes_headers = False
+        return self.resolve(path, headers) if takes_headers else self.resolve(path)
 
     @property
     def base_url(self) -> str:
