@@ -15,13 +15,19 @@ SITE_SPIDERS: dict[str, str] = {
     "yelp": "crawlers.spiders.yelp:YelpSpider",
     "ratemds": "crawlers.spiders.ratemds:RateMDsSpider",
     "psychologytoday": "crawlers.spiders.psychologytoday:PsychologyTodaySpider",
+    "healthgrades": "crawlers.spiders.healthgrades:HealthgradesSpider",
     "yahoo": "crawlers.spiders.schema_org:YahooLocalSpider",
     "bing": "crawlers.spiders.schema_org:BingPlacesSpider",
     "yellowpages": "crawlers.spiders.schema_org:YellowPagesSpider",
 }
 
 # api -> "module:Class" of the spider that reads that official API
-API_SPIDERS: dict[str, str] = {}
+API_SPIDERS: dict[str, str] = {
+    "yelp_fusion": "crawlers.spiders.api:YelpFusionSpider",
+    "places_v1": "crawlers.spiders.api:PlacesV1Spider",
+    "places_legacy": "crawlers.spiders.api:PlacesLegacySpider",
+    "graph": "crawlers.spiders.api:GraphSpider",
+}
 
 
 def _load(path: str) -> type:

@@ -183,8 +183,12 @@ def run_crawl(
     for spider_cls, kwargs in jobs:
         crawler = process.create_crawler(spider_cls)
         if on_page is not None:
+            # weak=False: the dispatcher holds receivers weakly, and this closure has no other
+            # owner, so without it the progress callback would never fire.
             crawler.signals.connect(
-                lambda item, response=None, spider=None: on_page(item), signal=signals.item_scraped
+                lambda item, response=None, spider=None: on_page(item),
+                signal=signals.item_scraped,
+                weak=False,
             )
         crawlers.append(crawler)
         process.crawl(
