@@ -256,7 +256,9 @@ def facts_from(business: dict[str, Any]) -> ListingFacts:
         hours=hours,
         categories=categories,
         rating=number(rating.get("ratingValue")),
-        review_count=integer(rating.get("reviewCount") or rating.get("ratingCount")),
+        review_count=integer(
+            rating.get("reviewCount") if rating.get("reviewCount") is not None else rating.get("ratingCount")
+        ),
     )
 
 

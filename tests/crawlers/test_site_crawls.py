@@ -193,3 +193,44 @@ def test_recrawl_uses_conditional_requests(tmp_path: Path, httpserver: HTTPServe
         assert len(s.exec(select(Review)).all()) == 9
     crawl(config, "--full")  # a full sweep asks unconditionally
     assert all(inm is None for _, inm in seen[first_requests + 3:])
+
+
+def test_empty_listing_and_owner_reply_on_yelp_structured_pages(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Cases the real captures lack, written in Yelp's structure: a listing with no reviews
+    yet (an empty listing is fine, not unreadable) and a business owner's comment."""
+    from datetime import date
+
+    from quietwatch.demo.pages import SampleBusiness, SampleReview, yelp_page
+
+    robots(httpserver)
+    base = httpserver.url_for("")
+
+    def business(reviews: list[SampleReview]) -> SampleBusiness:
+        return SampleBusiness(
+            name="Harbourview Counselling Collective", street_address="1200 West 8th Avenue, Suite 300",
+            locality="Vancouver", region="BC", postal_code="V6H 1C6", country="CA",
+            phone="(604) 555-0142", website="https://harbourview-counselling.example",
+            categories=["Counseling & Mental Health"], reviews=reviews,
+        )
+
+    replied = SampleReview(
+        "rv-1", "Sam K.", 2, date(2026, 10, 2), "Waited a long time for the first appointment.",
+        owner_response="Thank you for your feedback, we are sorry about the wait.",
+    )
+    for path, biz in (("biz/empty", business([])), ("biz/replied", business([replied]))):
+        httpserver.expect_request("/" + path).respond_with_data(
+            yelp_page(biz, url=base + path), content_type="text/html; charset=utf-8"
+        )
+    config = write_config(tmp_path, [("yelp", base + "biz/empty"), ("yelp", base + "biz/replied")])
+    crawl(config)
+    with session_for(tmp_path) as s:
+        listings = {listing.url.rsplit("/", 1)[-1]: listing for listing in s.exec(select(Listing))}
+        checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
+        empty = checks[listings["empty"].id]
+        assert empty.status == "ok" and empty.reviews_seen == 0 and empty.stated_review_count == 0
+        assert listings["empty"].latest_snapshot_id is not None  # its facts were read
+        review = s.exec(select(Review)).one()
+        assert review.site_review_id == "rv-1" and review.owner_response.startswith("Thank you")
+        finding = s.exec(select(Finding).where(Finding.kind == "owner_response")).one()
+        assert finding.review_id == review.id
+        assert s.exec(select(CrawlRun)).one().status == "ok"
