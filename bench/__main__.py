@@ -6,6 +6,8 @@ import sys
 BENCHES = {
     "crawl": "bench.crawl",
     "checker": "bench.checker",
+    "dashboard": "bench.dashboard",
+    "recrawl": "bench.recrawl",
 }
 
 

@@ -1,0 +1,588 @@
+"""Dashboard render time on a large store: 1,000 listings and 100,000 reviews in SQLite.
+
+Builds the store in a temporary directory (schema by the real migrations, rows bulk-inserted
+in the shapes the crawler writes: snapshots, reviews with edits, removals and owner
+responses, 30 daily runs with a check per listing, findings, audit rows), then renders each
+dashboard page with Streamlit's AppTest -- the real router and page scripts -- and prints:
+
+- ``first``: the first load, with every cache empty (the queries run);
+- ``after``: the median of the next loads (the queries come from the TTL cache), which the
+  issue asks to stay under 1.5 s;
+- for the Reviews page, a filter change (a new query, not cached).
+
+With ``--browser`` it also starts ``streamlit run`` on the store and times each page in
+headless Debian Chromium (Playwright): the first load, moving to the page through the
+sidebar, and a full reload of the browser page.
+
+    python -m bench.dashboard [--listings 1000] [--reviews 100000] [--repeats 3]
+                              [--keep DIR] [--browser]
+
+AppTest runs the page script in this process, so its figures are the server-side render
+time (script, queries, dataframes); the browser figures include the drawing.
+"""
+
+import argparse
+import hashlib
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+APP = REPO / "dashboard" / "app.py"
+THRESHOLD_S = 1.5
+SITES = (
+    "yelp",
+    "healthgrades",
+    "google",
+    "bing",
+    "yahoo",
+    "facebook",
+    "ratemds",
+    "psychologytoday",
+    "yellowpages",
+)
+PAGES = {
+    "Overview": "views/overview.py",
+    "Listings": "views/listings.py",
+    "Reviews": "views/reviews.py",
+    "Compliance": "views/compliance.py",
+    "Crawl health": "views/health.py",
+}
+RUNS = 30
+CLINIC = {
+    "key": "bench",
+    "name": "Bench Counselling Centre",
+    "street_address": "#200-1234 Example Street",
+    "city": "Vancouver",
+    "province": "BC",
+    "postal_code": "V6B 1A1",
+    "country": "CA",
+    "phone": "604-555-0100",
+    "website": "https://bench.example/",
+}
+CONFIG = """[clinic]
+name = "Bench Counselling Centre"
+slug = "bench"
+street_address = "#200-1234 Example Street"
+city = "Vancouver"
+province = "BC"
+postal_code = "V6B 1A1"
+phone = "604-555-0100"
+website = "https://bench.example/"
+
+[[sources]]
+site = "yelp"
+url = "https://www.yelp.example/biz/bench-0"
+
+[dashboard]
+cache_ttl_seconds = 300
+"""
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def _insert(session, model, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    """Bulk-insert ``rows`` (executemany needs the same keys in every row)."""
+    import sqlalchemy as sa
+
+    keys = sorted({k for row in rows for k in row})
+    for start in range(0, len(rows), 20_000):
+        batch = [{k: row.get(k) for k in keys} for row in rows[start : start + 20_000]]
+        session.execute(sa.insert(model.__table__), batch)
+
+
+def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict[str, int]:
+    """A migrated SQLite store at ``url`` holding one clinic with ``listings`` listings and
+    ``reviews`` reviews spread over them; returns the row counts written."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from store.db import init_db, make_engine
+    from store.models import (
+        AuditEntry,
+        Clinic,
+        CrawlProblem,
+        CrawlRun,
+        Finding,
+        Listing,
+        ListingCheck,
+        ListingSnapshot,
+        Review,
+        ReviewVersion,
+    )
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC).replace(microsecond=0)
+    init_db(url)
+    engine = make_engine(url)
+    counts: dict[str, int] = {}
+    try:
+        with Session(engine) as s:
+            clinic = Clinic(**CLINIC)
+            s.add(clinic)
+            s.flush()
+            cid = clinic.id
+            run_at = [now - timedelta(days=RUNS - 1 - k, hours=1) for k in range(RUNS)]
+            runs = []
+            for k, at in enumerate(run_at):
+                latest = k == RUNS - 1
+                run = CrawlRun(
+                    clinic_id=cid,
+                    spider="schema_org",
+                    trigger="schedule",
+                    started_at=at,
+                    finished_at=at + timedelta(seconds=600 + rng.randint(0, 300)),
+                    status="degraded" if latest else "ok",
+                    pages=listings * 3,
+                    items=listings * 2,
+                    listings_checked=listings,
+                    new_reviews=0,
+                    errors=30 if latest else rng.randint(0, 3),
+                    requests=listings * 3,
+                    degraded_fields=["yelp:published_at"] if latest else [],
+                    coverage={"yelp": {"published_at": 0.4}} if latest else {},
+                )
+                s.add(run)
+                runs.append(run)
+            s.flush()
+            run_ids = [r.id for r in runs]
+
+            # Listings: most state the clinic's facts in their own words; some differ.
+            listing_rows = []
+            for i in range(listings):
+                site = SITES[i % len(SITES)]
+                failing = i % 37 == 0
+                stale = i % 53 == 0
+                last_success = run_at[-6] if stale else (run_at[-2] if failing else run_at[-1])
+                listing_rows.append(
+                    {
+                        "clinic_id": cid,
+                        "site": site,
+                        "url": f"https://www.{site}.example/biz/bench-{i}",
+                        "origin": "configured",
+                        "enabled": True,
+                        "created_at": run_at[0],
+                        "last_crawled_at": run_at[-1],
+                        "last_success_at": last_success,
+                        "last_status": "blocked" if failing else "ok",
+                    }
+                )
+            for j in range(20):
+                listing_rows.append(
+                    {
+                        "clinic_id": cid,
+                        "site": SITES[j % len(SITES)],
+                        "url": f"https://www.{SITES[j % len(SITES)]}.example/found-{j}",
+                        "origin": "discovered",
+                        "enabled": False,
+                        "created_at": run_at[-1],
+                        "match_reason": "same phone number",
+                    }
+                )
+            _insert(s, Listing, listing_rows)
+            listing_ids = list(
+                s.execute(
+                    sa.select(Listing.__table__.c.id)
+                    .where(Listing.__table__.c.origin == "configured")
+                    .order_by(Listing.__table__.c.id)
+                ).scalars()
+            )
+            counts["listings"] = len(listing_ids)
+            counts["discovered listings"] = 20
+
+            snapshots = []
+            for i, lid in enumerate(listing_ids):
+                phones = ["(604) 555-0100", "604.555.0100", "+1 604 555 0100"]
+                for k in range(1 + i % 3):
+                    snapshots.append(
+                        {
+                            "listing_id": lid,
+                            "run_id": run_ids[k * 10],
+                            "captured_at": run_at[k * 10],
+                            "name": "Bench Counselling Center" if i % 11 == 0 else CLINIC["name"],
+                            "street_address": "1234 Example St, Suite 200"
+                            if i % 13
+                            else "98 Other Rd",
+                            "locality": "Vancouver",
+                            "region": "British Columbia",
+                            "postal_code": "V6B1A1",
+                            "phone": f"(604) 555-01{k:02d}" if i % 7 == 0 else phones[i % 3],
+                            "website": "http://www.bench.example",
+                            "hours": [],
+                            "categories": [],
+                            "rating": round(3 + (i % 5) / 2.5, 1),
+                            "review_count": reviews // listings + k,
+                            "fingerprint": _hash(lid, k),
+                        }
+                    )
+            _insert(s, ListingSnapshot, snapshots)
+            counts["listing snapshots"] = len(snapshots)
+            s.execute(
+                sa.text(
+                    "UPDATE listing SET latest_snapshot_id = (SELECT max(id) FROM listingsnapshot "
+                    "WHERE listingsnapshot.listing_id = listing.id)"
+                )
+            )
+
+            checks, problems = [], []
+            for k, (rid, at) in enumerate(zip(run_ids, run_at, strict=True)):
+                for i, lid in enumerate(listing_ids):
+                    bad = k == RUNS - 1 and i % 37 == 0
+                    checks.append(
+                        {
+                            "run_id": rid,
+                            "listing_id": lid,
+                            "status": "blocked" if bad else "ok",
+                            "pages": 3,
+                            "reviews_seen": reviews // listings,
+                            "complete": not bad,
+                            "message": "CAPTCHA page" if bad else None,
+                            "checked_at": at,
+                        }
+                    )
+                    if bad:
+                        problems.append(
+                            {
+                                "run_id": rid,
+                                "listing_id": lid,
+                                "kind": "blocked",
+                                "url": listing_rows[i]["url"],
+                                "at": at,
+                                "message": "the site answered with a CAPTCHA page",
+                            }
+                        )
+            _insert(s, ListingCheck, checks)
+            _insert(s, CrawlProblem, problems)
+            counts["listing checks"] = len(checks)
+
+            # Reviews: published over three years; first seen by the run after publication.
+            review_rows = []
+            for n in range(reviews):
+                i = n % len(listing_ids)
+                site = SITES[i % len(SITES)]
+                published = now - timedelta(days=rng.uniform(0, 3 * 365))
+                first_seen = max(published + timedelta(hours=6), run_at[0])
+                k = min(RUNS - 1, max(0, (first_seen - run_at[0]).days))
+                first_seen = run_at[k]
+                edited = n % 31 == 0
+                removed = n % 97 == 0
+                review_rows.append(
+                    {
+                        "clinic_id": cid,
+                        "listing_id": listing_ids[i],
+                        "site": site,
+                        "review_key": f"r{n}",
+                        "site_review_id": f"r{n}",
+                        "author": f"Reviewer {n % 500} {chr(65 + n % 26)}.",
+                        "rating": float(1 + (n * 7 + i) % 5),
+                        "best_rating": 5.0,
+                        "published_raw": published.date().isoformat(),
+                        "published_at": published,
+                        "published_precision": "day",
+                        "title": f"Visit {n}" if n % 3 == 0 else None,
+                        "text": f"Review {n}: "
+                        + "the counsellor listened and the rooms were calm. " * (1 + n % 6),
+                        "owner_response": "Thank you for your feedback!" if n % 211 == 0 else None,
+                        "content_hash": _hash("review", n),
+                        "first_seen_at": first_seen,
+                        "last_seen_at": run_at[-1],
+                        "first_seen_run_id": run_ids[k],
+                        "last_seen_run_id": run_ids[-1],
+                        "version_count": 2 if edited else 1,
+                        "edited_at": run_at[-1] if edited else None,
+                        "removed_at": run_at[-1] if removed else None,
+                    }
+                )
+            _insert(s, Review, review_rows)
+            counts["reviews"] = len(review_rows)
+            ids = list(
+                s.execute(
+                    sa.select(Review.__table__.c.id).order_by(Review.__table__.c.id)
+                ).scalars()
+            )
+
+            versions = [
+                {
+                    "review_id": ids[n],
+                    "run_id": run_ids[0],
+                    "valid_from": run_at[0],
+                    "valid_to": run_at[-1],
+                    "rating": 5.0,
+                    "text": f"Review {n}, before the edit.",
+                    "content_hash": _hash("old", n),
+                }
+                for n in range(0, len(ids), 31)
+            ]
+            _insert(s, ReviewVersion, versions)
+            counts["review versions"] = len(versions)
+
+            findings = []
+            for n in range(0, len(ids), 211):
+                findings.append(
+                    {
+                        "clinic_id": cid,
+                        "kind": "owner_response",
+                        "severity": "critical",
+                        "review_id": ids[n],
+                        "excerpt": "Thank you for your feedback!",
+                        "dedupe_key": _hash("resp", n),
+                        "first_seen_at": run_at[-1],
+                        "last_seen_at": run_at[-1],
+                    }
+                )
+            for n in range(5, len(ids), 499):
+                findings.append(
+                    {
+                        "clinic_id": cid,
+                        "kind": "disclosure",
+                        "severity": "warning",
+                        "review_id": ids[n],
+                        "excerpt": "mentions a diagnosis",
+                        "dedupe_key": _hash("disc", n),
+                        "first_seen_at": run_at[-3],
+                        "last_seen_at": run_at[-1],
+                    }
+                )
+            for n in range(20):
+                findings.append(
+                    {
+                        "clinic_id": cid,
+                        "kind": "solicitation",
+                        "severity": "warning",
+                        "source_url": f"https://bench.example/blog/{n}",
+                        "excerpt": "Please leave us a review!",
+                        "rule_id": "review_request",
+                        "dedupe_key": _hash("sol", n),
+                        "first_seen_at": run_at[-2],
+                        "last_seen_at": run_at[-1],
+                    }
+                )
+            _insert(s, Finding, findings)
+            counts["findings"] = len(findings)
+
+            audit = [
+                {
+                    "at": now - timedelta(hours=n),
+                    "action_id": "reply_to_review",
+                    "rule_set": "bcacc",
+                    "rule_version": "1.0.0",
+                    "origin": "dashboard",
+                    "clinic_id": cid,
+                    "target": f"review {ids[n]}",
+                }
+                for n in range(500)
+            ]
+            _insert(s, AuditEntry, audit)
+            counts["audit entries"] = len(audit)
+            s.commit()
+    finally:
+        engine.dispose()
+    return counts
+
+
+@dataclass
+class PageTime:
+    page: str
+    first_s: float | None
+    after_s: float
+    note: str = ""
+
+
+def _timed(fn) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def render_times(url: str, config_path: Path, *, repeats: int = 3) -> list[PageTime]:
+    """Each page: the first load with empty caches, then the median of ``repeats`` loads."""
+    import streamlit as st
+    from streamlit.logger import set_log_level
+    from streamlit.testing.v1 import AppTest
+
+    set_log_level("error")  # outside a server Streamlit warns that it has no runtime: expected
+
+    os.environ["QUIETWATCH_DATABASE_URL"] = url
+    os.environ["QUIETWATCH_CONFIG"] = str(config_path)
+    out = []
+    for title, script in PAGES.items():
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(APP), default_timeout=600)
+        at.switch_page(script)
+        first = _timed(at.run)
+        if at.exception:
+            raise RuntimeError(f"{title}: {at.exception[0].message}")
+        again = [_timed(at.run) for _ in range(repeats)]
+        out.append(PageTime(title, first, statistics.median(again)))
+        if title == "Reviews":
+            at.slider(key="reviews-rating").set_value((0.0, 2.0))
+            changed = _timed(at.run)
+            at.selectbox(key="reviews-edited").set_value("Yes")
+            changed2 = _timed(at.run)
+            out.append(
+                PageTime(
+                    "Reviews, filter changed",
+                    changed,
+                    changed2,
+                    "first: rating 0-2; after: and edited (new queries each)",
+                )
+            )
+    return out
+
+
+URL_PATHS = {
+    "Overview": "",
+    "Listings": "listings",
+    "Reviews": "reviews",
+    "Compliance": "compliance",
+    "Crawl health": "health",
+}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def browser_times(url: str, config_path: Path, *, repeats: int = 3) -> list[PageTime]:
+    """Each page in headless Chromium against ``streamlit run`` (as the CLI starts it), until
+    the page's heading shows and its script has finished: the first load (a fresh browser
+    page, empty query cache), then moving to it through the sidebar as a user does, and a
+    full reload of the browser page (the JavaScript app and its connection set up again)."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.launch import dashboard_env, streamlit_command
+    from store.config import load_config
+
+    config = load_config(config_path)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        streamlit_command(config, url, port=port),
+        env=dashboard_env(config, url, os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=config_path.parent,
+    )
+    base = f"http://127.0.0.1:{port}"
+    out = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the dashboard did not start") from None
+                time.sleep(0.3)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.set_default_timeout(120_000)
+            done = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+            def finished(title: str, start: float) -> float:
+                page.get_by_role("heading", name=title, exact=True).wait_for()
+                page.locator(done).wait_for()
+                return time.perf_counter() - start
+
+            def reload(title: str) -> float:
+                start = time.perf_counter()
+                page.goto(f"{base}/{URL_PATHS[title]}")
+                return finished(title, start)
+
+            def navigate(title: str) -> float:
+                # Away first (without timing), then back through the sidebar, as a user does.
+                other = "Crawl health" if title == "Overview" else "Overview"
+                page.get_by_test_id("stSidebarNav").get_by_text(other, exact=True).click()
+                finished(other, time.perf_counter())
+                start = time.perf_counter()
+                page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+                return finished(title, start)
+
+            for title in PAGES:
+                first = reload(title)
+                again = [navigate(title) for _ in range(repeats)]
+                reloads = [reload(title) for _ in range(repeats)]
+                out.append(PageTime(title, first, statistics.median(again)))
+                out.append(PageTime(f"  {title}, reloaded", None, statistics.median(reloads)))
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return out
+
+
+def _print(times: list[PageTime], repeats: int, heading: str) -> list[str]:
+    print(heading)
+    print(f"{'page':<26}{'first load':>12}{'after':>10}   (after: median of {repeats} loads)")
+    slow = []
+    for t in times:
+        flag = "" if t.after_s < THRESHOLD_S else f"  > {THRESHOLD_S} s"
+        first = f"{t.first_s:>10.2f} s" if t.first_s is not None else f"{'':>12}"
+        print(f"{t.page:<26}{first}{t.after_s:>8.2f} s{flag}")
+        if t.note:
+            print(f"{'':<28}{t.note}")
+        if t.page in PAGES and t.after_s >= THRESHOLD_S:
+            slow.append(t.page)
+    return slow
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.dashboard",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--listings", type=int, default=1000)
+    parser.add_argument("--reviews", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build the store in DIR and keep it")
+    parser.add_argument(
+        "--browser", action="store_true", help="also time each page in headless Chromium"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    with tempfile.TemporaryDirectory(prefix="qw-bench-dashboard-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        db = workdir / "bench.db"
+        db.unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+        config_path = workdir / "quietwatch.toml"
+        config_path.write_text(CONFIG, encoding="utf-8")
+        started = time.perf_counter()
+        counts = build_store(url, listings=args.listings, reviews=args.reviews)
+        built = time.perf_counter() - started
+        print(f"store: {db} ({db.stat().st_size / 1e6:.0f} MB), built in {built:.1f} s")
+        print("  " + ", ".join(f"{n:,} {what}" for what, n in counts.items()))
+        times = render_times(url, config_path, repeats=args.repeats)
+        slow = _print(times, args.repeats, "AppTest (server-side render):")
+        if args.browser:
+            shown = browser_times(url, config_path, repeats=args.repeats)
+            slow += [f"{p} (browser)" for p in _print(shown, args.repeats, "Chromium:")]
+    print(
+        "every page renders in under 1.5 s after the first load"
+        if not slow
+        else f"over 1.5 s after the first load: {', '.join(slow)}"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,210 @@
+"""Normalise listing facts before comparing them with the clinic's canonical facts.
+
+For display only: the dashboard shows each fact as the site states it and as the
+clinic states it, side by side, and calls it a mismatch only when the normalised forms
+differ ("#200-1234 Main St." and "1234 Main Street, Suite 200" are the same address).
+"""
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+from store.queries import ClinicFacts, ListingFacts
+
+logger = logging.getLogger(__name__)
+
+_ABBREVIATIONS = {
+    "street": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "place": "pl",
+    "crescent": "cres",
+    "highway": "hwy",
+    "lane": "ln",
+    "court": "ct",
+    "parkway": "pkwy",
+    "square": "sq",
+    "terrace": "terr",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "northwest": "nw",
+    "northeast": "ne",
+    "southwest": "sw",
+    "southeast": "se",
+    "suite": "unit",
+    "ste": "unit",
+    "apartment": "unit",
+    "apt": "unit",
+    "floor": "fl",
+}
+_PROVINCES = {
+    "british columbia": "bc",
+    "alberta": "ab",
+    "saskatchewan": "sk",
+    "manitoba": "mb",
+    "ontario": "on",
+    "quebec": "qc",
+    "new brunswick": "nb",
+    "nova scotia": "ns",
+    "prince edward island": "pe",
+    "newfoundland and labrador": "nl",
+    "yukon": "yt",
+    "northwest territories": "nt",
+    "nunavut": "nu",
+}
+_UNIT_PREFIX = re.compile(r"^\s*(?:#|unit\s+|suite\s+|ste\.?\s+)?([0-9a-z]+)\s*-\s*(\d+\b)", re.I)
+_UNIT_ANYWHERE = re.compile(r"(?:#|\b(?:unit|suite|ste|apt|apartment)\.?\s*)\s*([0-9a-z]+)\b", re.I)
+
+
+def _fold(value: str) -> str:
+    value = unicodedata.normalize("NFKD", value)
+    value = "".join(c for c in value if not unicodedata.combining(c))
+    return " ".join(value.casefold().split())
+
+
+def name(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    folded = _fold(value).replace("&", " and ")
+    return " ".join(re.sub(r"[^\w\s]", " ", folded).split()) or None
+
+
+def street(value: str | None) -> str | None:
+    """'#200-1234 Main St.' and '1234 Main Street, Suite 200' both become '1234 main st unit 200'."""
+    if not value or not value.strip():
+        return None
+    text = _fold(value)
+    unit = None
+    if m := _UNIT_PREFIX.match(text):
+        unit, text = m.group(1), text[: m.start()] + m.group(2) + text[m.end() :]
+    elif m := _UNIT_ANYWHERE.search(text):
+        unit, text = m.group(1), text[: m.start()] + text[m.end() :]
+    words = [_ABBREVIATIONS.get(w, w) for w in re.sub(r"[^\w\s]", " ", text).split()]
+    result = " ".join(words)
+    return f"{result} unit {unit}" if unit else result
+
+
+def region(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    folded = name(value) or ""
+    return _PROVINCES.get(folded, folded)
+
+
+def postal_code(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    return re.sub(r"[^0-9A-Z]", "", value.upper()) or None
+
+
+def phone(value: str | None, default_region: str = "CA") -> str | None:
+    """E.164 form when the number parses, else its digits."""
+    if not value or not value.strip():
+        return None
+    try:
+        parsed = phonenumbers.parse(value, default_region)
+        if phonenumbers.is_possible_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        logger.debug("phone number %r does not parse", value)
+    return re.sub(r"\D", "", value) or None
+
+
+def website(value: str | None) -> str | None:
+    """Host without www and path without trailing slash; scheme, query and fragment ignored."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    if "://" not in text:
+        text = "http://" + text
+    parts = urlsplit(text)
+    host = (parts.hostname or "").casefold().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    return f"{host}{path}" or None
+
+
+@dataclass(frozen=True)
+class FactComparison:
+    fact: str  # name, address, phone, website
+    canonical: str | None  # as the clinic states it
+    listed: str | None  # as the site states it
+    canonical_normalised: str | None
+    listed_normalised: str | None
+
+    @property
+    def stated(self) -> bool:
+        return self.listed_normalised is not None
+
+    @property
+    def mismatch(self) -> bool:
+        """The site states the fact and it differs from the clinic's (after normalising)."""
+        return self.stated and self.listed_normalised != self.canonical_normalised
+
+
+def _join(*parts: str | None) -> str | None:
+    text = ", ".join(p.strip() for p in parts if p and p.strip())
+    return text or None
+
+
+def _address(
+    street_: str | None,
+    city: str | None,
+    prov: str | None,
+    postal: str | None,
+    *,
+    only: tuple[bool, bool, bool, bool] | None = None,
+) -> str | None:
+    parts = [street(street_), name(city), region(prov), postal_code(postal)]
+    if only is not None:
+        parts = [p if keep else None for p, keep in zip(parts, only, strict=True)]
+    if not any(parts):
+        return None
+    return " | ".join(p or "-" for p in parts)
+
+
+def compare(clinic: ClinicFacts, listing: ListingFacts) -> list[FactComparison]:
+    """Name, address, phone and website, as stated by the clinic and by the listing.
+
+    The address is compared on the parts the listing states (a listing that gives a
+    street and city but no postal code is not called wrong for the postal code)."""
+    stated = (
+        bool(listing.street_address),
+        bool(listing.locality),
+        bool(listing.region),
+        bool(listing.postal_code),
+    )
+    return [
+        FactComparison("name", clinic.name, listing.name, name(clinic.name), name(listing.name)),
+        FactComparison(
+            "address",
+            _join(clinic.street_address, clinic.city, clinic.province, clinic.postal_code),
+            _join(listing.street_address, listing.locality, listing.region, listing.postal_code),
+            _address(
+                clinic.street_address, clinic.city, clinic.province, clinic.postal_code, only=stated
+            ),
+            _address(listing.street_address, listing.locality, listing.region, listing.postal_code),
+        ),
+        FactComparison(
+            "phone", clinic.phone, listing.phone, phone(clinic.phone), phone(listing.phone)
+        ),
+        FactComparison(
+            "website",
+            clinic.website,
+            listing.website,
+            website(clinic.website),
+            website(listing.website),
+        ),
+    ]
+
+
+def mismatches(clinic: ClinicFacts, listing: ListingFacts) -> list[FactComparison]:
+    return [c for c in compare(clinic, listing) if c.mismatch]

@@ -1,0 +1,173 @@
+"""Where the dashboard gets its settings, its engines and its data — in one place.
+
+The CLI hands the dashboard ``QUIETWATCH_CONFIG`` and ``QUIETWATCH_DATABASE_URL``; they are
+read here (through :class:`store.config.Settings`) and nowhere else in the dashboard.
+Every table is read through :mod:`store.queries` on a read-only engine; query results are
+cached for ``dashboard.cache_ttl_seconds``.  The only write the dashboard makes is the
+guardrail's audit row (see :mod:`dashboard.guard`), on an engine kept for that alone.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from dashboard import compare
+from store import queries
+from store.config import (
+    DEFAULT_CONFIG_FILE,
+    CrawlConfig,
+    DashboardConfig,
+    GuardrailConfig,
+    QuietWatchConfig,
+    Settings,
+    database_url,
+    load_config,
+)
+from store.db import make_engine
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AppContext:
+    database_url: str
+    config_path: str | None
+    dashboard: DashboardConfig
+    crawl: CrawlConfig
+    clinic_key: str | None  # the clinic the config describes, chosen by default
+    guardrail: GuardrailConfig | None  # the rule set a blocked click is recorded under
+
+    @property
+    def stale_after_hours(self) -> float:
+        return self.crawl.stale_after_hours or 2 * self.crawl.interval_hours
+
+
+def context() -> AppContext:
+    """Settings for this process: config file and database URL (environment first)."""
+    settings = Settings()
+    return _context(str(settings.config) if settings.config else None, settings.database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _context(config_path: str | None, env_url: str | None) -> AppContext:
+    config: QuietWatchConfig | None = None
+    path = Path(config_path) if config_path else Path(DEFAULT_CONFIG_FILE)
+    if config_path or path.exists():
+        config = load_config(path)  # ConfigError: shown by the router
+    url = env_url or database_url(config)
+    return AppContext(
+        database_url=url,
+        config_path=str(config.path) if config is not None else None,
+        dashboard=config.dashboard if config is not None else DashboardConfig(),
+        crawl=config.crawl if config is not None else CrawlConfig(),
+        clinic_key=config.clinic.key if config is not None else None,
+        guardrail=config.guardrail if config is not None else None,
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def read_engine(url: str) -> Engine:
+    """The read-only engine every page reads through (SQLite ``mode=ro``)."""
+    logger.info("dashboard reads %s read-only", url.split("@")[-1])
+    return make_engine(url, read_only=True)
+
+
+@st.cache_resource(show_spinner=False)
+def audit_engine(url: str) -> Engine:
+    """The engine handed to the guardrail for its audit row, and used for nothing else."""
+    return make_engine(url)
+
+
+def _query(name: str, url: str, kwargs: tuple) -> Any:
+    with Session(read_engine(url)) as session:
+        return getattr(queries, name)(session, **dict(kwargs))
+
+
+def _comparisons_now(
+    url: str, clinic_id: int
+) -> list[tuple[queries.ListingFacts, list[compare.FactComparison]]]:
+    with Session(read_engine(url)) as session:
+        clinic = next((c for c in queries.clinics(session) if c.id == clinic_id), None)
+        rows = queries.listings(session, clinic_id=clinic_id, origins=queries.ACTIVE_ORIGINS)
+    if clinic is None:
+        return []
+    return [(row, compare.compare(clinic, row)) for row in rows]
+
+
+_CACHED: dict[int, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+
+
+def _cached(ttl: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The two readers wrapped in ``st.cache_data`` with the configured time-to-live (one
+    config per process, so in practice one TTL); a TTL of 0 means no caching at all."""
+    if ttl <= 0:
+        return _query, _comparisons_now
+    if ttl not in _CACHED:
+        _CACHED[ttl] = (
+            st.cache_data(ttl=ttl, max_entries=512, show_spinner=False)(_query),
+            st.cache_data(ttl=ttl, max_entries=16, show_spinner=False)(_comparisons_now),
+        )
+    return _CACHED[ttl]
+
+
+def load(name: str, **kwargs: Any) -> Any:
+    """``store.queries.<name>(session, **kwargs)``, cached for ``cache_ttl_seconds``."""
+    ctx = context()
+    run, _ = _cached(ctx.dashboard.cache_ttl_seconds)
+    return run(name, ctx.database_url, tuple(sorted(kwargs.items())))
+
+
+def clear_cache() -> None:
+    """Forget every cached query result (after the audit write, or on "Refresh")."""
+    for run, comparisons_ in _CACHED.values():
+        run.clear()
+        comparisons_.clear()
+
+
+# -- the clinic being looked at -----------------------------------------------------------
+CLINIC_KEY = "clinic_id"
+
+
+def clinics() -> list[queries.ClinicFacts]:
+    return load("clinics")
+
+
+def current_clinic() -> queries.ClinicFacts | None:
+    """The clinic chosen in the sidebar; by default the one the config describes."""
+    known = clinics()
+    if not known:
+        return None
+    by_id = {c.id: c for c in known}
+    chosen = st.session_state.get(CLINIC_KEY)
+    if chosen in by_id:
+        return by_id[chosen]
+    ctx = context()
+    for clinic in known:
+        if clinic.key == ctx.clinic_key:
+            return clinic
+    return known[0]
+
+
+def require_clinic() -> queries.ClinicFacts:
+    """The current clinic, or a plain message and a stop when the store holds none."""
+    clinic = current_clinic()
+    if clinic is None:
+        st.info("The store holds no clinic yet. Run `quietwatch init` and `quietwatch crawl`.")
+        st.stop()
+    return clinic  # type: ignore[return-value]
+
+
+# -- derived data -------------------------------------------------------------------------
+def comparisons(
+    clinic: queries.ClinicFacts,
+) -> list[tuple[queries.ListingFacts, list[compare.FactComparison]]]:
+    """Each active listing with its facts compared to the clinic's (normalised)."""
+    ctx = context()
+    _, run = _cached(ctx.dashboard.cache_ttl_seconds)
+    return run(ctx.database_url, clinic.id)

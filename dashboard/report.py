@@ -1,0 +1,195 @@
+"""Exports for compliance: CSV files and a printable HTML report.
+
+The report is a self-contained HTML page a compliance officer can print or file.  Every
+value in it is HTML-escaped, and its Content-Security-Policy forbids scripts and any
+load from anywhere, so review text quoted in it stays inert even when opened in a browser.
+"""
+
+import csv
+import html
+import io
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from dashboard import render
+from store.queries import AuditRow, ClinicFacts, FindingRow
+
+logger = logging.getLogger(__name__)
+
+FINDING_KINDS = {
+    "owner_response": "Owner responses found on review sites",
+    "solicitation": "Solicitation in the clinic's own content",
+    "write_review_link": "Write-a-review links in the clinic's own content",
+    "review_markup": "Review markup in the clinic's own content",
+    "disclosure": "Reviews that disclose too much",
+}
+FINDING_COLUMNS = [
+    "id",
+    "kind",
+    "category",
+    "rule_id",
+    "severity",
+    "site",
+    "source_url",
+    "listing_id",
+    "review_id",
+    "excerpt",
+    "explanation",
+    "guidance",
+    "first_seen_at",
+    "last_seen_at",
+]
+AUDIT_COLUMNS = [
+    "id",
+    "at",
+    "action_id",
+    "rule_set",
+    "rule_version",
+    "origin",
+    "user",
+    "clinic_id",
+    "target",
+    "detail",
+]
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = render.clean(value)
+    # Spreadsheet formula injection: a cell starting with = + - @ would be evaluated.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+def to_csv(rows: Iterable[object], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        values = asdict(row)  # type: ignore[call-overload]
+        writer.writerow([_cell(values.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def findings_csv(findings: Iterable[FindingRow]) -> str:
+    return to_csv(findings, FINDING_COLUMNS)
+
+
+def audit_csv(entries: Iterable[AuditRow]) -> str:
+    return to_csv(entries, AUDIT_COLUMNS)
+
+
+def _e(value: object) -> str:
+    if isinstance(value, datetime):
+        return html.escape(render.when(value))
+    return html.escape(render.clean(value)) if value is not None else ""
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_STYLE = """
+body{font-family:Georgia,serif;margin:2cm;color:#111}
+h1{font-size:20pt} h2{font-size:14pt;margin-top:1.5em;border-bottom:1px solid #999}
+table{border-collapse:collapse;width:100%;font-size:9pt}
+th,td{border:1px solid #bbb;padding:3px 5px;text-align:left;vertical-align:top;
+white-space:pre-wrap;word-break:break-word}
+th{background:#eee} .meta{color:#444;font-size:10pt}
+@media print{body{margin:1cm} h2{page-break-after:avoid} tr{page-break-inside:avoid}}
+"""
+
+
+def printable_html(
+    *,
+    clinic: ClinicFacts,
+    findings: Sequence[FindingRow],
+    audit: Sequence[AuditRow],
+    generated_at: datetime,
+) -> str:
+    """A compliance report: findings by kind, then the audit log of blocked attempts."""
+    sections = []
+    for kind, title in FINDING_KINDS.items():
+        rows = [f for f in findings if f.kind == kind]
+        sections.append(f"<h2>{_e(title)} ({len(rows)})</h2>")
+        if rows:
+            sections.append(
+                _table(
+                    [
+                        "First seen",
+                        "Last seen",
+                        "Site",
+                        "Where",
+                        "Category",
+                        "Rule",
+                        "Excerpt",
+                        "Explanation",
+                        "Guidance",
+                    ],
+                    (
+                        [
+                            f.first_seen_at,
+                            f.last_seen_at,
+                            f.site,
+                            f.source_url or (f"review {f.review_id}" if f.review_id else ""),
+                            f.category,
+                            f.rule_id,
+                            f.excerpt,
+                            f.explanation,
+                            f.guidance,
+                        ]
+                        for f in rows
+                    ),
+                )
+            )
+        else:
+            sections.append("<p>None.</p>")
+    other = [f for f in findings if f.kind not in FINDING_KINDS]
+    if other:
+        sections.append(f"<h2>Other findings ({len(other)})</h2>")
+        sections.append(
+            _table(
+                ["Kind", "First seen", "Excerpt"],
+                ([f.kind, f.first_seen_at, f.excerpt] for f in other),
+            )
+        )
+    sections.append(f"<h2>Audit log: blocked attempts ({len(audit)})</h2>")
+    sections.append(
+        _table(
+            ["When", "Action", "Rule set", "Version", "From", "User", "Target", "Detail"],
+            (
+                [
+                    a.at,
+                    a.action_id,
+                    a.rule_set,
+                    a.rule_version,
+                    a.origin,
+                    a.user,
+                    a.target,
+                    a.detail,
+                ]
+                for a in audit
+            ),
+        )
+        if audit
+        else "<p>No blocked attempts recorded.</p>"
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">"
+        f"<title>QuietWatch compliance report — {_e(clinic.name)}</title>"
+        f"<style>{_STYLE}</style></head><body>"
+        f"<h1>QuietWatch compliance report</h1>"
+        f"<p class='meta'>{_e(clinic.name)} · generated {_e(generated_at)} · "
+        f"{len(findings)} finding(s), {len(audit)} audit entr{'y' if len(audit) == 1 else 'ies'}"
+        "</p><p class='meta'>QuietWatch only reads. The clinic answers no review and asks no "
+        "one for reviews or testimonials; the audit log lists every attempt to do so that "
+        "QuietWatch refused.</p>" + "".join(sections) + "</body></html>"
+    )

@@ -1,0 +1,79 @@
+"""The benchmark's store (bench/dashboard.py), built small: every page renders on it and
+shows what was written.  The full-size figures come from `python -m bench.dashboard`."""
+
+import pytest
+import streamlit as st
+
+from bench.dashboard import CONFIG, build_store, render_times
+from tests.dashboard.helpers import frame, run_page
+
+LISTINGS, REVIEWS = 45, 900
+
+
+@pytest.fixture
+def bench_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    counts = build_store(url, listings=LISTINGS, reviews=REVIEWS)
+    config = tmp_path / "quietwatch.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    monkeypatch.setenv("QUIETWATCH_DATABASE_URL", url)
+    monkeypatch.setenv("QUIETWATCH_CONFIG", str(config))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield url, config, counts
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_the_bench_store_holds_what_it_says(bench_env):
+    _, _, counts = bench_env
+    assert counts["listings"] == LISTINGS
+    assert counts["reviews"] == REVIEWS
+    assert counts["review versions"] == len(range(0, REVIEWS, 31))
+
+
+def test_every_page_renders_on_the_bench_store(bench_env):
+    removed = len(range(0, REVIEWS, 97))
+    at = run_page()
+    assert not at.exception
+    sites = frame(at, "overview-sites")
+    assert len(sites) == 9
+    assert sites["Reviews held"].sum() == REVIEWS - removed
+    assert sites["Removed"].sum() == removed
+
+    at = run_page("listings")
+    assert not at.exception
+    assert len(frame(at, "listings-table")) == LISTINGS
+    assert len(frame(at, "listings-discovered")) == 20
+
+    at = run_page("reviews")
+    assert not at.exception
+    assert any(f"{REVIEWS:,} review(s) match" in c.value for c in at.caption)
+    at.selectbox(key="reviews-edited").set_value("Yes").run()
+    assert len(frame(at, "reviews-table")) == len(range(0, REVIEWS, 31))
+
+    at = run_page("compliance")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Owner responses"] == str(len(range(0, REVIEWS, 211)))
+    assert metrics["Blocked attempts"] == "500"
+
+    at = run_page("health")
+    assert not at.exception
+    assert len(frame(at, "health-failing")) == len(range(0, LISTINGS, 37))
+    assert len(frame(at, "health-stale")) == len(range(0, LISTINGS, 53))
+    assert len(frame(at, "health-runs")) == 30
+
+
+def test_the_bench_measures_every_page(bench_env):
+    url, config, _ = bench_env
+    times = render_times(url, config, repeats=1)
+    assert [t.page for t in times] == [
+        "Overview",
+        "Listings",
+        "Reviews",
+        "Reviews, filter changed",
+        "Compliance",
+        "Crawl health",
+    ]
+    assert all(t.first_s is not None and t.first_s > 0 and t.after_s > 0 for t in times)

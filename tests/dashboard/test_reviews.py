@@ -1,0 +1,170 @@
+"""Reviews page: filters, full text, edit history, initials, inert text, blocked replies."""
+
+from datetime import timedelta
+
+import pytest
+
+from guardrail.enforce import explain
+from tests.dashboard.conftest import write_config
+from tests.dashboard.helpers import all_markdown, audit_rows, frame, run_page, texts
+from tests.dashboard.seed import INJECTED_TEXT, NOW
+
+
+def test_all_reviews_are_listed_newest_first(dashboard_env):
+    at = run_page("reviews")
+    assert not at.exception
+    table = frame(at, "reviews-table")
+    assert len(table) == 6
+    assert list(table["ID"])[0] == dashboard_env.reviews["y4"]
+    status = table.set_index("ID")["Status"]
+    assert status[dashboard_env.reviews["y3"]] == "removed, owner response"
+    assert status[dashboard_env.reviews["y2"]] == "edited (1x)"
+    assert any("6 review(s) match" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("widget", "kind", "value", "expected"),
+    [
+        ("reviews-sites", "multiselect", ["healthgrades"], {"h1"}),
+        ("reviews-rating", "slider", (0.0, 2.0), {"y2", "y4"}),
+        ("reviews-rating", "slider", (4.5, 5.0), {"y1", "g1"}),
+        ("reviews-new", "checkbox", True, {"y4", "g1"}),  # g1: google's latest crawl
+        ("reviews-edited", "selectbox", "Yes", {"y2"}),
+        ("reviews-removed", "selectbox", "Yes", {"y3"}),
+        ("reviews-removed", "selectbox", "No", {"y1", "y2", "y4", "h1", "g1"}),
+        ("reviews-response", "selectbox", "Yes", {"y3"}),
+        ("reviews-from", "date_input", (NOW - timedelta(days=10)).date(), {"y4"}),
+        ("reviews-to", "date_input", (NOW - timedelta(days=56)).date(), {"y1"}),
+    ],
+)
+def test_filters(dashboard_env, widget, kind, value, expected):
+    at = run_page("reviews")
+    getattr(at, kind)(key=widget).set_value(value).run()
+    assert not at.exception
+    ids = {v: k for k, v in dashboard_env.reviews.items()}
+    table = frame(at, "reviews-table")
+    # Seeded ids not in dashboard_env.reviews (h1, g1) are named by their site.
+    names = {
+        ids.get(i) or {"healthgrades": "h1", "google": "g1"}[s]
+        for i, s in zip(table["ID"], table["Site"], strict=True)
+    }
+    assert names == expected
+
+
+def test_edit_history_keeps_the_old_text(dashboard_env):
+    at = run_page("reviews")
+    at.selectbox(key="reviews-detail").set_value(dashboard_env.reviews["y2"]).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Edited: much worse now." in shown
+    assert "Original text before the edit." in shown
+    assert "Rating: 2" in shown  # the rating before the edit
+    assert "Rating: 1 of 5" in shown
+
+
+def test_injected_review_is_shown_as_plain_text_only(dashboard_env):
+    at = run_page("reviews")
+    at.selectbox(key="reviews-detail").set_value(dashboard_env.reviews["y4"]).run()
+    assert not at.exception
+    assert INJECTED_TEXT in texts(at)  # verbatim, as text
+    assert "Title: ![t](http://127.0.0.2:9/title.png)" in texts(at)
+    for shown in all_markdown(at):  # nothing of it reaches a markdown renderer
+        assert "127.0.0.2" not in shown
+        assert "evil.example" not in shown
+        assert "javascript:" not in shown
+        assert "Hacker" not in shown
+    assert all("127.0.0.2" not in b.label for b in at.button)
+
+
+def test_reviewer_names_can_be_initials_only(dashboard_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIETWATCH_CONFIG", str(write_config(tmp_path, names="initials")))
+    at = run_page("reviews")
+    at.selectbox(key="reviews-detail").set_value(dashboard_env.reviews["y1"]).run()
+    assert not at.exception
+    authors = set(frame(at, "reviews-table")["Author"])
+    assert "J. Q. D." in authors
+    assert "Author: J. Q. D." in texts(at)
+    cells = frame(at, "reviews-table").astype(str).to_numpy().ravel()
+    everything = " ".join(str(v) for v in [*texts(at), *all_markdown(at), *cells])
+    assert "Jane" not in everything
+    assert "Doe" not in everything
+
+
+def test_reply_is_blocked_explained_and_audited(dashboard_env, db_url):
+    at = run_page("reviews")
+    review_id = dashboard_env.reviews["y1"]
+    at.selectbox(key="reviews-detail").set_value(review_id).run()
+    before = len(audit_rows(db_url))
+    button = at.button(key=f"blocked-reply_to_review-review-{review_id}")
+    assert button.label == "Reply — blocked"
+    button.click().run()
+    assert not at.exception
+    rows = audit_rows(db_url)
+    assert len(rows) == before + 1
+    assert rows[-1]["action_id"] == "reply_to_review"
+    assert rows[-1]["origin"] == "dashboard"
+    assert rows[-1]["target"] == f"review {review_id}"
+    expected = explain("reply_to_review")
+    assert f"“{expected.policy_quote}”" in texts(at)
+    assert expected.allowed_instead in texts(at)
+
+
+@pytest.mark.parametrize(
+    "action_id",
+    [
+        "contact_reviewer",
+        "ask_to_edit_or_remove",
+        "reuse_review_as_testimonial",
+        "identify_reviewer",
+        "follow_or_friend_reviewer",
+    ],
+)
+def test_every_review_action_is_blocked_and_audited(dashboard_env, db_url, action_id):
+    at = run_page("reviews")
+    review_id = dashboard_env.reviews["y4"]
+    at.button(key=f"blocked-{action_id}-review-{review_id}").click().run()
+    assert not at.exception
+    row = audit_rows(db_url)[-1]
+    assert (row["action_id"], row["origin"], row["target"]) == (
+        action_id,
+        "dashboard",
+        f"review {review_id}",
+    )
+    assert explain(action_id).explanation in texts(at)
+
+
+def test_paging(dashboard_env, db_url):
+    from store import crud
+    from store.db import make_engine, session_scope
+    from store.models import Listing
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        google = s.get(Listing, dashboard_env.listings["google"])
+        crud.upsert_reviews(
+            s,
+            listing=google,
+            seen_at=NOW,
+            reviews=[
+                {
+                    "site_review_id": f"p{i}",
+                    "author": f"P{i}",
+                    "rating": 4,
+                    "text": f"page test {i}",
+                    "published_at": NOW - timedelta(days=100 + i),
+                }
+                for i in range(60)
+            ],
+        )
+    engine.dispose()
+    at = run_page("reviews")
+    assert len(frame(at, "reviews-table")) == 50
+    assert any("66 review(s) match; page 1 of 2" in c.value for c in at.caption)
+    at.number_input(key="reviews-page").set_value(2).run()
+    assert not at.exception
+    second = frame(at, "reviews-table")
+    assert len(second) == 16
+    assert "page test 59" in set(second["Text"])  # the oldest comes last
+    at.multiselect(key="reviews-sites").set_value(["yelp"]).run()  # a filter goes to page 1
+    assert at.number_input(key="reviews-page").value == 1
+    assert len(frame(at, "reviews-table")) == 4

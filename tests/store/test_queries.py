@@ -1,0 +1,160 @@
+"""store.queries on a real seeded SQLite file, through a read-only engine."""
+
+from dataclasses import asdict
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from store import crud, queries
+from store.db import make_engine, session_scope
+from tests.dashboard.seed import NOW, RUN1_AT, seed
+
+
+@pytest.fixture
+def seeded_session(db_url):
+    seeded = seed(db_url)
+    engine = make_engine(db_url, read_only=True)
+    with Session(engine) as session:
+        yield seeded, session
+    engine.dispose()
+
+
+def test_site_summaries(seeded_session):
+    seeded, s = seeded_session
+    rows = {
+        r.site: r
+        for r in queries.site_summaries(
+            s, clinic_id=seeded.clinic_id, since=NOW - timedelta(days=1)
+        )
+    }
+    assert set(rows) == {"google", "healthgrades", "yelp"}
+    yelp = rows["yelp"]
+    assert (yelp.reviews_held, yelp.removed, yelp.new_last_crawl, yelp.new_since) == (3, 1, 1, 1)
+    assert yelp.average_held == pytest.approx((5 + 1 + 1) / 3, abs=0.01)
+    assert (yelp.rating, yelp.stated_reviews) == (4.0, 4)
+    assert rows["healthgrades"].last_success_at == RUN1_AT
+
+
+def test_review_filters_count_and_page_agree(seeded_session):
+    seeded, s = seeded_session
+    for flt, n in [
+        (queries.ReviewFilter(), 6),
+        (queries.ReviewFilter(sites=("yelp",), removed=False), 3),
+        (queries.ReviewFilter(max_rating=2), 2),
+        (queries.ReviewFilter(has_owner_response=False), 5),
+        (queries.ReviewFilter(edited=False), 5),
+        (queries.ReviewFilter(first_seen_since=NOW - timedelta(days=1)), 1),
+    ]:
+        assert queries.count_reviews(s, clinic_id=seeded.clinic_id, flt=flt) == n
+        assert len(queries.review_page(s, clinic_id=seeded.clinic_id, flt=flt, limit=50)) == n
+    page = queries.review_page(
+        s, clinic_id=seeded.clinic_id, flt=queries.ReviewFilter(), offset=2, limit=2
+    )
+    assert len(page) == 2
+
+
+def test_review_detail_stays_within_the_clinic(seeded_session, db_url):
+    seeded, s = seeded_session
+    detail = queries.review_detail(s, clinic_id=seeded.clinic_id, review_id=seeded.reviews["y2"])
+    assert [v.text for v in detail.versions] == ["Original text before the edit."]
+    assert (
+        queries.review_detail(s, clinic_id=seeded.clinic_id + 1, review_id=seeded.reviews["y2"])
+        is None
+    )
+
+
+def test_audit_log_includes_entries_tied_to_no_clinic(seeded_session, db_url):
+    seeded, s = seeded_session
+    engine = make_engine(db_url)
+    with session_scope(engine) as w:
+        crud.append_audit(
+            w, action_id="review_request", rule_set="bcacc", rule_version="1", origin="cli"
+        )
+    engine.dispose()
+    actions = [a.action_id for a in queries.audit_log(s, clinic_id=seeded.clinic_id)]
+    assert actions == ["review_request", "reply_to_review"]
+
+
+def test_source_health_and_history(seeded_session):
+    seeded, s = seeded_session
+    health = {
+        h.site: h
+        for h in queries.source_health(
+            s, clinic_id=seeded.clinic_id, stale_before=NOW - timedelta(days=2)
+        )
+    }
+    assert (health["yelp"].stale, health["yelp"].failing) == (False, False)
+    assert (health["healthgrades"].stale, health["healthgrades"].failing) == (True, True)
+    assert (health["google"].stale, health["google"].failing) == (True, False)
+    history = queries.listing_history(s, listing_id=seeded.listings["yelp"])
+    assert [h.phone for h in history] == ["(604) 555-0111", "(604) 555-0100"]
+    points = queries.rating_over_time(s, clinic_id=seeded.clinic_id)
+    assert {p.site for p in points} == {"yelp", "healthgrades", "google"}
+    assert sum(p.reviews for p in points) == 6
+
+
+def _without(rows, *fields: str) -> list[dict]:
+    """Rows as dicts without the fields stamped with the time of seeding."""
+    return [{k: v for k, v in asdict(r).items() if k not in fields} for r in rows]
+
+
+def _every_query(session: Session, seeded) -> dict:
+    """Every read the dashboard makes, on the seeded store."""
+    cid = seeded.clinic_id
+    filters = [
+        queries.ReviewFilter(),
+        queries.ReviewFilter(sites=("yelp",), removed=False),
+        queries.ReviewFilter(min_rating=1.5, max_rating=4.5),
+        queries.ReviewFilter(published_from=NOW - timedelta(days=52), published_to=NOW),
+        queries.ReviewFilter(new_in_latest_crawl=True),
+        queries.ReviewFilter(edited=True, has_owner_response=False),
+        queries.ReviewFilter(has_owner_response=True),
+    ]
+    return {
+        "clinics": queries.clinics(session),
+        "site_summaries": queries.site_summaries(
+            session, clinic_id=cid, since=NOW - timedelta(days=30)
+        ),
+        "rating_over_time": queries.rating_over_time(session, clinic_id=cid),
+        "listings": _without(queries.listings(session, clinic_id=cid), "created_at"),
+        "history": queries.listing_history(session, listing_id=seeded.listings["yelp"]),
+        "counts": [queries.count_reviews(session, clinic_id=cid, flt=f) for f in filters],
+        "pages": [
+            [r.id for r in queries.review_page(session, clinic_id=cid, flt=f)] for f in filters
+        ],
+        "sites": queries.review_sites(session, clinic_id=cid),
+        "detail": queries.review_detail(session, clinic_id=cid, review_id=seeded.reviews["y2"]),
+        "findings": _without(
+            queries.findings(session, clinic_id=cid), "first_seen_at", "last_seen_at"
+        ),
+        "audit": [
+            (a.action_id, a.origin, a.target) for a in queries.audit_log(session, clinic_id=cid)
+        ],
+        "runs": queries.runs(session, clinic_id=cid),
+        "problems": _without(queries.problems(session, clinic_id=cid), "at"),
+        "health": queries.source_health(
+            session, clinic_id=cid, stale_before=NOW - timedelta(days=2)
+        ),
+    }
+
+
+def test_every_query_answers_as_on_a_reference_sqlite_file(seeded_session, tmp_path):
+    """Each backend (SQLite, PostgreSQL) gives the answers a fresh SQLite file gives."""
+    from store.db import init_db
+
+    seeded, s = seeded_session
+    reference_url = f"sqlite:///{tmp_path / 'reference.db'}"
+    init_db(reference_url)
+    reference_seed = seed(reference_url)
+    engine = make_engine(reference_url, read_only=True)
+    try:
+        with Session(engine) as reference_session:
+            expected = _every_query(reference_session, reference_seed)
+    finally:
+        engine.dispose()
+    answers = _every_query(s, seeded)
+    assert answers["counts"] == [6, 3, 2, 4, 2, 1, 1]
+    assert [p.site for p in answers["rating_over_time"]].count("yelp") == 3
+    for name in expected:
+        assert answers[name] == expected[name], name
