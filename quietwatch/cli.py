@@ -89,29 +89,57 @@ def init(ctx: Context) -> None:
     help="Only crawl sources of this site (repeatable); `own_content` is the scan of the clinic's own pages.",
 )
 @click.option("--trigger", default="cli", hidden=True, help="Who started the crawl (cli, schedule).")
-@click.option("--quick", is_flag=True, help="Incremental crawl: no full sweep, no removal checks.")
+@click.option(
+    "--quick", is_flag=True,
+    help="Incremental for every listing: stop at known reviews, no removal checks this time.",
+)
+@click.option(
+    "--full", is_flag=True,
+    help="Full sweep of every listing: read every review page, mark removed reviews.  "
+    "By default a listing gets a full sweep when its last one is older than crawl.full_sweep_days.",
+)
 @click.option("--no-progress", is_flag=True, help="No progress display (for cron and logs).")
 @pass_ctx
-def crawl(ctx: Context, sites: tuple[str, ...], trigger: str, quick: bool, no_progress: bool) -> None:
+def crawl(
+    ctx: Context, sites: tuple[str, ...], trigger: str, quick: bool, full: bool, no_progress: bool
+) -> None:
     """Crawl every configured source once and store what changed.
 
     Prints a summary: listings checked, new/changed/removed reviews, errors.  Exits 1 when
     a run failed outright, 0 otherwise (problems with single listings are in the summary).
     """
+    from quietwatch.lock import EXIT_LOCKED, CrawlLocked, crawl_lock, lock_path
     from quietwatch.operations import crawl_with_progress, summarise_runs
 
     show_progress = not no_progress and console.is_terminal
-    run_ids = crawl_with_progress(
-        ctx.config,
-        ctx.db_url,
-        ctx.settings,
-        trigger=trigger,
-        sites=set(sites) or None,
-        full_sweep=not quick,
-        console=console if show_progress else None,
-        verbose=ctx.verbose,
-    )
-    ok = summarise_runs(ctx.db_url, run_ids, console)
+    config, db_url = ctx.config, ctx.db_url
+    try:
+        with crawl_lock(lock_path(config, db_url, ctx.settings), db_url=db_url, clinic_key=config.clinic.key):
+            try:
+                run_ids = crawl_with_progress(
+                    config,
+                    db_url,
+                    ctx.settings,
+                    trigger=trigger,
+                    sites=set(sites) or None,
+                    full_sweep=True if full else False if quick else None,
+                    console=console if show_progress else None,
+                    verbose=ctx.verbose,
+                )
+            except Exception as exc:  # recorded as a failed run; the next tick retries
+                from quietwatch.monitor import record_failure
+
+                logger.exception("the crawl failed")
+                record_failure(config, db_url, trigger=trigger, error=exc)
+                err.print(f"[bold red]The crawl failed:[/] {type(exc).__name__}: {exc}", markup=True)
+                sys.exit(1)
+            from quietwatch.operations import after_crawl
+
+            after_crawl(config, db_url, run_ids)  # checks and notifications
+            ok = summarise_runs(db_url, run_ids, console)
+    except CrawlLocked as exc:
+        err.print(f"[bold yellow]Not crawling:[/] {exc}. It will run on the next tick.", markup=True)
+        sys.exit(EXIT_LOCKED)
     sys.exit(0 if ok else 1)
 
 

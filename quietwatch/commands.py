@@ -2,7 +2,7 @@
 
 import click
 
-from quietwatch import guardrail_commands
+from quietwatch import guardrail_commands, ops_commands
 from quietwatch.listings_commands import listings
 
-ALL: list[click.Command] = [listings, *guardrail_commands.ALL]
+ALL: list[click.Command] = [listings, *guardrail_commands.ALL, *ops_commands.ALL]

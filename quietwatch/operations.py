@@ -19,8 +19,6 @@ from store.models import CrawlProblem, CrawlRun
 
 logger = logging.getLogger(__name__)
 
-DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-
 
 def initialise(config: QuietWatchConfig, db_url: str) -> tuple[str, str, int]:
     """Create/upgrade the schema, register the clinic and its configured listings."""
@@ -52,7 +50,7 @@ def crawl_with_progress(
     *,
     trigger: str = "cli",
     sites: set[str] | None = None,
-    full_sweep: bool = True,
+    full_sweep: bool | None = None,
     console: Console | None = None,
     verbose: int = 0,
 ) -> list[int]:
@@ -96,6 +94,24 @@ def crawl_with_progress(
         )
 
 
+def after_crawl(config: QuietWatchConfig, db_url: str, run_ids: list[int]) -> list[Any]:
+    """Spidermon-style checks on the runs, then the digest through the configured channels.
+    Neither may fail the crawl: what went wrong is logged (and kept in the store)."""
+    from quietwatch.monitor import check_runs
+    from quietwatch.notify import notify_after_run
+
+    try:
+        checks = check_runs(config, db_url, run_ids)
+    except Exception:
+        logger.exception("the after-crawl checks failed")
+        checks = []
+    try:
+        notify_after_run(config, db_url, run_ids, checks)
+    except Exception:
+        logger.exception("the notification could not be sent")
+    return checks
+
+
 def summarise_runs(db_url: str, run_ids: list[int], console: Console) -> bool:
     """Print what the runs did; False when one failed outright or was interrupted."""
     if not run_ids:
@@ -133,22 +149,12 @@ def summarise_runs(db_url: str, run_ids: list[int], console: Console) -> bool:
 
 
 def dashboard_command(config: QuietWatchConfig, db_url: str, *, host: str | None = None, port: int | None = None) -> tuple[list[str], dict[str, str]]:
-    """The streamlit command line and environment for the dashboard."""
-    host = host or config.dashboard.host
-    port = port or config.dashboard.port
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
-        "--server.address", host,
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]
-    env = dict(os.environ)
-    env["QUIETWATCH_DATABASE_URL"] = db_url
-    if config.path is not None:
-        env["QUIETWATCH_CONFIG"] = str(config.path)
-    return command, env
+    """The streamlit command line and environment for the dashboard (``dashboard/app.py``,
+    bound to the configured address, 127.0.0.1 by default); see :mod:`dashboard.launch`."""
+    from dashboard.launch import dashboard_env, streamlit_command
+
+    command = streamlit_command(config, db_url, host=host, port=port)
+    return command, dashboard_env(config, db_url, os.environ)
 
 
 def run_dashboard(config: QuietWatchConfig, db_url: str, *, host: str | None, port: int | None, console: Console) -> int:
@@ -179,7 +185,7 @@ def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> 
             console.print(f"Crawling the sample sites ({label})…")
             env = {k: v for k, v in os.environ.items() if k != "QUIETWATCH_DATABASE_URL"}
             code = subprocess.call(
-                [sys.executable, "-m", "quietwatch", "--config", str(config_path), "crawl", "--no-progress", "--trigger", "demo"],
+                [sys.executable, "-m", "quietwatch", "--config", str(config_path), "crawl", "--no-progress", "--full", "--trigger", "demo"],
                 env=env,
             )
             if code not in (0, 1):

@@ -49,6 +49,38 @@ def db_url(tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL cluster (initdb in a temp dir, 127.0.0.1, free port) for the
+    whole session; skipped on a machine without PostgreSQL, a failure under CI=true."""
+    from tests.pg import PostgresServer, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    require_or_skip(bin_dir is not None, "PostgreSQL (initdb/pg_ctl)")
+    try:
+        server = PostgresServer(bin_dir)
+    except KeyError:  # root without the `postgres` system user the Debian package creates
+        require_or_skip(False, "PostgreSQL as root (needs the 'postgres' system user)")
+    try:
+        server.start()
+    except RuntimeError as exc:
+        server.stop()
+        pytest.fail(f"the throwaway PostgreSQL server did not start: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_server) -> str:
+    """A fresh database on the test PostgreSQL server, migrated to the newest schema."""
+    from store.db import init_db
+
+    url = postgres_server.create_database()
+    init_db(url)
+    yield url
+    postgres_server.drop_database(url)
+
+
 @pytest.fixture
 def engine(db_url: str):
     from store.db import make_engine

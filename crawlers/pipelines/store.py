@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from sqlmodel import select
 
@@ -81,7 +81,27 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Scrapy tells the close reason only after the pipelines closed: a crawl stopped
+        early (Ctrl-C, SIGTERM, a close-spider limit) is marked interrupted here."""
+        if reason == "finished" or self.run_id is None:
+            return
+        engine = make_engine(self.db_url)
+        try:
+            with session_scope(engine) as session:
+                run = session.get(CrawlRun, self.run_id)
+                if run is not None and run.status not in ("interrupted", "failed"):
+                    run.status = "interrupted"
+                    run.message = (
+                        f"the crawl stopped early ({reason}); pages written are kept"
+                        + (f"; {run.message}" if run.message else "")
+                    )
+        finally:
+            engine.dispose()
 
     # -- lifecycle --------------------------------------------------------------------
     def open_spider(self, spider: Spider | None = None) -> None:

@@ -12,6 +12,21 @@ def test_upgrade_head_twice_on_a_real_file(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'qw.db'}"
     first = init_db(url)
     assert init_db(url) == first  # idempotent
+    _assert_models_match(url)
+
+
+def test_upgrade_head_again_on_each_backend(db_url: str) -> None:
+    """db_url is already at head (SQLite file, or PostgreSQL started by the test setup)."""
+    engine = make_engine(db_url)
+    try:
+        assert schema_is_current(engine)
+    finally:
+        engine.dispose()
+    init_db(db_url)  # idempotent
+    _assert_models_match(db_url)
+
+
+def _assert_models_match(url: str) -> None:
     engine = make_engine(url)
     try:
         assert schema_is_current(engine)

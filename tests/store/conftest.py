@@ -1,0 +1,15 @@
+"""The store's tests run twice: on a real SQLite file and on a real PostgreSQL server."""
+
+import pytest
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """A migrated database on each backend (PostgreSQL: started by the test setup)."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_url")
+    from store.db import init_db
+
+    url = f"sqlite:///{tmp_path / 'quietwatch.db'}"
+    init_db(url)
+    return url
