@@ -243,28 +243,28 @@ _BLOCK_TAGS = re.compile(
 
 
 def html_to_text(html: str) -> tuple[str, str | None, list[str]]:
-    """(visible text with one block per line, the page title, every link target)."""
-    import lxml.html
+    """(visible text with one block per line, the page title, every link target).
+
+    Beautiful Soup (on lxml) does the reading; block elements are put on lines of their
+    own first, so a sentence split across inline tags stays one sentence.
+    """
+    from bs4 import BeautifulSoup
 
     if not html.strip():
         return "", None, []
-    root = lxml.html.fromstring(_BLOCK_TAGS.sub(lambda m: "\n<" + m.group(1) + m.group(2), html))
+    soup = BeautifulSoup(_BLOCK_TAGS.sub(lambda m: "\n<" + m.group(1) + m.group(2), html), "lxml")
     links = []
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag in ("img", "script", "link", "source", "video", "audio"):
+    for element in soup.find_all(True):
+        if element.name in ("img", "script", "link", "source", "video", "audio"):
             continue
         for attribute in ("href", "action", "src", "data-href", "data-url"):
             value = element.get(attribute)
-            if value:
+            if isinstance(value, str) and value.strip():
                 links.append(value.strip())
-    title_el = root.find(".//title")
-    title = " ".join(title_el.text_content().split()) if title_el is not None else None
-    for bad in root.xpath("//script|//style|//noscript|//template|//head"):
-        bad.drop_tree()
-    text = root.text_content()
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    title = " ".join(soup.title.get_text().split()) if soup.title is not None else None
+    for bad in soup.find_all(["script", "style", "noscript", "template", "head"]):
+        bad.decompose()
+    lines = [" ".join(line.split()) for line in soup.get_text().splitlines()]
     return "\n\n".join(line for line in lines if line), title, links
 
 
