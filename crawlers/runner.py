@@ -133,7 +133,16 @@ def confirmed_sources(config: QuietWatchConfig, db_url: str) -> list[dict[str, A
             ).all()
     finally:
         engine.dispose()
-    return [{"site": site, "url": url, "enabled": True} for site, url in rows]
+    return [_confirmed_source(site, url) for site, url in rows]
+
+
+def _confirmed_source(site: str, url: str) -> dict[str, Any]:
+    """A confirmed listing as a source.  A Google place found through the Places API has no
+    page QuietWatch can read, so it is read through the Places API (New) by its place id."""
+    source: dict[str, Any] = {"site": site, "url": url, "enabled": True}
+    if site == "google" and "place_id:" in url:
+        source["api"] = "places_v1"
+    return source
 
 
 def own_content_jobs(
@@ -171,10 +180,13 @@ def run_crawl(
 ) -> list[int]:
     """Crawl every enabled source in one process; return the crawl-run ids written."""
     crawl_plan = plan(config, sites=sites, extra_sources=confirmed_sources(config, db_url))
-    process = CrawlerProcess(
-        scrapy_settings(config, db_url, settings, trigger=trigger, overrides=overrides),
-        install_root_handler=False,
-    )
+    root_level = logging.root.level
+    process_settings = scrapy_settings(config, db_url, settings, trigger=trigger, overrides=overrides)
+    # The CLI owns logging: no Scrapy root handler, and Scrapy's loggers (which Scrapy sets
+    # to DEBUG) follow the level the CLI chose (-v/-vv).
+    process_settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(process_settings)
+    logging.getLogger("scrapy").setLevel(root_level or logging.WARNING)
     crawlers = []
     started = datetime.now(UTC)
     jobs = [

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -162,10 +163,20 @@ def run_dashboard(config: QuietWatchConfig, db_url: str, *, host: str | None, po
     bind = command[command.index("--server.address") + 1]
     shown_port = command[command.index("--server.port") + 1]
     console.print(f"Dashboard: [bold]http://{bind}:{shown_port}[/]  (Ctrl-C to stop)")
+    child = subprocess.Popen(command, env=env)
+
+    def forward(signum: int, _frame: object) -> None:  # systemd's SIGTERM reaches Streamlit too
+        child.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, forward)
     try:
-        return subprocess.call(command, env=env)
+        return child.wait()
     except KeyboardInterrupt:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=30)
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> int:

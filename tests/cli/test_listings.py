@@ -53,3 +53,16 @@ def test_discovered_listing_confirm_and_dismiss(tmp_path: Path, monkeypatch) -> 
     configured = runner.invoke(main, ["--config", str(config), "listings", "dismiss", "1"])
     assert configured.exit_code != 0 and "in the config file" in configured.output
     engine.dispose()
+
+
+def test_a_confirmed_google_discovery_is_read_through_the_places_api() -> None:
+    from crawlers.registry import spider_for
+    from crawlers.runner import _confirmed_source
+    from crawlers.spiders.api import PlacesV1Spider
+
+    source = _confirmed_source("google", "https://www.google.com/maps/place/?q=place_id:ChIJabc123")
+    assert source["api"] == "places_v1"
+    assert spider_for(source) is PlacesV1Spider
+    assert PlacesV1Spider().identifier(source) == "ChIJabc123"
+    page = _confirmed_source("yelp", "https://www.yelp.com/biz/harbourview-counselling")
+    assert "api" not in page  # a Yelp discovery is a page the Yelp spider reads
