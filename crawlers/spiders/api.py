@@ -16,6 +16,7 @@ carry ``dont_obey_robotstxt``; the politeness delays still apply.
 
 import json
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -85,7 +86,10 @@ class ApiSpider(ListingSpider):
 
     # -- configuration --------------------------------------------------------------------
     def api_key(self) -> str | None:
-        return (self.settings.getdict("QUIETWATCH_API_KEYS") or {}).get(self.key_name) or None
+        """The key handed in by the runner, else the process environment (a Scrapyd node
+        holds its keys in its own service environment, never in job arguments or files)."""
+        given = (self.settings.getdict("QUIETWATCH_API_KEYS") or {}).get(self.key_name)
+        return given or os.environ.get(self.key_env) or None
 
     def api_base(self) -> str:
         bases = self.settings.getdict("QUIETWATCH_API_BASES") or {}
