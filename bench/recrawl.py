@@ -15,49 +15,16 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.crawl import CONCURRENCY, _business
+from bench.crawl import _business, crawl_in_this_process
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def _child(base_url: str, workdir: Path, listings: int) -> None:
-    from crawlers.runner import run_crawl
-    from store.config import Settings, parse_config
-    from store.db import init_db
-
-    sources = "\n".join(
-        f'[[sources]]\nsite = "yelp"\nurl = "{base_url}/biz/bench-{i}"\n' for i in range(listings)
-    )
-    text = f"""[clinic]
-name = "Bench Clinic"
-street_address = "1 Main St"
-city = "Vancouver"
-province = "BC"
-postal_code = "V5K 0A1"
-phone = "604-555-0100"
-website = "https://bench.example"
-{sources}
-[crawl]
-download_delay = 0
-"""
-    config = parse_config(text, workdir / "quietwatch.toml")
-    db_url = f"sqlite:///{workdir / 'bench.db'}"
-    init_db(db_url)
-    started = time.perf_counter()
-    run_crawl(
-        config, db_url, Settings(_env_file=None),
-        overrides={
-            "LOG_LEVEL": "WARNING",
-            "AUTOTHROTTLE_ENABLED": False,
-            "CONCURRENT_REQUESTS": CONCURRENCY,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY,
-            "DOWNLOAD_DELAY": 0,
-        },
-    )
-    print(json.dumps({"elapsed": time.perf_counter() - started}))
+    # full_sweep=None: what a scheduled crawl does (a first crawl is a full sweep anyway).
+    print(json.dumps({"elapsed": crawl_in_this_process(base_url, workdir, listings, full_sweep=None)}))
 
 
 def _crawl(base: str, tmp: str, listings: int) -> float:

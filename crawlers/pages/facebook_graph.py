@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
+from crawlers.normalize import as_float as _float
+from crawlers.normalize import as_int as _int
 
 GRAPH_VERSION = "v21.0"
 PAGE_FIELDS = (
@@ -130,17 +132,3 @@ def _time(raw: Any) -> datetime | None:
     except ValueError:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None

@@ -21,6 +21,8 @@ from typing import Any
 
 from crawlers.dates import from_timestamp, parse_review_date
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
+from crawlers.normalize import as_float as _float
+from crawlers.normalize import as_int as _int
 
 # Fields asked of Place Details (New): facts and reviews, nothing about photos or people.
 V1_FIELD_MASK = ",".join(
@@ -239,17 +241,3 @@ def _http_error(http_status: int) -> tuple[PageStatus, str] | None:
 
 def _types(types: Any) -> list[str]:
     return [str(t).replace("_", " ") for t in types or [] if t not in _GENERIC_TYPES]
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None

@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
+from crawlers.normalize import as_float as _float
+from crawlers.normalize import as_int as _int
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")  # Yelp: day 0 is Monday
@@ -150,17 +152,3 @@ def _pacific(raw: Any) -> tuple[datetime | None, DatePrecision | None]:
     except ValueError:
         return None, None
     return local.replace(tzinfo=PACIFIC).astimezone(UTC), DatePrecision.SECOND
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
