@@ -8,6 +8,7 @@ languages and spellings sites use; nothing here guesses beyond what the text say
 
 import re
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 from dateparser.date import DateDataParser
 from dateutil import parser as dateutil_parser
@@ -25,6 +26,22 @@ _PREFIX = re.compile(r"^(?:updated review|updated|edited|posted|reviewed|submitt
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}", re.IGNORECASE)
 _YEAR = re.compile(r"^\d{4}$")
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+@lru_cache(maxsize=8)
+def _parser(languages: tuple[str, ...] | None, relative_base: datetime) -> DateDataParser:
+    """One parser per crawl time (building one loads dateparser's language data)."""
+    return DateDataParser(
+        languages=list(languages) if languages else None,
+        settings={
+            "RELATIVE_BASE": relative_base,
+            "PREFER_DATES_FROM": "past",
+            "PREFER_DAY_OF_MONTH": "first",
+            "RETURN_TIME_AS_PERIOD": True,
+            "DATE_ORDER": "MDY",
+        },
+    )
 
 
 def _aware(value: datetime) -> datetime:
@@ -59,16 +76,12 @@ def parse_review_date(
             return None, None
     if _YEAR.match(text):
         return datetime(int(text), 1, 1, tzinfo=UTC), DatePrecision.YEAR
-    data = DateDataParser(
-        languages=languages,
-        settings={
-            "RELATIVE_BASE": now.replace(tzinfo=None),
-            "PREFER_DATES_FROM": "past",
-            "PREFER_DAY_OF_MONTH": "first",
-            "RETURN_TIME_AS_PERIOD": True,
-            "DATE_ORDER": "MDY",
-        },
-    ).get_date_data(text)
+    if (m := _US_DATE.match(text)) is not None:  # Yelp's 11/23/2016: month first
+        try:
+            return datetime(int(m[3]), int(m[1]), int(m[2]), tzinfo=UTC), DatePrecision.DAY
+        except ValueError:
+            return None, None
+    data = _parser(tuple(languages) if languages else None, now.replace(tzinfo=None)).get_date_data(text)
     if data is None or data.date_obj is None:
         return None, None
     precision = _PERIOD.get(data.period or "day", DatePrecision.DAY)

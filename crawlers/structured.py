@@ -52,6 +52,7 @@ _PREFERENCE = [
     "Person",
 ]
 SYNTAXES = ["json-ld", "microdata", "rdfa"]
+_RDFA_TYPED = re.compile(r"""\stypeof\s*=\s*["'][^"']""", re.IGNORECASE)
 
 
 def extract(html: str, url: str) -> list[dict[str, Any]]:
@@ -60,13 +61,19 @@ def extract(html: str, url: str) -> list[dict[str, Any]]:
     A broken JSON-LD block or odd markup is logged and skipped, never fatal: the other
     syntaxes may still carry the data.
     """
+    # RDFa costs more than the other two together (rdflib); read it only where the page has
+    # typed RDFa resources at all (Open Graph <meta property> tags alone carry no business).
+    syntaxes = SYNTAXES if _RDFA_TYPED.search(html) else [s for s in SYNTAXES if s != "rdfa"]
     try:
-        data = extruct.extract(html, base_url=url, syntaxes=SYNTAXES, uniform=True, errors="log")
+        data = extruct.extract(html, base_url=url, syntaxes=syntaxes, uniform=True, errors="log")
     except Exception as exc:  # extruct raises on some malformed documents
         logger.warning("structured data could not be extracted from %s: %s", url, exc)
         data = {}
     entities: list[dict[str, Any]] = []
     for syntax in SYNTAXES:
+        if syntax == "rdfa":
+            entities.extend(_from_rdfa_graph(data.get("rdfa", []) or []))
+            continue
         for entity in data.get(syntax, []) or []:
             entities.extend(_flatten_graph(entity, syntax))
     return [e for e in entities if e.get("@type")]
@@ -84,24 +91,49 @@ def _flatten_graph(entity: Any, syntax: str) -> Iterator[dict[str, Any]]:
         return
     entity = dict(entity)
     entity["@syntax"] = syntax
-    if syntax == "rdfa":
-        entity = _from_rdfa(entity)
     yield entity
 
 
-def _from_rdfa(entity: dict[str, Any]) -> dict[str, Any]:
-    """RDFa comes back as expanded IRIs; keep only schema.org terms, in short form."""
-    out: dict[str, Any] = {"@syntax": "rdfa"}
-    for key, value in entity.items():
-        if key == "@type":
-            types = [_short(t) for t in _as_list(value)]
-            types = [t for t in types if t]
-            if types:
-                out["@type"] = types[0] if len(types) == 1 else types
-        elif key.startswith(("http://schema.org/", "https://schema.org/")):
-            values = [v.get("@value", v.get("@id")) if isinstance(v, dict) else v for v in _as_list(value)]
-            out[_short(key)] = values[0] if len(values) == 1 else values
-    return out
+_SCHEMA = ("http://schema.org/", "https://schema.org/")
+
+
+def _from_rdfa_graph(nodes: list[Any]) -> list[dict[str, Any]]:
+    """RDFa comes back as a flat graph of expanded IRIs: keep the schema.org terms in short
+    form, and put the nodes an entity points to (its address, rating, reviews) back inside
+    it, as JSON-LD and microdata have them."""
+    index = {n["@id"]: n for n in nodes if isinstance(n, dict) and "@id" in n}
+    referenced = {
+        v["@id"]
+        for n in index.values()
+        for key, values in n.items()
+        if key.startswith(_SCHEMA)
+        for v in _as_list(values)
+        if isinstance(v, dict) and "@id" in v
+    }
+
+    def convert(node: dict[str, Any], depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {"@syntax": "rdfa"}
+        for key, value in node.items():
+            if key == "@type":
+                types = [t for t in (_short(t) for t in _as_list(value)) if t]
+                if types:
+                    out["@type"] = types[0] if len(types) == 1 else types
+            elif key.startswith(_SCHEMA):
+                values = []
+                for v in _as_list(value):
+                    if isinstance(v, dict) and "@value" in v:
+                        values.append(v["@value"])
+                    elif isinstance(v, dict) and "@id" in v:
+                        target = index.get(v["@id"])
+                        nested = target is not None and depth < 4
+                        values.append(convert(target, depth + 1) if nested else v["@id"])
+                    else:
+                        values.append(v)
+                out[_short(key)] = values[0] if len(values) == 1 else values
+        return out
+
+    # Top-level entities only: the nested ones are inside them now.
+    return [convert(n, 0) for node_id, n in index.items() if node_id not in referenced]
 
 
 def _short(iri: str) -> str | None:
