@@ -3,6 +3,6 @@
 import click
 
 from quietwatch import guardrail_commands, ops_commands
-from quietwatch.listings_commands import listings
+from quietwatch.listings_commands import clinics, listings
 
-ALL: list[click.Command] = [listings, *guardrail_commands.ALL, *ops_commands.ALL]
+ALL: list[click.Command] = [listings, clinics, *guardrail_commands.ALL, *ops_commands.ALL]

@@ -6,6 +6,7 @@ again.
 """
 
 import json
+from typing import Any
 
 import click
 from rich.console import Console
@@ -29,21 +30,27 @@ def _clinic(session: Session, key: str) -> Clinic:
 @click.group(invoke_without_command=True)
 @click.option("--origin", type=click.Choice(["configured", "discovered", "confirmed", "dismissed"]), help="Only listings of this origin.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--clinic", "clinic_key",
+    help="Another clinic in a shared store (its key; see `quietwatch clinics`).  "
+    "Default: the configuration's clinic.",
+)
 @click.pass_context
-def listings(ctx: click.Context, origin: str | None, as_json: bool) -> None:
+def listings(ctx: click.Context, origin: str | None, as_json: bool, clinic_key: str | None) -> None:
     """List the clinic's listings: configured, found by a search ("discovered", not yet
     confirmed), confirmed, dismissed."""
     if ctx.invoked_subcommand is not None:
         return
     qw = ctx.obj
-    engine = make_engine(qw.db_url)
+    engine = make_engine(qw.db_url, read_only=True)
     try:
         with Session(engine) as session:
-            clinic = _clinic(session, qw.config.clinic.key)
+            clinic = _clinic(session, clinic_key or qw.config.clinic.key)
             query = select(Listing).where(Listing.clinic_id == clinic.id).order_by(Listing.site, Listing.id)
             if origin:
                 query = query.where(Listing.origin == origin)
             rows = list(session.exec(query))
+            clinic_name = clinic.name
     finally:
         engine.dispose()
     if as_json:
@@ -53,7 +60,7 @@ def listings(ctx: click.Context, origin: str | None, as_json: bool) -> None:
             for r in rows
         ], indent=2))
         return
-    table = Table(title=f"Listings of {qw.config.clinic.name}", title_justify="left")
+    table = Table(title=f"Listings of {clinic_name}", title_justify="left")
     for column in ("id", "site", "origin", "status", "url", "why we think it is the clinic"):
         table.add_column(column)
     for r in rows:
@@ -101,3 +108,38 @@ def confirm(ctx: click.Context, listing_id: int) -> None:
 def dismiss(ctx: click.Context, listing_id: int) -> None:
     """Dismiss a discovered listing (another business, another practice at the address)."""
     _decide(ctx, listing_id, "dismissed")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def clinics(qw: Any, as_json: bool) -> None:
+    """The clinics in the store (a shared PostgreSQL store holds several), with their keys."""
+    from sqlalchemy import func
+
+    from store.models import CrawlRun
+
+    engine = make_engine(qw.db_url, read_only=True)
+    try:
+        with Session(engine) as session:
+            rows = []
+            for clinic in session.exec(select(Clinic).order_by(Clinic.key)):
+                count = session.exec(
+                    select(func.count()).select_from(Listing).where(Listing.clinic_id == clinic.id)
+                ).one()
+                last = session.exec(
+                    select(func.max(CrawlRun.started_at)).where(CrawlRun.clinic_id == clinic.id)
+                ).one()
+                rows.append({"key": clinic.key, "name": clinic.name, "listings": count,
+                             "last_crawl": last.isoformat() if last else None})
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="Clinics in the store", title_justify="left")
+    for column in ("key", "name", "listings", "last crawl"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r["key"], r["name"], str(r["listings"]), r["last_crawl"] or "never")
+    console.print(table)

@@ -66,3 +66,25 @@ def test_a_confirmed_google_discovery_is_read_through_the_places_api() -> None:
     assert PlacesV1Spider().identifier(source) == "ChIJabc123"
     page = _confirmed_source("yelp", "https://www.yelp.com/biz/harbourview-counselling")
     assert "api" not in page  # a Yelp discovery is a page the Yelp spider reads
+
+
+def test_a_shared_store_lists_its_clinics_and_each_clinics_listings(tmp_path: Path, monkeypatch) -> None:
+    config, url = _setup(tmp_path, monkeypatch)
+    other_dir = tmp_path / "other"
+    other = demo.write_config(other_dir, "http://127.0.0.1:9")
+    text = other.read_text().replace('name = "Harbourview Counselling Collective"', 'name = "Second Practice"')
+    text = text.replace('slug = "harbourview"', 'slug = "second-practice"')
+    other.write_text(text.replace("[database]\n", f'[database]\nurl = "{url}"\n'))
+    runner = CliRunner()
+    assert runner.invoke(main, ["--config", str(other), "init"]).exit_code == 0
+    shown = runner.invoke(main, ["--config", str(config), "clinics", "--json"])
+    assert shown.exit_code == 0, shown.output
+    clinics = {row["key"]: row for row in json.loads(shown.output)}
+    assert set(clinics) == {"harbourview", "second-practice"}
+    assert clinics["second-practice"]["listings"] == 4 and clinics["second-practice"]["last_crawl"] is None
+    theirs = runner.invoke(main, ["--config", str(config), "listings", "--clinic", "second-practice", "--json"])
+    assert theirs.exit_code == 0, theirs.output
+    ours = runner.invoke(main, ["--config", str(config), "listings", "--json"])
+    assert {r["id"] for r in json.loads(theirs.output)}.isdisjoint({r["id"] for r in json.loads(ours.output)})
+    unknown = runner.invoke(main, ["--config", str(config), "listings", "--clinic", "nobody"])
+    assert unknown.exit_code == 1 and "no clinic 'nobody'" in unknown.output
