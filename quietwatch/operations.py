@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlmodel import select
 
@@ -145,7 +146,9 @@ def summarise_runs(db_url: str, run_ids: list[int], console: Console) -> bool:
         f"errors: {totals['errors']}"
     )
     for problem in problems:
-        console.print(f"  [yellow]![/] {problem.kind}: {problem.url} — {problem.message}", markup=True)
+        where = f" {escape(problem.url)}" if problem.url else ""
+        kind = problem.kind.removeprefix("check_").replace("_", " ")
+        console.print(f"  [yellow]![/] {escape(kind)}:{where} — {escape(problem.message)}", markup=True)
     return all(run.status not in ("failed", "interrupted") for run in runs)
 
 
