@@ -93,7 +93,15 @@ download_delay = 0
 
 def _child(base_url: str, workdir: Path, pages: int, reviews: int) -> None:
     """Runs in a fresh process: crawl every page through the real pipeline."""
-    print(json.dumps({"elapsed": crawl_in_this_process(base_url, workdir, pages, full_sweep=True)}))
+    elapsed = crawl_in_this_process(base_url, workdir, pages, full_sweep=True)
+    print(json.dumps({"elapsed": elapsed, "peak_rss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory, in MB (Linux reports kilobytes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _scrapy_bench() -> float:
@@ -148,7 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     ours = fetched / figures["elapsed"]
     theirs = _scrapy_bench()
     print(f"QuietWatch full pipeline: {fetched} pages, {args.reviews} reviews each, "
-          f"{figures['elapsed']:.1f} s -> {ours:.1f} pages/s")
+          f"{figures['elapsed']:.1f} s -> {ours:.1f} pages/s, "
+          f"peak memory of the crawl process {figures['peak_rss_mb']:.0f} MB")
     print(f"scrapy bench (same machine, same run): {theirs:.1f} pages/s")
     print(f"ratio QuietWatch / scrapy bench: {ours / theirs:.3f}")
 
