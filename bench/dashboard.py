@@ -574,6 +574,9 @@ def main(argv: list[str] | None = None) -> None:
         print("  " + ", ".join(f"{n:,} {what}" for what, n in counts.items()))
         times = render_times(url, config_path, repeats=args.repeats)
         slow = _print(times, args.repeats, "AppTest (server-side render):")
+        from bench.crawl import peak_rss_mb
+
+        print(f"peak memory of the process rendering every page (AppTest): {peak_rss_mb():.0f} MB")
         if args.browser:
             shown = browser_times(url, config_path, repeats=args.repeats)
             slow += [f"{p} (browser)" for p in _print(shown, args.repeats, "Chromium:")]
