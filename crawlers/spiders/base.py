@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -34,6 +35,17 @@ class ListingMemory:
     content_hashes: set[str] = field(default_factory=set)
 
 
+def add_params(url: str, params: dict[str, str]) -> str:
+    """The URL with these query parameters set (kept as they are when already present)."""
+    if not params:
+        return url
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    for name, value in params.items():
+        query.setdefault(name, value)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def _flag(value: Any) -> bool | None:
     """Spider arguments arrive as strings from ``scrapy crawl -a`` and Scrapyd."""
     if value is None or isinstance(value, bool):
@@ -49,6 +61,11 @@ class ListingSpider(scrapy.Spider):
 
     site: str = "schema_org"
     page_class: type | None = None  # a crawlers.pages StructuredPage subclass
+    # Whether the site's review pages run newest first (so an incremental crawl may stop at
+    # the first page that holds only known reviews).  Only set where it is known.
+    lists_newest_first: bool = False
+    # Query parameters that ask the site for newest-first order, added to the first page.
+    newest_first_params: dict[str, str] = {}
     # Let 4xx/5xx reach the callbacks so they become statuses, not dropped responses.
     custom_settings: dict[str, Any] = {"HTTPERROR_ALLOW_ALL": True}
 
@@ -84,7 +101,7 @@ class ListingSpider(scrapy.Spider):
     def start_requests_for(self, source: dict[str, Any]) -> Iterator[scrapy.Request]:
         url = str(source["url"])
         yield self.page_request(
-            url,
+            add_params(url, self.newest_first_params),
             listing_url=url,
             page_number=1,
             source=source,
@@ -224,7 +241,7 @@ class ListingSpider(scrapy.Spider):
         A full sweep reads every page.  Otherwise (sites list newest first) a page that holds
         only reviews already stored, unchanged, means the rest are older and known: stop.
         """
-        if page.full_sweep:
+        if page.full_sweep or not self.lists_newest_first:
             return True
         mem = self.memory.get(page.listing_url)
         if mem is None or not page.reviews:

@@ -8,3 +8,4 @@ class RateMDsSpider(ListingSpider):
     name = "ratemds"
     site = "ratemds"
     page_class = RateMDsDoctorPage
+    lists_newest_first = True  # RateMDs lists ratings newest first (as the saved pages show)

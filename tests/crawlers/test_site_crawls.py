@@ -107,6 +107,8 @@ def test_real_yelp_and_ratemds_pages_block_page_and_robots(tmp_path: Path, https
         assert runs["yelp"].status == "partial" and runs["yelp"].blocked == 2
     paths = [req.path for req, _ in httpserver.log]
     assert "/private/listing" not in paths  # robots.txt obeyed: never fetched
+    yelp_requests = [req for req, _ in httpserver.log if req.path == "/biz/philz-coffee-san-mateo"]
+    assert yelp_requests[0].args.get("sort_by") == "date_desc"  # newest first, for early stops
 
 
 JSONLD_PAGE = """<!doctype html><html lang="en-CA"><head><meta charset="utf-8">

@@ -50,3 +50,11 @@ def test_open_graph_alone_is_not_a_listing() -> None:
     html = """<html><head><meta property="og:title" content="Some page"></head><body><p>Hello</p></body></html>"""
     page = _page(html)
     assert page.status == PageStatus.UNREADABLE and "schema.org" in page.problem
+
+
+def test_newest_first_parameters_keep_what_the_url_says() -> None:
+    from crawlers.spiders.base import add_params
+
+    assert add_params("https://www.yelp.com/biz/x", {"sort_by": "date_desc"}) == "https://www.yelp.com/biz/x?sort_by=date_desc"
+    assert add_params("https://www.yelp.com/biz/x?sort_by=rating_desc&hl=fr", {"sort_by": "date_desc"}).endswith("sort_by=rating_desc&hl=fr")
+    assert add_params("https://ratemds.example/d/1", {}) == "https://ratemds.example/d/1"
