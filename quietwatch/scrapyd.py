@@ -77,25 +77,37 @@ def build_egg(out_dir: Path, *, version: str | None = None) -> Path:
 def scrapyd_jobs(config: QuietWatchConfig, db_url: str, *, trigger: str = "scrapyd") -> list[dict[str, Any]]:
     """One schedule.json request per spider: spider arguments are strings, so the sources
     and the clinic go as JSON."""
-    from crawlers.runner import clinic_facts, confirmed_sources, plan
+    from crawlers.runner import clinic_facts, confirmed_sources, own_content_jobs, plan
 
     crawl_plan = plan(config, extra_sources=confirmed_sources(config, db_url))
-    jobs = []
+    settings = {
+        "QUIETWATCH_DATABASE_URL": db_url,
+        "QUIETWATCH_CLINIC": json.dumps(clinic_facts(config)),
+        "QUIETWATCH_TRIGGER": trigger,
+        "QUIETWATCH_FULL_SWEEP_DAYS": str(config.crawl.full_sweep_days),
+        "DOWNLOAD_DELAY": str(config.crawl.download_delay),
+        "USER_AGENT": (
+            f"QuietWatch/0.1 (read-only review-listing monitor for {config.clinic.name}; "
+            f"+{config.clinic.website})"
+        ),
+    }
+    jobs: list[dict[str, Any]] = []
     for spider_cls, sources in crawl_plan.groups.items():
         jobs.append({
             "spider": spider_cls.name,
             "sources": json.dumps(sources),
             "max_review_pages": str(config.crawl.max_review_pages),
-            "settings": {
-                "QUIETWATCH_DATABASE_URL": db_url,
-                "QUIETWATCH_CLINIC": json.dumps(clinic_facts(config)),
-                "QUIETWATCH_TRIGGER": trigger,
-                "DOWNLOAD_DELAY": str(config.crawl.download_delay),
-                "USER_AGENT": (
-                    f"QuietWatch/0.1 (read-only review-listing monitor for {config.clinic.name}; "
-                    f"+{config.clinic.website})"
-                ),
-            },
+            "settings": dict(settings),
+        })
+    # The scan of the clinic's own pages for solicitation, when the config names them
+    # (spider arguments are strings: the URL lists go comma-separated).
+    for spider_cls, kwargs in own_content_jobs(config):
+        jobs.append({
+            "spider": spider_cls.name,
+            "urls": ",".join(kwargs["urls"]),
+            "feeds": ",".join(kwargs["feeds"]),
+            "max_pages": str(kwargs["max_pages"]),
+            "settings": dict(settings),
         })
     return jobs
 
