@@ -88,3 +88,24 @@ def is_write_endpoint(url: str) -> str | None:
     if link is not None and link.opens_form:
         return link.reason
     return None
+
+
+# Hosts of the review and directory sites QuietWatch reads.  Nothing in QuietWatch may send
+# anything but GET/HEAD to them; the few places that send to QuietWatch's own services
+# (Scrapyd's schedule.json) refuse these hosts outright, so a mistyped address cannot turn
+# a control call into a write to a review site.
+_REVIEW_SITE_HOSTS = re.compile(
+    r"^(?:[a-z0-9-]+\.)*(?:yelp\.[a-z.]{2,6}|google\.[a-z.]{2,6}|googleapis\.com|g\.page|"
+    r"facebook\.com|fb\.com|m\.me|messenger\.com|healthgrades\.com|ratemds\.com|"
+    r"psychologytoday\.com|yellowpages\.ca|yahoo\.com|bing\.com|trustpilot\.com)$",
+    re.I,
+)
+
+
+def is_review_site(url: str) -> bool:
+    """Whether ``url`` is on one of the review or directory sites QuietWatch reads."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return False
+    return bool(host) and _REVIEW_SITE_HOSTS.match(host) is not None

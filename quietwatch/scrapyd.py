@@ -120,8 +120,15 @@ def schedule_job(scrapyd_url: str, project: str, job: dict[str, Any]) -> str:
         from scrapyd_client.pyclient import ScrapydClient
     except ImportError:
         raise click.ClickException("scrapyd-client is not installed: pip install 'quietwatch[scrapyd]'") from None
+    from guardrail.endpoints import is_review_site
+
     if not scrapyd_url.startswith(("http://", "https://")):
         raise click.UsageError(f"--url {scrapyd_url}: Scrapyd's address must be http(s)://")
+    if is_review_site(scrapyd_url):
+        raise click.UsageError(
+            f"--url {scrapyd_url}: that is a review site, not a Scrapyd server; QuietWatch "
+            "sends nothing but GET and HEAD requests to review sites"
+        )
     args = [(k, v) for k, v in job.items() if k not in ("spider", "settings")]
     args += [("setting", f"{k}={v}") for k, v in job["settings"].items()]
     try:

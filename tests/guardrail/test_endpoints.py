@@ -70,3 +70,24 @@ def test_the_read_only_middleware_refuses_them_even_as_get() -> None:
         middleware.process_request(Request("https://www.yelp.com/writeareview/biz/abc"))
     assert middleware.process_request(Request("https://www.yelp.com/biz/abc")) is None
     assert crawler.stats.get_value("quietwatch/refused/endpoint") == 1
+
+
+def test_review_site_hosts_are_recognised() -> None:
+    from guardrail.endpoints import is_review_site
+
+    for url in ("https://www.yelp.ca/biz/x", "https://api.yelp.com/v3", "https://maps.googleapis.com/x",
+                "https://graph.facebook.com/1", "https://www.ratemds.com/x", "https://www.psychologytoday.com/ca"):
+        assert is_review_site(url), url
+    for url in ("http://127.0.0.1:6800", "https://scrapyd.clinic.example", "https://notyelp.com/"):
+        assert not is_review_site(url), url
+
+
+def test_the_scrapyd_control_call_refuses_a_review_site() -> None:
+    import click
+    import pytest
+
+    from quietwatch.scrapyd import schedule_job
+
+    job = {"spider": "yelp", "sources": "[]", "settings": {}}
+    with pytest.raises(click.UsageError, match="review site"):
+        schedule_job("https://api.yelp.com", "quietwatch", job)
