@@ -11,41 +11,11 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import phonenumbers
-
+from store import normalize
 from store.queries import ClinicFacts, ListingFacts
 
 logger = logging.getLogger(__name__)
 
-_ABBREVIATIONS = {
-    "street": "st",
-    "avenue": "ave",
-    "av": "ave",
-    "road": "rd",
-    "boulevard": "blvd",
-    "drive": "dr",
-    "place": "pl",
-    "crescent": "cres",
-    "highway": "hwy",
-    "lane": "ln",
-    "court": "ct",
-    "parkway": "pkwy",
-    "square": "sq",
-    "terrace": "terr",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "northwest": "nw",
-    "northeast": "ne",
-    "southwest": "sw",
-    "southeast": "se",
-    "suite": "unit",
-    "ste": "unit",
-    "apartment": "unit",
-    "apt": "unit",
-    "floor": "fl",
-}
 _PROVINCES = {
     "british columbia": "bc",
     "alberta": "ab",
@@ -61,8 +31,6 @@ _PROVINCES = {
     "northwest territories": "nt",
     "nunavut": "nu",
 }
-_UNIT_PREFIX = re.compile(r"^\s*(?:#|unit\s+|suite\s+|ste\.?\s+)?([0-9a-z]+)\s*-\s*(\d+\b)", re.I)
-_UNIT_ANYWHERE = re.compile(r"(?:#|\b(?:unit|suite|ste|apt|apartment)\.?\s*)\s*([0-9a-z]+)\b", re.I)
 
 
 def _fold(value: str) -> str:
@@ -79,18 +47,14 @@ def name(value: str | None) -> str | None:
 
 
 def street(value: str | None) -> str | None:
-    """'#200-1234 Main St.' and '1234 Main Street, Suite 200' both become '1234 main st unit 200'."""
+    """'#200-1234 Main St.' and '1234 Main Street, Suite 200' both become '1234 main st unit 200'.
+
+    The same normalisation discovery uses to match candidate listings (store.normalize), so
+    the dashboard and discovery never disagree about what "the same address" is.
+    """
     if not value or not value.strip():
         return None
-    text = _fold(value)
-    unit = None
-    if m := _UNIT_PREFIX.match(text):
-        unit, text = m.group(1), text[: m.start()] + m.group(2) + text[m.end() :]
-    elif m := _UNIT_ANYWHERE.search(text):
-        unit, text = m.group(1), text[: m.start()] + text[m.end() :]
-    words = [_ABBREVIATIONS.get(w, w) for w in re.sub(r"[^\w\s]", " ", text).split()]
-    result = " ".join(words)
-    return f"{result} unit {unit}" if unit else result
+    return normalize.normalize_address(_fold(value))
 
 
 def region(value: str | None) -> str | None:
@@ -107,16 +71,10 @@ def postal_code(value: str | None) -> str | None:
 
 
 def phone(value: str | None, default_region: str = "CA") -> str | None:
-    """E.164 form when the number parses, else its digits."""
+    """E.164 form when the number parses (as discovery matches it), else its digits."""
     if not value or not value.strip():
         return None
-    try:
-        parsed = phonenumbers.parse(value, default_region)
-        if phonenumbers.is_possible_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        logger.debug("phone number %r does not parse", value)
-    return re.sub(r"\D", "", value) or None
+    return normalize.normalize_phone(value, default_region) or re.sub(r"\D", "", value) or None
 
 
 def website(value: str | None) -> str | None:

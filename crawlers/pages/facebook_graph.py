@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
-from crawlers.normalize import as_float as _float
-from crawlers.normalize import as_int as _int
+from store.normalize import as_float as _float
+from store.normalize import as_int as _int
 
 GRAPH_VERSION = "v21.0"
 PAGE_FIELDS = (

@@ -21,8 +21,8 @@ from typing import Any
 
 from crawlers.dates import from_timestamp, parse_review_date
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
-from crawlers.normalize import as_float as _float
-from crawlers.normalize import as_int as _int
+from store.normalize import as_float as _float
+from store.normalize import as_int as _int
 
 # Fields asked of Place Details (New): facts and reviews, nothing about photos or people.
 V1_FIELD_MASK = ",".join(

@@ -17,8 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
-from crawlers.normalize import as_float as _float
-from crawlers.normalize import as_int as _int
+from store.normalize import as_float as _float
+from store.normalize import as_int as _int
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")  # Yelp: day 0 is Monday

@@ -27,9 +27,9 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.items import DiscoveredListing, ListingFacts, ListingPage, PageStatus
-from crawlers.normalize import match_reason, normalize_phone, normalize_postal_code, street_of
 from crawlers.pages import facebook_graph, google_places, yelp_fusion
 from crawlers.spiders.base import ListingSpider
+from store.normalize import match_reason, normalize_phone, normalize_postal_code, street_of
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from crawlers.items import ListingFacts
-from crawlers.normalize import (
+from store.normalize import (
     match_reason,
     normalize_address,
     normalize_phone,

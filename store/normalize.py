@@ -1,5 +1,6 @@
-"""Phone numbers and street addresses in one comparable form, to tell whether a listing a
-site's search turned up is the clinic's.
+"""Phone numbers and street addresses in one comparable form: discovery uses it to tell
+whether a listing a site's search turned up is the clinic's, and the dashboard to compare
+each listing's facts with the clinic's (so the two never disagree).
 
 The API is small:
 
