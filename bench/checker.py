@@ -2,7 +2,10 @@
 
 Run with ``python -m bench.checker``.  The corpus lives in ``tests/guardrail/corpus``:
 ``tune.tsv`` (the checker's rules were adjusted against it) and ``holdout.tsv`` (written
-with it, before any checker code existed, and never tuned on).  A sentence counts as
+with it by the same people, before any checker code existed, and never tuned on);
+``tune2.tsv`` and ``tune3.tsv`` (each written blind by someone who had not seen the
+checker, scored once as written, then tuned on) and ``blind3.tsv`` (written blind, never
+tuned on: the honest figure).  A sentence counts as
 flagged when the checker returns at least one solicitation finding (warnings do not count).
 """
 
@@ -17,7 +20,12 @@ from guardrail.checker import check_text
 logger = logging.getLogger(__name__)
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "guardrail" / "corpus"
-SPLITS = ("tune", "holdout")
+# In the order they were written.  tune2 and tune3 were each written blind by someone who
+# had not seen the checker, scored as written (their headers keep those first figures), and
+# then tuned on; blind3 has never been tuned on.
+SPLITS = tuple(
+    name for name in ("tune", "holdout", "tune2", "tune3", "blind3") if (CORPUS / f"{name}.tsv").exists()
+)
 
 
 @dataclass(frozen=True)

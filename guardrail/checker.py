@@ -57,7 +57,11 @@ class CheckResult:
 
 
 # -- sentences -------------------------------------------------------------------------------
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\s+[•·▪]\s+|(?<=\S)[ \t]{3,}")
+# A sentence ends after . ! ? -- but not after a title or common abbreviation ("Dr. Singh").
+_ABBREVIATION = r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bMx\.)(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+_SENTENCE_END = re.compile(
+    rf"{_ABBREVIATION}(?<=[.!?])[\"'”’)\]]*\s+|\s+[•·▪]\s+|(?<=\S)[ \t]{{3,}}"
+)
 _LINE_ENDS_SENTENCE = re.compile(r"[.!?:][\"'”’)\]]*\s*$")
 _LINE_STARTS_ITEM = re.compile(r"^\s*(?:[-*•·▪#>|]|\d+[.)]\s)")
 _HEADING_MAX = 60  # a line this short without end punctuation is a heading or a subject
@@ -143,6 +147,53 @@ def _first_match(sentence: str) -> tuple[lexicon.Pattern, re.Match[str]] | None:
     return best
 
 
+_APPEAL = lexicon.Pattern(
+    "appeal",
+    "implied_request",
+    lexicon.APPEAL_RE,
+    "asks the reader to put their words, stars or story somewhere the public can see them",
+)
+_EXPRESS_WORDS = re.compile(r"\b(?:re[vi]{1,2}e?ws?|reveiws?|rate|ratings?|stars?|avis)\b|⭐", re.IGNORECASE)
+
+
+def _appeal(sentence: str) -> tuple[lexicon.Pattern, re.Match[str]] | None:
+    """An appeal, something a review is made of and a public place, in one sentence; the
+    appeal itself must not be negated ("we never ask…") nor about internal feedback."""
+    public = [m for m in lexicon.PUBLIC_PLACE_RE.finditer(sentence) if not negated(sentence, m.start())]
+    if not (lexicon.REVIEW_STUFF_RE.search(sentence) and public):  # "we never publish…" is no place
+        return None
+    if lexicon.REPORTING.search(sentence):
+        return None
+    for match in lexicon.APPEAL_RE.finditer(sentence):
+        if negated(sentence, match.start()):
+            continue
+        clause_start = len(sentence[: match.start()]) - len(_clause_before(sentence, match.start()))
+        clause_end = next(
+            (b.start() for b in lexicon.CLAUSE_BOUNDARY.finditer(sentence, match.end())), len(sentence)
+        )
+        if lexicon.INTERNAL_CUE.search(sentence[clause_start:clause_end]):
+            continue
+        category = "express_request" if _EXPRESS_WORDS.search(sentence) else "implied_request"
+        return lexicon.Pattern(_APPEAL.id, category, _APPEAL.regex, _APPEAL.why), match
+    return None
+
+
+_REVIEW_OBJECT = re.compile(r"\breviews?\b|\bstars?\b|\btestimonials?\b", re.IGNORECASE)
+
+
+def _disclaims(sentence: str, neighbourhood: str) -> bool:
+    """A sentence that names reviews to disclaim them ("…is against our ethics policy",
+    "testimonials aren't something we collect"), or feedback that stays inside the clinic
+    with no public place named ("part of our anonymous internal survey")."""
+    if lexicon.DISCLAIMER.search(sentence):
+        return True
+    return bool(
+        lexicon.INTERNAL_SURVEY.search(neighbourhood)
+        and not lexicon.PUBLIC_PLACE_RE.search(sentence)
+        and not _REVIEW_OBJECT.search(sentence)
+    )
+
+
 def _incentive(sentence: str) -> re.Match[str] | None:
     if not lexicon.INCENTIVE_CUE.search(sentence):
         return None
@@ -201,12 +252,14 @@ def check_text(text: str, *, rule_set: RuleSet | None = None) -> CheckResult:
     findings: list[TextFinding] = []
     for index, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        hit = _first_match(sentence)
+        hit = _first_match(sentence) or _appeal(sentence)
         incentive = _incentive(sentence) if hit is None else None
         if hit is None and incentive is None:
             continue
         lo, hi = max(0, index - 1), min(len(spans), index + 2)
         neighbourhood = " ".join(text[s:e] for s, e in spans[lo:hi])
+        if _disclaims(sentence, neighbourhood):
+            continue
         if hit is not None:
             pattern, match = hit
             category = _category(pattern, sentence, neighbourhood)

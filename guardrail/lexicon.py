@@ -158,20 +158,127 @@ PATTERNS: tuple[Pattern, ...] = (
         rf"(?:\b{REVIEW_NOUN}|\bstars?\b|\bon\s+{SITES}|\bonline\b|\bpublicly\b)",
         "invites or reminds people to post a review",
     ),
+    _p(
+        "review_invitation",
+        "express_request",
+        r"\breview\s+(?:invitations?|invites?|requests?|reminders?|cards?|links?|pages?|forms?)\b",
+        "sends review invitations, requests, cards or links to a review page",
+    ),
+    _p(
+        "collect_stories",
+        "testimonial_request",
+        r"\b(?:collect(?:ing)?|gather(?:ing)?|looking\s+for|feature|featuring)\s+(?:[\w-]+\s+){0,4}?"
+        r"(?:client|patient|customer|couples?['’]?)\s+(?:stories|quotes|testimonials|reviews|experiences|words)\b",
+        "collects clients' stories or quotes to publish (testimonials)",
+    ),
+    _p(
+        "quote_comments",
+        "testimonial_request",
+        r"\bquote\s+(?:my|your|their|his|her)\s+(?:[\w-]+\s+)?(?:comments?|words|feedback|reviews?|experiences?)\b",
+        "asks leave to quote clients' words (a testimonial)",
+    ),
+    _p(
+        "reviews_you_post",
+        "implied_request",
+        r"\b(?:reviews?|ratings?|stars?)\b[^.!?]{0,100}\byou\s+(?:post|leave|write|give)\b",
+        "tells clients their reviews are watched for (an implied request)",
+    ),
+    _p(
+        "review_quota",
+        "staff_request",
+        r"\b(?:bring\s+in|generate|collect|gather|get|obtain)\s+(?:at\s+least\s+)?(?:\d+|one|two|three|four|five|ten"
+        r"|twenty)\s+(?:new\s+|more\s+)?(?:online\s+|google\s+|yelp\s+)?(?:reviews|ratings)\b",
+        "sets a quota of reviews to bring in",
+    ),
+    _p(
+        "score_routing",
+        "review_gating",
+        r"\b(?:4|5|four|five|happy|satisfied)\b[^.!?]{0,80}\b(?:yelp|google|facebook|healthgrades|ratemds|review)\b"
+        r"[^.!?]{0,80}\b(?:private(?:ly)?|internal|lower|otherwise|instead|director|manager)\b",
+        "sends high scores to a public review site and low ones elsewhere (review gating)",
+    ),
 )
+
+# -- A request, however it is worded: an appeal to the reader, something a review is made of,
+# and a public place to put it, all in one sentence.  Marketing copy is inventive ("a few
+# honest words on Yelp", "you know where to find us online"), so instead of one pattern per
+# phrasing this looks for the three parts together.  English and Canadian French.
+APPEAL = (
+    r"(?:please|pls|plz|s['’]il\s+vous\s+pla[iî]t|could\s+you|can\s+you|would\s+you|will\s+you"
+    r"|would\s+(?:mean|be\s+(?:lovely|great|amazing|wonderful))|nothing\s+would\s+mean"
+    r"|we(?:['’]d|\s+would)\s+(?:so\s+|really\s+|truly\s+)?(?:love|be\s+(?:so\s+|very\s+|really\s+)?(?:grateful|thrilled|honou?red))"
+    r"|means\s+(?:a\s+lot|the\s+world)|appreciat\w*|(?:would|could)\s+use\s+(?:a\s+)?(?:little\s+)?(?:boost|help|love)"
+    r"|(?:you['’]d|you\s+would|you\s+could|you\s+can|u\s+can)\s+(?:leave|post|write|drop|add|give|share)"
+    r"|(?:be\s+)?willing\s+to|are\s+(?:always\s+)?welcome|coup\s+de\s+pouce|bienvenue?s?\b"
+    r"|help\s+(?:us|other|others|people|someone|couples|them|future|the\s+next)|helps\s+(?:us|our|other|others|people)"
+    r"|we\s+(?:invite|hope|encourage|ask)|invite\s+you|hope\s+you|you\s+know\s+(?:what\s+to\s+do|where)"
+    r"|feel\s+free|whenever\s+(?:you|u)|anything\s+you\s+can|appreciated|lovely\s+to\s+see|add\s+your"
+    r"|could\s+be\s+(?:the|that)|can\s+point|point\s+them|you\s+could|go\s+one\s+step|best\s+thank"
+    r"|get\s+(?:us\s+)?there|looking\s+(?:a\s+little\s+)?quiet|still\s+empty|fill\s+up|spread\s+the\s+word"
+    r"|show\s+(?:us\s+)?some\s+love|vouch|boost\s+us|give\s+us\s+a\s+(?:shout|boost)"
+    r"|(?:^|[.!?]\s*|\b(?:and|then|just|simply|also)\s+)(?:leave|post|write|drop|tag|rate|recommend|review|tell|share"
+    r"|describe|send|pop|add|search|scan|click|tap|hand|give)\b"
+    r"|recommending|tell\s+everyone|ask\s+(?:your|their|each|every|all)|add\s+the|hand\s+(?:each|every|out)"
+    r"|imagine\s+what|(?:text|send|email|e-mail)\s+you\s+(?:our|the|a)\b"
+    r"|laissez|pensez|partagez|publiez|demandez|[ée]crivez|accepteriez|aidez|n['’]h[ée]sitez)"
+)
+REVIEW_STUFF = (
+    r"(?:re[vi]{1,2}e?ws?|reveiws?|r\w{0,2}v\w{0,3}ws?|ratings?|stars?|⭐|words|thoughts|voice|stor(?:y|ies)|experiences?"
+    r"|endorse\w*|vouch|feedback|compliments?|praise|kudos|reflections?|spread\s+the\s+word"
+    r"|what\s+(?:it\s+was\s+like|you\s+thought)|how\s+(?:it|we|things)\s+went|notre\s+note|votre\s+note|[ée]toiles?"
+    r"|quotes?|testimonials?|shout-?outs?|recommendations?|recommend(?:ing)?|rate|love|how\s+we\s+did"
+    r"|how\s+did\s+we\s+do|word\s+of\s+mouth"
+    r"|what\s+you\s+(?:think|say)|avis|t[ée]moignages?|commentaires?|exp[ée]rience|journey)"
+)
+PUBLIC_PLACE = (
+    rf"(?:{SITES}|online|on\s+line|publicly|public|review\s+sites?|where\s+(?:others|people|everyone)"
+    r"\s+can\s+see|others\s+can\s+see|(?:our|the)\s+(?:page|profile|listing)|google\s+maps|maps"
+    r"|@\w+|#\w+|link\s+in\s+bio|qr\s+code|en\s+ligne|fiche|brochure|newsletter|ad\s+campaign"
+    r"|advertis\w*|website|site\s+web|social\s+media|socials|stories|star\s+rating|feature[sd]?|featuring"
+    r"|publish\w*|showcase\w*|promotional|marketing)"
+)
+APPEAL_RE = re.compile(rf"\b{APPEAL}", re.IGNORECASE)
+REVIEW_STUFF_RE = re.compile(rf"\b{REVIEW_STUFF}\b|⭐", re.IGNORECASE)
+PUBLIC_PLACE_RE = re.compile(rf"(?:\b|(?=[@#])){PUBLIC_PLACE}(?:\b|$)", re.IGNORECASE)
+# Sentences that mention reviews to disclaim them, not to ask for them.
+DISCLAIMER = re.compile(
+    r"\bnot\b[*_\s]+a\s+request\b|\bagainst\s+(?:our|the|its)\s+(?:[\w-]+\s+)?(?:ethics|policy|policies|code|rules)\b"
+    r"|\b(?:aren|isn)['’]t\s+something\s+we\b",
+    re.IGNORECASE,
+)
+# Asking to be told about a review (to report it), not to write one.
+REPORTING = re.compile(
+    r"\blet\s+us\s+know\b|\bbring\s+it\s+to\s+our\s+attention\b|\breport\s+(?:it|them|the\s+review)\b",
+    re.IGNORECASE,
+)
+# Feedback that stays inside the clinic: with no public place named, not a review request.
+INTERNAL_SURVEY = re.compile(
+    r"\binternal\s+(?:survey|feedback|questionnaire)|\bin-?house\b|\bonly\s+(?:our|the)\s+(?:team|clinic|staff)\s+(?:sees|reads)\b"
+    r"|\bstays?\s+(?:with|within|inside)\s+(?:us|the\s+clinic|our\s+(?:team|clinic))\b",
+    re.IGNORECASE,
+)
+# The same, for the clause of an appeal (forms the client fills in for the clinic).
+INTERNAL_CUE = re.compile(
+    r"\b(?:internal|in-?house|only\s+(?:our|the)\s+(?:team|clinic|staff)|stays?\s+(?:with|within|inside)"
+    r"|confidential\s+(?:survey|form|feedback)|outcome\s+form|feedback\s+form|intake)\b",
+    re.IGNORECASE,
+)
+
 
 # Cues that turn a request into a more specific category.
 INCENTIVE_CUE = re.compile(
     r"\d+\s?%|\$\s?\d+|\b(?:discount|free|gift|gifts|prize|draw|contest|raffle|giveaway|win"
-    r"|entered|entry|reward|rewards|coupon|voucher|donat\w*|in\s+exchange|in\s+return)\b",
+    r"|entered|entry|reward|rewards|coupon|voucher|donat\w*|in\s+exchange|in\s+return|waiv\w+|priority"
+    r"|bonus|perks?|gratuit\w*|rabais|tirage|gagner|concours|recevez)\b",
     re.IGNORECASE,
 )
 INCENTIVE_ANCHOR = re.compile(
-    rf"\b{REVIEW_NOUN}\b|\b(?:review|rate)\s+us\b",
+    rf"\b{REVIEW_NOUN}\b|\breviewers?\b|\b(?:review|rate)s?\s+us\b|\btag(?:s|ging)?\s+(?:us|the\s+(?:clinic|practice|centre|center))\b"
+    r"|\bavis\b",
     re.IGNORECASE,
 )
 GATING_CUE = re.compile(
-    r"\bif\s+not\b|\bnot\s+(?:happy|satisfied)\b|\bunhappy\b|\bdissatisfied\b|\botherwise\b"
+    r"\bif\s+not\b|\bprivate\s+(?:inbox|form|email|e-mail|line|channel|message)\b|\bnot\s+(?:happy|satisfied)\b|\bunhappy\b|\bdissatisfied\b|\botherwise\b"
     r"|\bprivately\b|\binstead\b|\bonly\s+(?:clients|those|people|customers|patients)\b"
     r"|\bsatisfied\b|\bhappy\s+with\b|\bif\s+your\s+experience\s+was\s+(?:positive|good|great)"
     r"|\bif\s+you(?:'d|’d|\s+would)\s+(?:rate|give)\s+us\s+(?:5|five)",

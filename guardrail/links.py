@@ -17,7 +17,8 @@ WARNING = "warning"
 # Anything that looks like a URL in plain text (scheme-less short links included).
 URL_RE = re.compile(
     r"""(?xi)
-    \b(?:https?://|www\.|g\.page/|(?:[a-z0-9-]+\.)*(?:yelp|healthgrades|trustpilot|ratemds)\.[a-z.]{2,6}/)
+    \b(?:https?://|www\.|g\.page/|(?:bit\.ly|tinyurl\.com|ow\.ly|t\.co|rebrand\.ly)/
+    |(?:[a-z0-9-]+\.)*(?:yelp|healthgrades|trustpilot|ratemds|facebook)\.[a-z.]{2,6}/)
     [^\s<>"'()\[\]{}]+
     """
 )
@@ -55,6 +56,9 @@ def _is_yelp(host: str) -> bool:
 
 def _is_google(host: str) -> bool:
     return re.search(r"(^|\.)google\.(com|ca|co\.uk|[a-z]{2}|com\.[a-z]{2}|co\.[a-z]{2})$", host) is not None
+
+
+_SHORTENERS = {"bit.ly", "tinyurl.com", "ow.ly", "t.co", "rebrand.ly"}
 
 
 def classify_link(url: str) -> LinkMatch | None:
@@ -102,6 +106,8 @@ def classify_link(url: str) -> LinkMatch | None:
                 "a RateMDs profile link (its main button is 'rate this doctor')",
                 opens_form=False,
             )
+    if host in _SHORTENERS and re.search(r"reviews?|rate|stars?|avis", path, re.I):
+        return LinkMatch("other", FINDING, "a shortened link whose name says it leads to a review page")
     if re.search(r"write[-_]?a?[-_]?review|leave[-_]a[-_]review|submit[-_]review", path, re.I):
         return LinkMatch("other", FINDING, "a link to a 'write a review' page")
     return None
