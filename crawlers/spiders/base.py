@@ -118,7 +118,7 @@ class ListingSpider(scrapy.Spider):
         from sqlmodel import Session, col, select
 
         from store.db import make_engine
-        from store.models import Listing, Review
+        from store.models import Clinic, Listing, Review
 
         memory: dict[str, ListingMemory] = {}
         urls = [str(s["url"]) for s in self.sources]
@@ -129,7 +129,13 @@ class ListingSpider(scrapy.Spider):
             return {}
         try:
             with Session(engine) as session:
-                listings = session.exec(select(Listing).where(col(Listing.url).in_(urls))).all()
+                query = select(Listing).where(col(Listing.url).in_(urls))
+                clinic_key = (settings.getdict("QUIETWATCH_CLINIC") or {}).get("key")
+                if clinic_key:  # a shared store: this clinic's listings only
+                    query = query.join(Clinic, col(Clinic.id) == col(Listing.clinic_id)).where(
+                        Clinic.key == clinic_key
+                    )
+                listings = session.exec(query).all()
                 for listing in listings:
                     mem = ListingMemory(
                         etag=listing.etag,
