@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
+from crawlers.pages.api_errors import http_problem
 from store.normalize import as_float as _float
 from store.normalize import as_int as _int
 
@@ -51,15 +52,7 @@ def error_of(data: Any, http_status: int) -> tuple[PageStatus, str] | None:
             status, words = (PageStatus.BLOCKED if http_status == 429 else PageStatus.ERROR), "the Graph API answered with an error"
         detail = f"code {code}" + (f"/{subcode}" if subcode else "")
         return status, f"{words} ({detail}{': ' + str(message) if message else ''}; HTTP {http_status})"
-    if http_status == 429:
-        return PageStatus.BLOCKED, "Facebook's rate limit is reached (HTTP 429)"
-    if http_status in (401, 403):
-        return PageStatus.ERROR, f"Facebook refused the token in FACEBOOK_PAGE_TOKEN (HTTP {http_status})"
-    if http_status in (404, 410):
-        return PageStatus.GONE, f"Facebook has no Page with this id (HTTP {http_status})"
-    if http_status >= 400:
-        return PageStatus.ERROR, f"the Graph API answered HTTP {http_status}"
-    return None
+    return http_problem(http_status, api="the Graph API", key_env="FACEBOOK_PAGE_TOKEN", thing="Page with this id")
 
 
 def hours(data: dict[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from crawlers.dates import from_timestamp, parse_review_date
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
+from crawlers.pages.api_errors import http_problem
 from store.normalize import as_float as _float
 from store.normalize import as_int as _int
 
@@ -228,15 +229,9 @@ def place_url(place_id: str) -> str:
 
 # -- shared -------------------------------------------------------------------------------
 def _http_error(http_status: int) -> tuple[PageStatus, str] | None:
-    if http_status == 429:
-        return PageStatus.BLOCKED, "the Google Places API refused: too many requests (HTTP 429)"
-    if http_status in (401, 403):
-        return PageStatus.ERROR, f"Google refused the key in GOOGLE_PLACES_API_KEY (HTTP {http_status})"
-    if http_status in (404, 410):
-        return PageStatus.GONE, f"Google has no place with this place_id (HTTP {http_status})"
-    if http_status >= 400:
-        return PageStatus.ERROR, f"the Google Places API answered HTTP {http_status}"
-    return None
+    return http_problem(
+        http_status, api="the Google Places API", key_env="GOOGLE_PLACES_API_KEY", thing="place with this place_id"
+    )
 
 
 def _types(types: Any) -> list[str]:

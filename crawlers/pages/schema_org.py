@@ -6,7 +6,6 @@ business entity and its reviews through :mod:`crawlers.structured`; a site parse
 """
 
 from datetime import datetime
-from typing import Any
 
 from parsel import Selector
 from scrapy.http import Response
@@ -98,10 +97,3 @@ class StructuredPage:
                 "read (changed layout, or not a listing page)"
             )
         return page
-
-
-def parse(response: Response, *, site: str, listing_url: str, page_number: int, crawled_at: datetime, **_: Any) -> ListingPage:
-    """Parse any schema.org listing page into a ListingPage for ``site``."""
-    page = StructuredPage.from_response(response, listing_url=listing_url, page_number=page_number, crawled_at=crawled_at)
-    page.site = site
-    return page.to_item()

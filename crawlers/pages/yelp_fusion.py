@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
+from crawlers.pages.api_errors import http_problem
 from store.normalize import as_float as _float
 from store.normalize import as_int as _int
 
@@ -47,15 +48,7 @@ def error_of(data: Any, http_status: int) -> tuple[PageStatus, str] | None:
         )
         detail = error.get("description")
         return status, f"{words} ({code}{': ' + str(detail) if detail else ''}; HTTP {http_status})"
-    if http_status == 429:
-        return PageStatus.BLOCKED, "the Yelp API refused: too many requests (HTTP 429)"
-    if http_status in (401, 403):
-        return PageStatus.ERROR, f"the Yelp API refused the key in YELP_API_KEY (HTTP {http_status})"
-    if http_status in (404, 410):
-        return PageStatus.GONE, f"Yelp has no business with this id (HTTP {http_status})"
-    if http_status >= 400:
-        return PageStatus.ERROR, f"the Yelp API answered HTTP {http_status}"
-    return None
+    return http_problem(http_status, api="the Yelp API", key_env="YELP_API_KEY", thing="business with this id")
 
 
 def hours(data: dict[str, Any]) -> list[str]:

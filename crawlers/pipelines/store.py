@@ -23,18 +23,11 @@ from store.models import CrawlRun, Listing
 
 logger = logging.getLogger(__name__)
 
-# Listings left out of coverage: gone or forbidden ones say nothing about the layout, and a
-# 304 listing gave no fields because nothing changed.  Blocked and unreadable listings count
-# as listings that gave nothing: a block or a changed layout is what coverage should catch.
-_NOT_COUNTED = {
-    PageStatus.GONE,
-    PageStatus.ROBOTS,
-    PageStatus.NOT_MODIFIED,
-    PageStatus.ERROR,
-    PageStatus.BLOCKED,
-    PageStatus.UNREADABLE,
-}
-_COUNTED_EMPTY = {PageStatus.BLOCKED, PageStatus.UNREADABLE}
+# Listings left out of coverage: gone or forbidden ones say nothing about the layout, a 304
+# listing gave no fields because nothing changed, and a network error is no layout change.
+# Blocked and unreadable listings count, with the (no) fields they gave: a block or a
+# changed layout is what coverage should catch.
+_NOT_COUNTED = {PageStatus.GONE, PageStatus.ROBOTS, PageStatus.NOT_MODIFIED, PageStatus.ERROR}
 
 PROBLEM_STATUSES = {
     PageStatus.BLOCKED,
@@ -150,7 +143,6 @@ class StorePipeline:
             status, message = self._run_status(reason)
             coverage = run_coverage(
                 [s.fields for s in self.state.values() if s.status not in _NOT_COUNTED]
-                + [set() for s in self.state.values() if s.status in _COUNTED_EMPTY]
             )
             previous = self._last_good_coverage(session, spider.name)
             vanished = compare_coverage(previous, coverage) if status != "interrupted" else []

@@ -19,6 +19,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawlers.blocks import detect_block
 from crawlers.items import ListingPage, PageStatus
 
 logger = logging.getLogger(__name__)
@@ -271,15 +272,12 @@ class ListingSpider(scrapy.Spider):
             return PageStatus.NOT_MODIFIED
         if response.status in (401, 403, 429):
             return PageStatus.BLOCKED
-        if response.status >= 500:
-            from crawlers.blocks import detect_block
-
-            return PageStatus.BLOCKED if detect_block(response) else PageStatus.ERROR
-        if response.status >= 400:
+        if 400 <= response.status < 500:
             return PageStatus.ERROR
-        from crawlers.blocks import detect_block
-
-        return PageStatus.BLOCKED if detect_block(response) else None
+        # A 200 or a 5xx may be an interstitial (Yelp's block page comes as a 503).
+        if detect_block(response):
+            return PageStatus.BLOCKED
+        return PageStatus.ERROR if response.status >= 500 else None
 
     def problem_page(
         self,
