@@ -24,7 +24,9 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "guardrail" / "corpu
 # had not seen the checker, scored as written (their headers keep those first figures), and
 # then tuned on; blind3 has never been tuned on.
 SPLITS = tuple(
-    name for name in ("tune", "holdout", "tune2", "tune3", "blind3") if (CORPUS / f"{name}.tsv").exists()
+    name
+    for name in ("tune", "holdout", "tune2", "tune3", "blind3")
+    if (CORPUS / f"{name}.tsv").exists()
 )
 
 
@@ -95,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list misclassified sentences")
     parser.add_argument("--split", choices=SPLITS, action="append", help="default: both")
     args = parser.parse_args(argv)
-    print(f"{'split':<8} {'n':>4} {'tp':>4} {'fp':>4} {'tn':>4} {'fn':>4} {'precision':>10} {'recall':>7}")
+    print(
+        f"{'split':<8} {'n':>4} {'tp':>4} {'fp':>4} {'tn':>4} {'fn':>4} {'precision':>10} {'recall':>7}"
+    )
     for split in args.split or SPLITS:
         result, errors = score(split)
         print(

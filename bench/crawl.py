@@ -48,7 +48,9 @@ def _business(i: int, reviews: int):
     )
 
 
-def crawl_in_this_process(base_url: str, workdir: Path, listings: int, *, full_sweep: bool | None = None) -> float:
+def crawl_in_this_process(
+    base_url: str, workdir: Path, listings: int, *, full_sweep: bool | None = None
+) -> float:
     """Crawl ``listings`` Yelp-structured pages at ``base_url/biz/bench-<i>`` through the
     real pipeline into ``workdir/bench.db``; return the seconds it took.  Run it in a fresh
     process (a Twisted reactor starts once per process)."""
@@ -107,9 +109,22 @@ def peak_rss_mb() -> float:
 def _scrapy_bench() -> float:
     """pages/second of `scrapy bench` on this machine, right now."""
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "bench", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
-         "-s", "CLOSESPIDER_TIMEOUT=10", "-s", "LOG_LEVEL=INFO"],
-        capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "bench",
+            "-s",
+            f"CONCURRENT_REQUESTS={CONCURRENCY}",
+            "-s",
+            "CLOSESPIDER_TIMEOUT=10",
+            "-s",
+            "LOG_LEVEL=INFO",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+        timeout=180,
     )
     log = result.stdout + result.stderr
     pages = [int(n) for n in re.findall(r"Crawled (\d+) pages", log)]
@@ -145,9 +160,22 @@ def main(argv: list[str] | None = None) -> None:
     server.resolve = lambda p: (200, "text/html; charset=utf-8", pages[p]) if p in pages else None
     with server, tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(
-            [sys.executable, "-m", "bench.crawl", "--pages", str(args.pages), "--reviews",
-             str(args.reviews), "--child", base, tmp],
-            capture_output=True, text=True, cwd=REPO, timeout=1800,
+            [
+                sys.executable,
+                "-m",
+                "bench.crawl",
+                "--pages",
+                str(args.pages),
+                "--reviews",
+                str(args.reviews),
+                "--child",
+                base,
+                tmp,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=1800,
         )
         if result.returncode != 0:
             raise SystemExit("bench crawl failed:\n" + result.stderr[-4000:])
@@ -155,9 +183,11 @@ def main(argv: list[str] | None = None) -> None:
         fetched = sum(1 for m, p in server.requests if p.startswith("/biz/"))
     ours = fetched / figures["elapsed"]
     theirs = _scrapy_bench()
-    print(f"QuietWatch full pipeline: {fetched} pages, {args.reviews} reviews each, "
-          f"{figures['elapsed']:.1f} s -> {ours:.1f} pages/s, "
-          f"peak memory of the crawl process {figures['peak_rss_mb']:.0f} MB")
+    print(
+        f"QuietWatch full pipeline: {fetched} pages, {args.reviews} reviews each, "
+        f"{figures['elapsed']:.1f} s -> {ours:.1f} pages/s, "
+        f"peak memory of the crawl process {figures['peak_rss_mb']:.0f} MB"
+    )
     print(f"scrapy bench (same machine, same run): {theirs:.1f} pages/s")
     print(f"ratio QuietWatch / scrapy bench: {ours / theirs:.3f}")
 

@@ -24,13 +24,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _child(base_url: str, workdir: Path, listings: int) -> None:
     # full_sweep=None: what a scheduled crawl does (a first crawl is a full sweep anyway).
-    print(json.dumps({"elapsed": crawl_in_this_process(base_url, workdir, listings, full_sweep=None)}))
+    print(
+        json.dumps({"elapsed": crawl_in_this_process(base_url, workdir, listings, full_sweep=None)})
+    )
 
 
 def _crawl(base: str, tmp: str, listings: int) -> float:
     result = subprocess.run(
         [sys.executable, "-m", "bench.recrawl", "--listings", str(listings), "--child", base, tmp],
-        capture_output=True, text=True, cwd=REPO, timeout=1800,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=1800,
     )
     if result.returncode != 0:
         raise SystemExit("bench crawl failed:\n" + result.stderr[-4000:])
@@ -89,12 +94,22 @@ def main(argv: list[str] | None = None) -> None:
         return
     for etags in (False, True):
         f = _scenario(args.listings, args.reviews, etags=etags)
-        label = "server sends ETags (304 on re-crawl)" if etags else "server sends no validators (early stop)"
+        label = (
+            "server sends ETags (304 on re-crawl)"
+            if etags
+            else "server sends no validators (early stop)"
+        )
         print(f"{label}: {args.listings} listings x {args.reviews} reviews")
-        print(f"  first crawl: {f['first_requests']:.0f} requests, {f['first_bytes'] / 1e6:.2f} MB, {f['first_seconds']:.1f} s")
-        print(f"  re-crawl:    {f['again_requests']:.0f} requests, {f['again_bytes'] / 1e6:.2f} MB, {f['again_seconds']:.1f} s")
-        print(f"  ratio re-crawl / first crawl: requests {f['again_requests'] / f['first_requests']:.3f}, "
-              f"bytes {f['again_bytes'] / max(f['first_bytes'], 1):.3f}")
+        print(
+            f"  first crawl: {f['first_requests']:.0f} requests, {f['first_bytes'] / 1e6:.2f} MB, {f['first_seconds']:.1f} s"
+        )
+        print(
+            f"  re-crawl:    {f['again_requests']:.0f} requests, {f['again_bytes'] / 1e6:.2f} MB, {f['again_seconds']:.1f} s"
+        )
+        print(
+            f"  ratio re-crawl / first crawl: requests {f['again_requests'] / f['first_requests']:.3f}, "
+            f"bytes {f['again_bytes'] / max(f['first_bytes'], 1):.3f}"
+        )
 
 
 if __name__ == "__main__":

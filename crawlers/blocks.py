@@ -14,17 +14,54 @@ from scrapy.http import Response
 
 # (pattern on lower-cased visible text or markup, plain-words reason)
 _TEXT_SIGNALS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"sorry, you(?:'|’)re not allowed to access this page"), "the site refused access (block page)"),
-    (re.compile(r"access (?:to this page )?(?:has been )?denied"), "the site refused access (block page)"),
-    (re.compile(r"your ip address is:?\s*\d{1,3}(?:\.\d{1,3}){3}"), "the site refused access to this address (block page)"),
-    (re.compile(r"(?:are you a robot|verify (?:that )?you are (?:a )?human|prove you(?:'|’)re not a robot|unusual traffic from your computer)"), "the site asked for a CAPTCHA"),
-    (re.compile(r"(?:checking your browser before accessing|just a moment\.\.\.|attention required! \| cloudflare)"), "a bot-protection challenge stood in front of the page"),
-    (re.compile(r"(?:before you continue to (?:google|youtube)|we use cookies.{0,80}(?:accept|agree) to continue)"), "a consent wall stood in front of the page"),
+    (
+        re.compile(r"sorry, you(?:'|’)re not allowed to access this page"),
+        "the site refused access (block page)",
+    ),
+    (
+        re.compile(r"access (?:to this page )?(?:has been )?denied"),
+        "the site refused access (block page)",
+    ),
+    (
+        re.compile(r"your ip address is:?\s*\d{1,3}(?:\.\d{1,3}){3}"),
+        "the site refused access to this address (block page)",
+    ),
+    (
+        re.compile(
+            r"(?:are you a robot|verify (?:that )?you are (?:a )?human|prove you(?:'|’)re not a robot|unusual traffic from your computer)"
+        ),
+        "the site asked for a CAPTCHA",
+    ),
+    (
+        re.compile(
+            r"(?:checking your browser before accessing|just a moment\.\.\.|attention required! \| cloudflare)"
+        ),
+        "a bot-protection challenge stood in front of the page",
+    ),
+    (
+        re.compile(
+            r"(?:before you continue to (?:google|youtube)|we use cookies.{0,80}(?:accept|agree) to continue)"
+        ),
+        "a consent wall stood in front of the page",
+    ),
 ]
 _MARKUP_SIGNALS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"""(?:class|id)=["'](?:g-recaptcha|h-captcha|cf-challenge|captcha-container|px-captcha)["']"""), "the site asked for a CAPTCHA"),
-    (re.compile(r"""src=["'][^"']*(?:recaptcha/api\.js|hcaptcha\.com/1/api\.js|challenges\.cloudflare\.com)"""), "the site asked for a CAPTCHA"),
-    (re.compile(r"""action=["'][^"']*consent\.(?:google|yahoo)\.com"""), "a consent wall stood in front of the page"),
+    (
+        re.compile(
+            r"""(?:class|id)=["'](?:g-recaptcha|h-captcha|cf-challenge|captcha-container|px-captcha)["']"""
+        ),
+        "the site asked for a CAPTCHA",
+    ),
+    (
+        re.compile(
+            r"""src=["'][^"']*(?:recaptcha/api\.js|hcaptcha\.com/1/api\.js|challenges\.cloudflare\.com)"""
+        ),
+        "the site asked for a CAPTCHA",
+    ),
+    (
+        re.compile(r"""action=["'][^"']*consent\.(?:google|yahoo)\.com"""),
+        "a consent wall stood in front of the page",
+    ),
 ]
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
 

@@ -60,7 +60,9 @@ def listing_fields(facts: ListingFacts | None, reviews: Iterable[ReviewItem]) ->
 def run_coverage(per_listing: list[set[str]]) -> dict[str, Any]:
     """Share of listings (0..1) that gave each field, plus how many listings were counted."""
     n = len(per_listing)
-    shares = {f: (round(sum(1 for s in per_listing if f in s) / n, 3) if n else 0.0) for f in FIELDS}
+    shares = {
+        f: (round(sum(1 for s in per_listing if f in s) / n, 3) if n else 0.0) for f in FIELDS
+    }
     return {"listings": n, "fields": shares}
 
 

@@ -22,7 +22,9 @@ _PERIOD = {
     "month": DatePrecision.MONTH,
     "year": DatePrecision.YEAR,
 }
-_PREFIX = re.compile(r"^(?:updated review|updated|edited|posted|reviewed|submitted)\s*:?\s*", re.IGNORECASE)
+_PREFIX = re.compile(
+    r"^(?:updated review|updated|edited|posted|reviewed|submitted)\s*:?\s*", re.IGNORECASE
+)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}", re.IGNORECASE)
 _YEAR = re.compile(r"^\d{4}$")
@@ -81,7 +83,9 @@ def parse_review_date(
             return datetime(int(m[3]), int(m[1]), int(m[2]), tzinfo=UTC), DatePrecision.DAY
         except ValueError:
             return None, None
-    data = _parser(tuple(languages) if languages else None, now.replace(tzinfo=None)).get_date_data(text)
+    data = _parser(tuple(languages) if languages else None, now.replace(tzinfo=None)).get_date_data(
+        text
+    )
     if data is None or data.date_obj is None:
         return None, None
     precision = _PERIOD.get(data.period or "day", DatePrecision.DAY)

@@ -67,7 +67,9 @@ def scrapy_settings(
         priority="cmdline",
     )
     scrapy_cfg.set("DOWNLOAD_DELAY", config.crawl.download_delay, priority="cmdline")
-    scrapy_cfg.set("AUTOTHROTTLE_START_DELAY", max(config.crawl.download_delay, 0.1), priority="cmdline")
+    scrapy_cfg.set(
+        "AUTOTHROTTLE_START_DELAY", max(config.crawl.download_delay, 0.1), priority="cmdline"
+    )
     values = {
         "QUIETWATCH_DATABASE_URL": db_url,
         "QUIETWATCH_CLINIC": clinic_facts(config),
@@ -129,7 +131,9 @@ def confirmed_sources(config: QuietWatchConfig, db_url: str) -> list[dict[str, A
             rows = session.exec(
                 select(Listing.site, Listing.url)
                 .join(Clinic, Clinic.id == Listing.clinic_id)
-                .where(Clinic.key == config.clinic.key, Listing.origin == "confirmed", Listing.enabled)
+                .where(
+                    Clinic.key == config.clinic.key, Listing.origin == "confirmed", Listing.enabled
+                )
             ).all()
     finally:
         engine.dispose()
@@ -181,7 +185,9 @@ def run_crawl(
     """Crawl every enabled source in one process; return the crawl-run ids written."""
     crawl_plan = plan(config, sites=sites, extra_sources=confirmed_sources(config, db_url))
     root_level = logging.root.level
-    process_settings = scrapy_settings(config, db_url, settings, trigger=trigger, overrides=overrides)
+    process_settings = scrapy_settings(
+        config, db_url, settings, trigger=trigger, overrides=overrides
+    )
     # The CLI owns logging: no Scrapy root handler, and Scrapy's loggers (which Scrapy sets
     # to DEBUG) follow the level the CLI chose (-v/-vv).
     process_settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
@@ -189,9 +195,11 @@ def run_crawl(
     logging.getLogger("scrapy").setLevel(root_level or logging.WARNING)
     crawlers = []
     started = datetime.now(UTC)
-    jobs = [
-        (spider_cls, {"sources": sources}) for spider_cls, sources in crawl_plan.groups.items()
-    ] + own_content_jobs(config, sites=sites) + list(extra_crawls or [])
+    jobs = (
+        [(spider_cls, {"sources": sources}) for spider_cls, sources in crawl_plan.groups.items()]
+        + own_content_jobs(config, sites=sites)
+        + list(extra_crawls or [])
+    )
     for spider_cls, kwargs in jobs:
         crawler = process.create_crawler(spider_cls)
         if on_page is not None:

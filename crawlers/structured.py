@@ -163,7 +163,9 @@ def find_business(entities: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
 
     def rank(e: dict[str, Any]) -> tuple[int, int]:
         best = min((_PREFERENCE.index(t) for t in types_of(e) if t in _PREFERENCE), default=99)
-        richness = -sum(1 for k in ("aggregateRating", "review", "address", "telephone") if e.get(k))
+        richness = -sum(
+            1 for k in ("aggregateRating", "review", "address", "telephone") if e.get(k)
+        )
         return (richness, best)
 
     candidates.sort(key=rank)
@@ -181,9 +183,15 @@ def _same_business(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(name_a and name_b and name_a.casefold() == name_b.casefold())
 
 
-def reviews_in(entities: Iterable[dict[str, Any]], business: dict[str, Any] | None) -> list[dict[str, Any]]:
+def reviews_in(
+    entities: Iterable[dict[str, Any]], business: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """Review entities: nested in the business, or top-level ones (RateMDs puts them apart)."""
-    nested = [r for r in _as_list((business or {}).get("review") or (business or {}).get("reviews")) if isinstance(r, dict)]
+    nested = [
+        r
+        for r in _as_list((business or {}).get("review") or (business or {}).get("reviews"))
+        if isinstance(r, dict)
+    ]
     loose = [e for e in entities if "Review" in types_of(e)]
     if nested and loose:
         # The same reviews in two syntaxes: keep the fuller set (microdata often has more).
@@ -274,8 +282,17 @@ def facts_from(business: dict[str, Any]) -> ListingFacts:
     for spec in _as_list(business.get("openingHoursSpecification")):
         if isinstance(spec, dict):
             days = ",".join(str(d).rsplit("/", 1)[-1] for d in _as_list(spec.get("dayOfWeek")))
-            hours.append(f"{days} {first_text(spec.get('opens')) or ''}-{first_text(spec.get('closes')) or ''}".strip())
-    categories = [c for c in (first_text(v) for v in _as_list(business.get("medicalSpecialty") or business.get("knowsAbout"))) if c]
+            hours.append(
+                f"{days} {first_text(spec.get('opens')) or ''}-{first_text(spec.get('closes')) or ''}".strip()
+            )
+    categories = [
+        c
+        for c in (
+            first_text(v)
+            for v in _as_list(business.get("medicalSpecialty") or business.get("knowsAbout"))
+        )
+        if c
+    ]
     return ListingFacts(
         name=first_text(business.get("name")),
         street_address=street,
@@ -289,12 +306,16 @@ def facts_from(business: dict[str, Any]) -> ListingFacts:
         categories=categories,
         rating=number(rating.get("ratingValue")),
         review_count=integer(
-            rating.get("reviewCount") if rating.get("reviewCount") is not None else rating.get("ratingCount")
+            rating.get("reviewCount")
+            if rating.get("reviewCount") is not None
+            else rating.get("ratingCount")
         ),
     )
 
 
-def review_from(entity: dict[str, Any], *, now: datetime, page_url: str | None = None) -> ReviewItem:
+def review_from(
+    entity: dict[str, Any], *, now: datetime, page_url: str | None = None
+) -> ReviewItem:
     """One schema.org Review as a ReviewItem (no id: the site parser adds it if it has one)."""
     rating = entity.get("reviewRating") or {}
     rating = rating[0] if isinstance(rating, list) and rating else rating

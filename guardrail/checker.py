@@ -153,13 +153,17 @@ _APPEAL = lexicon.Pattern(
     lexicon.APPEAL_RE,
     "asks the reader to put their words, stars or story somewhere the public can see them",
 )
-_EXPRESS_WORDS = re.compile(r"\b(?:re[vi]{1,2}e?ws?|reveiws?|rate|ratings?|stars?|avis)\b|⭐", re.IGNORECASE)
+_EXPRESS_WORDS = re.compile(
+    r"\b(?:re[vi]{1,2}e?ws?|reveiws?|rate|ratings?|stars?|avis)\b|⭐", re.IGNORECASE
+)
 
 
 def _appeal(sentence: str) -> tuple[lexicon.Pattern, re.Match[str]] | None:
     """An appeal, something a review is made of and a public place, in one sentence; the
     appeal itself must not be negated ("we never ask…") nor about internal feedback."""
-    public = [m for m in lexicon.PUBLIC_PLACE_RE.finditer(sentence) if not negated(sentence, m.start())]
+    public = [
+        m for m in lexicon.PUBLIC_PLACE_RE.finditer(sentence) if not negated(sentence, m.start())
+    ]
     if not (lexicon.REVIEW_STUFF_RE.search(sentence) and public):  # "we never publish…" is no place
         return None
     if lexicon.REPORTING.search(sentence):
@@ -169,7 +173,8 @@ def _appeal(sentence: str) -> tuple[lexicon.Pattern, re.Match[str]] | None:
             continue
         clause_start = len(sentence[: match.start()]) - len(_clause_before(sentence, match.start()))
         clause_end = next(
-            (b.start() for b in lexicon.CLAUSE_BOUNDARY.finditer(sentence, match.end())), len(sentence)
+            (b.start() for b in lexicon.CLAUSE_BOUNDARY.finditer(sentence, match.end())),
+            len(sentence),
         )
         if lexicon.INTERNAL_CUE.search(sentence[clause_start:clause_end]):
             continue
@@ -239,8 +244,17 @@ def _link_findings(text: str, rule_set: RuleSet) -> list[TextFinding]:
         category = "review_site_link" if link.severity == WARNING else "write_review_link"
         rule_id, explanation = _explain(category, link.reason, rule_set)
         found.append(
-            TextFinding(start, end, url, category, rule_id, f"link:{link.site}",
-                        link.severity, explanation, source="link")  # fmt: skip
+            TextFinding(
+                start,
+                end,
+                url,
+                category,
+                rule_id,
+                f"link:{link.site}",
+                link.severity,
+                explanation,
+                source="link",
+            )  # fmt: skip
         )
     return found
 
@@ -283,7 +297,7 @@ def check_text(text: str, *, rule_set: RuleSet | None = None) -> CheckResult:
             )
         )
     findings.extend(_link_findings(text, rule_set))
-    findings.sort(key=lambda f: (f.start if f.start is not None else -1))
+    findings.sort(key=lambda f: f.start if f.start is not None else -1)
     return CheckResult(text=text, findings=findings)
 
 
@@ -343,7 +357,11 @@ def review_markup(html: str, base_url: str | None = None) -> list[str]:
 
     try:
         data = extruct.extract(
-            html, base_url=base_url, syntaxes=["json-ld", "microdata"], uniform=True, errors="ignore"
+            html,
+            base_url=base_url,
+            syntaxes=["json-ld", "microdata"],
+            uniform=True,
+            errors="ignore",
         )
     except Exception as exc:  # extruct raises a variety of parser errors on odd pages
         logger.warning("could not read structured data: %s", exc)
@@ -383,16 +401,36 @@ def check_html(
         category = "review_site_link" if link.severity == WARNING else "write_review_link"
         rule_id, explanation = _explain(category, link.reason, rule_set)
         result.findings.append(
-            TextFinding(None, None, url, category, rule_id, f"link:{link.site}", link.severity,
-                        explanation, source="link")  # fmt: skip
+            TextFinding(
+                None,
+                None,
+                url,
+                category,
+                rule_id,
+                f"link:{link.site}",
+                link.severity,
+                explanation,
+                source="link",
+            )  # fmt: skip
         )
     for kind in review_markup(html, base_url):
         rule_id, explanation = _explain(
-            "review_markup", f"the page carries schema.org {kind} data (stars and reviews in search results)", rule_set
+            "review_markup",
+            f"the page carries schema.org {kind} data (stars and reviews in search results)",
+            rule_set,
         )
         result.findings.append(
-            TextFinding(None, None, kind, "review_markup", rule_id, f"markup:{kind}", FINDING,
-                        explanation, source="markup")  # fmt: skip
+            TextFinding(
+                None,
+                None,
+                kind,
+                "review_markup",
+                rule_id,
+                f"markup:{kind}",
+                FINDING,
+                explanation,
+                source="markup",
+            )  # fmt: skip
         )
     widget = lexicon.WIDGET_MARKERS.search(html)
     if widget:
@@ -400,8 +438,17 @@ def check_html(
             "review_widget", f"the page embeds a review widget ({widget.group(0)})", rule_set
         )
         result.findings.append(
-            TextFinding(None, None, widget.group(0), "review_widget", rule_id, "widget", FINDING,
-                        explanation, source="widget")  # fmt: skip
+            TextFinding(
+                None,
+                None,
+                widget.group(0),
+                "review_widget",
+                rule_id,
+                "widget",
+                FINDING,
+                explanation,
+                source="widget",
+            )  # fmt: skip
         )
     return result
 

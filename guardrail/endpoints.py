@@ -36,33 +36,89 @@ ENDPOINT_RULES: tuple[EndpointRule, ...] = (
     EndpointRule(_YELP, r"^/biz_owner", "Yelp business-owner pages (replies)"),
     EndpointRule(_YELP, r"^/(mail|inbox|message_the_business|raq)\b", "Yelp messaging"),
     EndpointRule(_YELP, r"^/user_details", "a Yelp reviewer's profile (identifying a reviewer)"),
-    EndpointRule(_YELP, r"^/(review_feedback|compliments?|flag_content)\b", "Yelp review voting, compliments or flagging"),
+    EndpointRule(
+        _YELP,
+        r"^/(review_feedback|compliments?|flag_content)\b",
+        "Yelp review voting, compliments or flagging",
+    ),
     # --- Google ----------------------------------------------------------------------------
     EndpointRule(r"search\.google\.com", r"^/local/writereview", "Google write-a-review page"),
     EndpointRule(r"g\.page", r"/review\b", "Google Business leave-a-review short link"),
     EndpointRule(r"business\.google\.com", r"", "Google Business Profile owner console (replies)"),
-    EndpointRule(r"mybusiness\.googleapis\.com", r"/reviews/[^/?]+/reply", "Google Business Profile API review reply"),
-    EndpointRule(r"mybusiness\.googleapis\.com", r"/localPosts|/questions|/answers", "Google Business Profile API posts or Q&A"),
-    EndpointRule(_GOOGLE, r"/maps/contrib/", "a Google reviewer's contributor profile (identifying a reviewer)"),
+    EndpointRule(
+        r"mybusiness\.googleapis\.com",
+        r"/reviews/[^/?]+/reply",
+        "Google Business Profile API review reply",
+    ),
+    EndpointRule(
+        r"mybusiness\.googleapis\.com",
+        r"/localPosts|/questions|/answers",
+        "Google Business Profile API posts or Q&A",
+    ),
+    EndpointRule(
+        _GOOGLE,
+        r"/maps/contrib/",
+        "a Google reviewer's contributor profile (identifying a reviewer)",
+    ),
     # --- Facebook --------------------------------------------------------------------------
     EndpointRule(_FB, r"^/messages\b|/inbox\b", "Facebook messaging"),
     EndpointRule(r"m\.me|(?:www\.)?messenger\.com", r"", "Facebook Messenger"),
-    EndpointRule(_FB, r"^/(sharer|dialog|ufi|a/comment\.php|a/like\.php|reactions|composer)\b", "Facebook posting, comment, like or share endpoint"),
-    EndpointRule(_FB, r"/reviews/?\?.*\b(compose|composer|recommend|reply)", "Facebook recommendation compose or reply"),
-    EndpointRule(r"graph\.facebook\.com", r"/(messages|conversations|feed|likes|reactions|subscribed_apps)\b", "Facebook Graph API messaging, posting or liking"),
+    EndpointRule(
+        _FB,
+        r"^/(sharer|dialog|ufi|a/comment\.php|a/like\.php|reactions|composer)\b",
+        "Facebook posting, comment, like or share endpoint",
+    ),
+    EndpointRule(
+        _FB,
+        r"/reviews/?\?.*\b(compose|composer|recommend|reply)",
+        "Facebook recommendation compose or reply",
+    ),
+    EndpointRule(
+        r"graph\.facebook\.com",
+        r"/(messages|conversations|feed|likes|reactions|subscribed_apps)\b",
+        "Facebook Graph API messaging, posting or liking",
+    ),
     # --- Healthgrades ----------------------------------------------------------------------
-    EndpointRule(r"(?:[a-z0-9-]+\.)?healthgrades\.com", r"^/review/", "Healthgrades write-a-review survey"),
-    EndpointRule(r"(?:[a-z0-9-]+\.)?healthgrades\.com", r"^/(provider-login|providers?/(respond|reply))", "Healthgrades provider console (responses)"),
+    EndpointRule(
+        r"(?:[a-z0-9-]+\.)?healthgrades\.com", r"^/review/", "Healthgrades write-a-review survey"
+    ),
+    EndpointRule(
+        r"(?:[a-z0-9-]+\.)?healthgrades\.com",
+        r"^/(provider-login|providers?/(respond|reply))",
+        "Healthgrades provider console (responses)",
+    ),
     # --- RateMDs ---------------------------------------------------------------------------
-    EndpointRule(r"(?:[a-z0-9-]+\.)?ratemds\.com", r"(^|/)(rate|add-rating|rating/add|respond|reply|message)(/|$|\?)", "RateMDs rating, response or messaging page"),
+    EndpointRule(
+        r"(?:[a-z0-9-]+\.)?ratemds\.com",
+        r"(^|/)(rate|add-rating|rating/add|respond|reply|message)(/|$|\?)",
+        "RateMDs rating, response or messaging page",
+    ),
     # --- Psychology Today, YellowPages, Trustpilot, Bing ------------------------------------
-    EndpointRule(r"(?:[a-z0-9-]+\.)?psychologytoday\.com", r"/(email|contact|send-?message)\b", "Psychology Today contact/e-mail form"),
-    EndpointRule(r"(?:[a-z0-9-]+\.)?yellowpages\.ca", r"(review/(write|add|new)|writeReview|/contact-?business)", "YellowPages.ca write-a-review or contact page"),
-    EndpointRule(r"(?:[a-z0-9-]+\.)?trustpilot\.com", r"^/evaluate/", "Trustpilot write-a-review page"),
-    EndpointRule(r"businessapp\.b2b\.trustpilot\.com", r"", "Trustpilot business console (replies)"),
+    EndpointRule(
+        r"(?:[a-z0-9-]+\.)?psychologytoday\.com",
+        r"/(email|contact|send-?message)\b",
+        "Psychology Today contact/e-mail form",
+    ),
+    EndpointRule(
+        r"(?:[a-z0-9-]+\.)?yellowpages\.ca",
+        r"(review/(write|add|new)|writeReview|/contact-?business)",
+        "YellowPages.ca write-a-review or contact page",
+    ),
+    EndpointRule(
+        r"(?:[a-z0-9-]+\.)?trustpilot\.com", r"^/evaluate/", "Trustpilot write-a-review page"
+    ),
+    EndpointRule(
+        r"businessapp\.b2b\.trustpilot\.com", r"", "Trustpilot business console (replies)"
+    ),
     # --- Any site --------------------------------------------------------------------------
-    EndpointRule(r".*", r"write[-_]?a?[-_]?review|leave[-_]a[-_]review|submit[-_]review", "a write-a-review page"),
-    EndpointRule(r".*", r"(^|/)(reply|respond|send[-_]?message|compose)(/|$|\?)", "a reply or messaging page"),
+    EndpointRule(
+        r".*",
+        r"write[-_]?a?[-_]?review|leave[-_]a[-_]review|submit[-_]review",
+        "a write-a-review page",
+    ),
+    EndpointRule(
+        r".*", r"(^|/)(reply|respond|send[-_]?message|compose)(/|$|\?)", "a reply or messaging page"
+    ),
 )
 
 _COMPILED = tuple(

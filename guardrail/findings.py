@@ -167,7 +167,9 @@ def review_findings(review: Mapping[str, Any]) -> list[FindingSpec]:
         category = "owner_response_disclosure" if leaked else "owner_response"
         explanation = OWNER_RESPONSE_EXPLANATION
         if leaked:
-            explanation += " The response itself mentions " + ", ".join(w for _, w, _ in leaked) + "."
+            explanation += (
+                " The response itself mentions " + ", ".join(w for _, w, _ in leaked) + "."
+            )
         specs.append(
             FindingSpec(
                 kind="owner_response",

@@ -51,11 +51,17 @@ def _host_is(host: str, *domains: str) -> bool:
 
 
 def _is_yelp(host: str) -> bool:
-    return re.search(r"(^|\.)yelp\.(com|ca|co\.uk|com\.au|ie|de|fr|[a-z]{2}|com\.[a-z]{2})$", host) is not None
+    return (
+        re.search(r"(^|\.)yelp\.(com|ca|co\.uk|com\.au|ie|de|fr|[a-z]{2}|com\.[a-z]{2})$", host)
+        is not None
+    )
 
 
 def _is_google(host: str) -> bool:
-    return re.search(r"(^|\.)google\.(com|ca|co\.uk|[a-z]{2}|com\.[a-z]{2}|co\.[a-z]{2})$", host) is not None
+    return (
+        re.search(r"(^|\.)google\.(com|ca|co\.uk|[a-z]{2}|com\.[a-z]{2}|co\.[a-z]{2})$", host)
+        is not None
+    )
 
 
 _SHORTENERS = {"bit.ly", "tinyurl.com", "ow.ly", "t.co", "rebrand.ly"}
@@ -73,13 +79,17 @@ def classify_link(url: str) -> LinkMatch | None:
     if host == "search.google.com" and path.startswith("/local/writereview"):
         return LinkMatch("google", FINDING, "a Google 'write a review' link (writereview?placeid=)")
     if host == "g.page" and re.match(r"^/(r/[^/]+|[^/]+)/review\b", path):
-        return LinkMatch("google", FINDING, "a Google Business 'leave a review' short link (g.page/…/review)")
+        return LinkMatch(
+            "google", FINDING, "a Google Business 'leave a review' short link (g.page/…/review)"
+        )
     if (_is_google(host) or host.startswith("maps.google.")) and (
         re.search(r"!12e1(?![0-9])", path + "?" + (parts.query or "")) is not None
     ):
         return LinkMatch("google", FINDING, "a Google Maps link that opens the review form (!12e1)")
     if _is_google(host) and re.search(r"lrd=0x[0-9a-f]+:0x[0-9a-f]+,3\b", fragment + lowered, re.I):
-        return LinkMatch("google", FINDING, "a Google search link that opens the review dialog (#lrd=…,3)")
+        return LinkMatch(
+            "google", FINDING, "a Google search link that opens the review dialog (#lrd=…,3)"
+        )
     if _is_yelp(host) and path.lower().startswith("/writeareview"):
         return LinkMatch("yelp", FINDING, "a Yelp 'write a review' link (/writeareview)")
     if _host_is(host, "facebook.com", "fb.com") and (
@@ -93,7 +103,9 @@ def classify_link(url: str) -> LinkMatch | None:
             opens_form=False,
         )
     if _host_is(host, "healthgrades.com") and re.match(r"^/review/[^/]+", path, re.I):
-        return LinkMatch("healthgrades", FINDING, "a Healthgrades 'write a review' survey link (/review/…)")
+        return LinkMatch(
+            "healthgrades", FINDING, "a Healthgrades 'write a review' survey link (/review/…)"
+        )
     if _host_is(host, "trustpilot.com") and path.lower().startswith("/evaluate/"):
         return LinkMatch("trustpilot", FINDING, "a Trustpilot 'write a review' link (/evaluate/…)")
     if _host_is(host, "ratemds.com"):
@@ -107,7 +119,9 @@ def classify_link(url: str) -> LinkMatch | None:
                 opens_form=False,
             )
     if host in _SHORTENERS and re.search(r"reviews?|rate|stars?|avis", path, re.I):
-        return LinkMatch("other", FINDING, "a shortened link whose name says it leads to a review page")
+        return LinkMatch(
+            "other", FINDING, "a shortened link whose name says it leads to a review page"
+        )
     if re.search(r"write[-_]?a?[-_]?review|leave[-_]a[-_]review|submit[-_]review", path, re.I):
         return LinkMatch("other", FINDING, "a link to a 'write a review' page")
     return None

@@ -143,7 +143,9 @@ def _expand_grounds(raw: Mapping[str, Any], grounds: Mapping[str, str]) -> dict[
         if isinstance(data["grounds"], str):
             data["grounds"] = [data["grounds"]]
         if isinstance(data["grounds"], list):
-            data["grounds"] = [grounds.get(g, g) if isinstance(g, str) else g for g in data["grounds"]]
+            data["grounds"] = [
+                grounds.get(g, g) if isinstance(g, str) else g for g in data["grounds"]
+            ]
     return data
 
 
@@ -153,7 +155,9 @@ def _validate_rules(
     rules: list[Rule] = []
     for index, raw in enumerate(raws):
         if not isinstance(raw, Mapping):
-            raise RuleSetError(f"{where}[{index}]: a rule must be a table, not {type(raw).__name__}")
+            raise RuleSetError(
+                f"{where}[{index}]: a rule must be a table, not {type(raw).__name__}"
+            )
         label = raw.get("id", f"#{index + 1}")
         try:
             rules.append(Rule.model_validate(_expand_grounds(raw, grounds)))
@@ -240,4 +244,6 @@ def rule_set_from_config(guardrail_config: Any | None) -> RuleSet:
     body = getattr(guardrail_config, "body", None)
     if not rules and not replace and version is None and body is None:
         return builtin(rule_set_id)
-    return build_rule_set(rule_set_id, extra_rules=rules, replace=replace, version=version, body=body)
+    return build_rule_set(
+        rule_set_id, extra_rules=rules, replace=replace, version=version, body=body
+    )

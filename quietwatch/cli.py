@@ -68,7 +68,9 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     contacts a reviewer and never asks anyone for a review or testimonial.
     """
     level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
     ctx.obj = Context(config_path, verbose)
 
 
@@ -85,16 +87,22 @@ def init(ctx: Context) -> None:
 
 @main.command()
 @click.option(
-    "--site", "sites", multiple=True,
+    "--site",
+    "sites",
+    multiple=True,
     help="Only crawl sources of this site (repeatable); `own_content` is the scan of the clinic's own pages.",
 )
-@click.option("--trigger", default="cli", hidden=True, help="Who started the crawl (cli, schedule).")
 @click.option(
-    "--quick", is_flag=True,
+    "--trigger", default="cli", hidden=True, help="Who started the crawl (cli, schedule)."
+)
+@click.option(
+    "--quick",
+    is_flag=True,
     help="Incremental for every listing: stop at known reviews, no removal checks this time.",
 )
 @click.option(
-    "--full", is_flag=True,
+    "--full",
+    is_flag=True,
     help="Full sweep of every listing: read every review page, mark removed reviews.  "
     "By default a listing gets a full sweep when its last one is older than crawl.full_sweep_days.",
 )
@@ -114,7 +122,9 @@ def crawl(
     show_progress = not no_progress and console.is_terminal
     config, db_url = ctx.config, ctx.db_url
     try:
-        with crawl_lock(lock_path(config, db_url, ctx.settings), db_url=db_url, clinic_key=config.clinic.key):
+        with crawl_lock(
+            lock_path(config, db_url, ctx.settings), db_url=db_url, clinic_key=config.clinic.key
+        ):
             try:
                 run_ids = crawl_with_progress(
                     config,
@@ -131,14 +141,18 @@ def crawl(
 
                 logger.exception("the crawl failed")
                 record_failure(config, db_url, trigger=trigger, error=exc)
-                err.print(f"[bold red]The crawl failed:[/] {type(exc).__name__}: {exc}", markup=True)
+                err.print(
+                    f"[bold red]The crawl failed:[/] {type(exc).__name__}: {exc}", markup=True
+                )
                 sys.exit(1)
             from quietwatch.operations import after_crawl
 
             after_crawl(config, db_url, run_ids)  # checks and notifications
             ok = summarise_runs(db_url, run_ids, console)
     except CrawlLocked as exc:
-        err.print(f"[bold yellow]Not crawling:[/] {exc}. It will run on the next tick.", markup=True)
+        err.print(
+            f"[bold yellow]Not crawling:[/] {exc}. It will run on the next tick.", markup=True
+        )
         sys.exit(EXIT_LOCKED)
     sys.exit(0 if ok else 1)
 

@@ -29,6 +29,7 @@ def _console() -> Console:
     """A console for this call (tests swap stdout); wide when not a terminal."""
     return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
+
 EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
 
@@ -106,7 +107,9 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
         rows = []
         for f in result.findings:
             row = f.as_dict()
-            row["line"], row["column"] = _line_col(result.text, f.start) if f.start is not None else (None, None)
+            row["line"], row["column"] = (
+                _line_col(result.text, f.start) if f.start is not None else (None, None)
+            )
             rows.append(row)
         _echo_json(
             {
@@ -211,7 +214,9 @@ def rules(action_id: str | None, as_json: bool) -> None:
         )
         return
     console = _console()
-    console.print(f"[bold]{escape(rule_set.name)}[/] (rule set {rule_set.id}, {rule_set.version_label})")
+    console.print(
+        f"[bold]{escape(rule_set.name)}[/] (rule set {rule_set.id}, {rule_set.version_label})"
+    )
     for title, group in (("Blocked", rule_set.blocked), ("Allowed", rule_set.allowed)):
         console.print(f"\n[bold]{title}[/]")
         for rule in group:
@@ -250,7 +255,9 @@ def _refusal(name: str, action_id: str, help_text: str, takes_review: bool) -> c
 
 
 REFUSALS = [
-    _refusal("reply", "reply_to_review", "Reply to a review: refused, recorded and explained.", True),
+    _refusal(
+        "reply", "reply_to_review", "Reply to a review: refused, recorded and explained.", True
+    ),
     _refusal(
         "contact-reviewer",
         "contact_reviewer",

@@ -23,15 +23,22 @@ console = Console(highlight=False)
 def _clinic(session: Session, key: str) -> Clinic:
     clinic = session.exec(select(Clinic).where(Clinic.key == key)).first()
     if clinic is None:
-        raise click.ClickException(f"no clinic '{key}' in the store yet: run `quietwatch init` first")
+        raise click.ClickException(
+            f"no clinic '{key}' in the store yet: run `quietwatch init` first"
+        )
     return clinic
 
 
 @click.group(invoke_without_command=True)
-@click.option("--origin", type=click.Choice(["configured", "discovered", "confirmed", "dismissed"]), help="Only listings of this origin.")
+@click.option(
+    "--origin",
+    type=click.Choice(["configured", "discovered", "confirmed", "dismissed"]),
+    help="Only listings of this origin.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option(
-    "--clinic", "clinic_key",
+    "--clinic",
+    "clinic_key",
     help="Another clinic in a shared store (its key; see `quietwatch clinics`).  "
     "Default: the configuration's clinic.",
 )
@@ -46,7 +53,11 @@ def listings(ctx: click.Context, origin: str | None, as_json: bool, clinic_key: 
     try:
         with Session(engine) as session:
             clinic = _clinic(session, clinic_key or qw.config.clinic.key)
-            query = select(Listing).where(Listing.clinic_id == clinic.id).order_by(Listing.site, Listing.id)
+            query = (
+                select(Listing)
+                .where(Listing.clinic_id == clinic.id)
+                .order_by(Listing.site, Listing.id)
+            )
             if origin:
                 query = query.where(Listing.origin == origin)
             rows = list(session.exec(query))
@@ -54,21 +65,37 @@ def listings(ctx: click.Context, origin: str | None, as_json: bool, clinic_key: 
     finally:
         engine.dispose()
     if as_json:
-        click.echo(json.dumps([
-            {"id": r.id, "site": r.site, "url": r.url, "origin": r.origin, "last_status": r.last_status,
-             "match_reason": r.match_reason, "gone_at": r.gone_at.isoformat() if r.gone_at else None}
-            for r in rows
-        ], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "site": r.site,
+                        "url": r.url,
+                        "origin": r.origin,
+                        "last_status": r.last_status,
+                        "match_reason": r.match_reason,
+                        "gone_at": r.gone_at.isoformat() if r.gone_at else None,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
         return
     table = Table(title=f"Listings of {clinic_name}", title_justify="left")
     for column in ("id", "site", "origin", "status", "url", "why we think it is the clinic"):
         table.add_column(column)
     for r in rows:
         origin_label = "found, not yet confirmed" if r.origin == "discovered" else r.origin
-        table.add_row(str(r.id), r.site, origin_label, r.last_status or "-", r.url, r.match_reason or "")
+        table.add_row(
+            str(r.id), r.site, origin_label, r.last_status or "-", r.url, r.match_reason or ""
+        )
     console.print(table)
     if any(r.origin == "discovered" for r in rows):
-        console.print("Confirm with `quietwatch listings confirm ID`, or dismiss with `quietwatch listings dismiss ID`.")
+        console.print(
+            "Confirm with `quietwatch listings confirm ID`, or dismiss with `quietwatch listings dismiss ID`."
+        )
 
 
 def _decide(ctx: click.Context, listing_id: int, decision: str) -> None:
@@ -130,8 +157,14 @@ def clinics(qw: Any, as_json: bool) -> None:
                 last = session.exec(
                     select(func.max(CrawlRun.started_at)).where(CrawlRun.clinic_id == clinic.id)
                 ).one()
-                rows.append({"key": clinic.key, "name": clinic.name, "listings": count,
-                             "last_crawl": last.isoformat() if last else None})
+                rows.append(
+                    {
+                        "key": clinic.key,
+                        "name": clinic.name,
+                        "listings": count,
+                        "last_crawl": last.isoformat() if last else None,
+                    }
+                )
     finally:
         engine.dispose()
     if as_json:

@@ -74,7 +74,14 @@ def _reviews_by_listing(session: Session, run_id: int) -> dict[int, tuple[str, i
 def check_run(session: Session, run: CrawlRun) -> list[Check]:
     checks: list[Check] = []
     if run.status in ("failed", "interrupted", "running"):
-        checks.append(Check("run", "fail", f"the {run.spider} crawl {run.status}: {run.message or 'no detail'}", run.id))
+        checks.append(
+            Check(
+                "run",
+                "fail",
+                f"the {run.spider} crawl {run.status}: {run.message or 'no detail'}",
+                run.id,
+            )
+        )
     else:
         checks.append(Check("run", "ok", f"the {run.spider} crawl ended {run.status}", run.id))
 
@@ -88,15 +95,25 @@ def check_run(session: Session, run: CrawlRun) -> list[Check]:
         ]
         if emptied:
             urls = [session.get(Listing, i).url for i in emptied]
-            checks.append(Check(
-                "items", "fail",
-                f"{len(emptied)} {run.spider} listing(s) read without error gave no review, where the "
-                f"last good run (#{good.id}) read some: {', '.join(urls)}",
-                run.id,
-            ))
+            checks.append(
+                Check(
+                    "items",
+                    "fail",
+                    f"{len(emptied)} {run.spider} listing(s) read without error gave no review, where the "
+                    f"last good run (#{good.id}) read some: {', '.join(urls)}",
+                    run.id,
+                )
+            )
         else:
             total = sum(seen for _status, seen in now.values())
-            checks.append(Check("items", "ok", f"{total} review(s) read; every listing that gave reviews still does", run.id))
+            checks.append(
+                Check(
+                    "items",
+                    "ok",
+                    f"{total} review(s) read; every listing that gave reviews still does",
+                    run.id,
+                )
+            )
 
     # Field coverage is measured by the store pipeline as each listing is read (so blocked
     # and unreadable listings count as listings that gave nothing) and compared there with
@@ -109,11 +126,14 @@ def check_run(session: Session, run: CrawlRun) -> list[Check]:
             f"{n} {previous.get(n, 0):.0%} → {shares.get(n, 0):.0%}" if n in previous else n
             for n in run.degraded_fields
         )
-        checks.append(Check(
-            "coverage", "fail",
-            f"fields vanished from {run.spider} pages (did the site change its layout?): {detail}",
-            run.id,
-        ))
+        checks.append(
+            Check(
+                "coverage",
+                "fail",
+                f"fields vanished from {run.spider} pages (did the site change its layout?): {detail}",
+                run.id,
+            )
+        )
     elif shares:
         checks.append(Check("coverage", "ok", "field coverage as before", run.id))
 
@@ -122,11 +142,14 @@ def check_run(session: Session, run: CrawlRun) -> list[Check]:
         bad = sum(1 for s in statuses if s not in GOOD_LISTING_STATUSES)
         rate = bad / len(statuses)
         level = "fail" if rate >= ERROR_RATE_FAIL else "warn" if rate > ERROR_RATE_WARN else "ok"
-        checks.append(Check(
-            "error_rate", level,
-            f"{bad} of {len(statuses)} {run.spider} listing(s) could not be read ({rate:.0%})",
-            run.id,
-        ))
+        checks.append(
+            Check(
+                "error_rate",
+                level,
+                f"{bad} of {len(statuses)} {run.spider} listing(s) could not be read ({rate:.0%})",
+                run.id,
+            )
+        )
     return checks
 
 
@@ -153,11 +176,16 @@ def stale_sources(
             if listing.last_success_at
             else f"never read successfully (listed {age} ago)"
         )
-        checks.append(Check(
-            "stale", "fail",
-            f"{listing.site} listing {what}; last status: {listing.last_status or 'not crawled'}",
-            run_id, listing.id, listing.url,
-        ))
+        checks.append(
+            Check(
+                "stale",
+                "fail",
+                f"{listing.site} listing {what}; last status: {listing.last_status or 'not crawled'}",
+                run_id,
+                listing.id,
+                listing.url,
+            )
+        )
     return checks
 
 
@@ -178,7 +206,10 @@ def check_runs(
             checks: list[Check] = []
             for run in runs:
                 run_checks = check_run(session, run)
-                run.stats = {**(run.stats or {}), "quietwatch/monitor": {c.name: c.status for c in run_checks}}
+                run.stats = {
+                    **(run.stats or {}),
+                    "quietwatch/monitor": {c.name: c.status for c in run_checks},
+                }
                 checks += run_checks
             last_id = runs[-1].id if runs else None
             checks += stale_sources(session, clinic.id, stale_after(config), now, last_id)
@@ -211,7 +242,10 @@ def record_failure(
             with session_scope(engine) as session:
                 clinic = session.exec(select(Clinic).where(Clinic.key == config.clinic.key)).first()
                 run = crud.start_run(
-                    session, clinic_id=clinic.id if clinic else None, spider="quietwatch", trigger=trigger
+                    session,
+                    clinic_id=clinic.id if clinic else None,
+                    spider="quietwatch",
+                    trigger=trigger,
                 )
                 crud.finish_run(session, run=run, status="failed", message=message)
                 return run.id

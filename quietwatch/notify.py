@@ -51,7 +51,9 @@ def _link(config: QuietWatchConfig, page: str) -> str:
 def _fact_changes(session: Session, run_ids: list[int]) -> list[tuple[Listing, list[str]]]:
     changes = []
     snapshots = session.exec(
-        select(ListingSnapshot).where(col(ListingSnapshot.run_id).in_(run_ids)).order_by(col(ListingSnapshot.id))
+        select(ListingSnapshot)
+        .where(col(ListingSnapshot.run_id).in_(run_ids))
+        .order_by(col(ListingSnapshot.id))
     ).all()
     for snap in snapshots:
         before = session.exec(
@@ -72,7 +74,9 @@ def build_digest(
 ) -> Digest:
     clinic = session.exec(select(Clinic).where(Clinic.key == config.clinic.key)).first()
     name = clinic.name if clinic else config.clinic.name
-    per_site: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "changed": 0, "removed": 0})
+    per_site: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"new": 0, "changed": 0, "removed": 0}
+    )
     rows = session.exec(
         select(Listing.site, ListingCheck)
         .join(Listing, col(Listing.id) == col(ListingCheck.listing_id))
@@ -108,7 +112,9 @@ def build_digest(
     for site in sorted(per_site):
         c = per_site[site]
         if any(c.values()):
-            lines.append(f"  {site}: {c['new']} new, {c['changed']} changed, {c['removed']} removed")
+            lines.append(
+                f"  {site}: {c['new']} new, {c['changed']} changed, {c['removed']} removed"
+            )
     if any(totals.values()):
         lines.append(f"  See them: {_link(config, 'reviews')}")
     if include_text and totals["new"] + totals["changed"]:
@@ -116,14 +122,19 @@ def build_digest(
             select(Review)
             .where(
                 (col(Review.first_seen_run_id).in_(run_ids))
-                | ((col(Review.last_seen_run_id).in_(run_ids)) & (col(Review.edited_at).is_not(None)))
+                | (
+                    (col(Review.last_seen_run_id).in_(run_ids))
+                    & (col(Review.edited_at).is_not(None))
+                )
             )
             .order_by(col(Review.id))
         ).all()
         lines += ["", "Review text (included because the configuration asks for it):"]
         for review in reviews:
             rating = f"{review.rating:g}★ " if review.rating is not None else ""
-            when = review.published_raw or (review.published_at.date().isoformat() if review.published_at else "")
+            when = review.published_raw or (
+                review.published_at.date().isoformat() if review.published_at else ""
+            )
             text = (review.text or "").strip()
             if len(text) > TEXT_LIMIT:
                 text = text[:TEXT_LIMIT] + "…"
@@ -145,7 +156,10 @@ def build_digest(
         for problem in problems:
             lines.append(f"  [{problem.kind}] {problem.url or ''}: {problem.message}")
         for check in failing:
-            lines.append(f"  [{check.status}] {check.name}: {check.message}" + (f" ({check.url})" if check.url else ""))
+            lines.append(
+                f"  [{check.status}] {check.name}: {check.message}"
+                + (f" ({check.url})" if check.url else "")
+            )
         lines.append(f"  See them: {_link(config, 'health')}")
     if not include_text:
         lines += [
@@ -166,7 +180,12 @@ def build_digest(
         title=f"QuietWatch · {name}: " + ", ".join(parts),
         body="\n".join(lines) + "\n",
         newsworthy=newsworthy,
-        counts={**totals, "listing_changes": len(changes), "findings": len(findings), "failing": failing_count},
+        counts={
+            **totals,
+            "listing_changes": len(changes),
+            "findings": len(findings),
+            "failing": failing_count,
+        },
     )
 
 
@@ -195,7 +214,12 @@ def deliver(title: str, body: str, urls: list[str]) -> list[tuple[str, bool, str
 
 
 def notify_after_run(
-    config: QuietWatchConfig, db_url: str, run_ids: list[int], checks: list[Check], *, force: bool = False
+    config: QuietWatchConfig,
+    db_url: str,
+    run_ids: list[int],
+    checks: list[Check],
+    *,
+    force: bool = False,
 ) -> Digest | None:
     """Build the digest and send it when there is news (or ``force``); record each delivery."""
     urls = config.notifications.urls

@@ -31,7 +31,9 @@ def initialise(config: QuietWatchConfig, db_url: str) -> tuple[str, str, int]:
     try:
         with session_scope(engine) as session:
             facts = clinic_facts(config)
-            clinic = crud.ensure_clinic(session, key=facts.pop("key"), name=facts.pop("name"), **facts)
+            clinic = crud.ensure_clinic(
+                session, key=facts.pop("key"), name=facts.pop("name"), **facts
+            )
             for source in config.sources:
                 crud.ensure_listing(
                     session,
@@ -61,10 +63,17 @@ def crawl_with_progress(
     from crawlers.runner import confirmed_sources, plan, run_crawl
 
     initialise(config, db_url)
-    overrides: dict[str, Any] = {"LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"}
+    overrides: dict[str, Any] = {
+        "LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"
+    }
     if console is None:
         return run_crawl(
-            config, db_url, settings, trigger=trigger, sites=sites, full_sweep=full_sweep,
+            config,
+            db_url,
+            settings,
+            trigger=trigger,
+            sites=sites,
+            full_sweep=full_sweep,
             overrides=overrides,
         )
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -91,8 +100,14 @@ def crawl_with_progress(
             progress.update(task, advance=1 if item.is_last_page else 0, **counts)
 
         return run_crawl(
-            config, db_url, settings, trigger=trigger, sites=sites, full_sweep=full_sweep,
-            on_page=on_page, overrides=overrides,
+            config,
+            db_url,
+            settings,
+            trigger=trigger,
+            sites=sites,
+            full_sweep=full_sweep,
+            on_page=on_page,
+            overrides=overrides,
         )
 
 
@@ -131,11 +146,27 @@ def summarise_runs(db_url: str, run_ids: list[int], console: Console) -> bool:
     table = Table(title="Crawl summary", title_justify="left")
     for column in ("spider", "status", "listings", "pages", "new", "changed", "removed", "errors"):
         table.add_column(column, justify="left" if column in ("spider", "status") else "right")
-    totals = dict.fromkeys(("listings_checked", "pages", "new_reviews", "changed_reviews", "removed_reviews", "errors"), 0)
+    totals = dict.fromkeys(
+        (
+            "listings_checked",
+            "pages",
+            "new_reviews",
+            "changed_reviews",
+            "removed_reviews",
+            "errors",
+        ),
+        0,
+    )
     for run in runs:
         table.add_row(
-            run.spider, run.status, str(run.listings_checked), str(run.pages), str(run.new_reviews),
-            str(run.changed_reviews), str(run.removed_reviews), str(run.errors),
+            run.spider,
+            run.status,
+            str(run.listings_checked),
+            str(run.pages),
+            str(run.new_reviews),
+            str(run.changed_reviews),
+            str(run.removed_reviews),
+            str(run.errors),
         )
         for key in totals:
             totals[key] += getattr(run, key)
@@ -148,11 +179,15 @@ def summarise_runs(db_url: str, run_ids: list[int], console: Console) -> bool:
     for problem in problems:
         where = f" {escape(problem.url)}" if problem.url else ""
         kind = problem.kind.removeprefix("check_").replace("_", " ")
-        console.print(f"  [yellow]![/] {escape(kind)}:{where} — {escape(problem.message)}", markup=True)
+        console.print(
+            f"  [yellow]![/] {escape(kind)}:{where} — {escape(problem.message)}", markup=True
+        )
     return all(run.status not in ("failed", "interrupted") for run in runs)
 
 
-def dashboard_command(config: QuietWatchConfig, db_url: str, *, host: str | None = None, port: int | None = None) -> tuple[list[str], dict[str, str]]:
+def dashboard_command(
+    config: QuietWatchConfig, db_url: str, *, host: str | None = None, port: int | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The streamlit command line and environment for the dashboard (``dashboard/app.py``,
     bound to the configured address, 127.0.0.1 by default); see :mod:`dashboard.launch`."""
     from dashboard.launch import dashboard_env, streamlit_command
@@ -161,7 +196,9 @@ def dashboard_command(config: QuietWatchConfig, db_url: str, *, host: str | None
     return command, dashboard_env(config, db_url, os.environ)
 
 
-def run_dashboard(config: QuietWatchConfig, db_url: str, *, host: str | None, port: int | None, console: Console) -> int:
+def run_dashboard(
+    config: QuietWatchConfig, db_url: str, *, host: str | None, port: int | None, console: Console
+) -> int:
     command, env = dashboard_command(config, db_url, host=host, port=port)
     bind = command[command.index("--server.address") + 1]
     shown_port = command[command.index("--server.port") + 1]
@@ -199,7 +236,18 @@ def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> 
             console.print(f"Crawling the sample sites ({label})…")
             env = {k: v for k, v in os.environ.items() if k != "QUIETWATCH_DATABASE_URL"}
             code = subprocess.call(
-                [sys.executable, "-m", "quietwatch", "--config", str(config_path), "crawl", "--no-progress", "--full", "--trigger", "demo"],
+                [
+                    sys.executable,
+                    "-m",
+                    "quietwatch",
+                    "--config",
+                    str(config_path),
+                    "crawl",
+                    "--no-progress",
+                    "--full",
+                    "--trigger",
+                    "demo",
+                ],
                 env=env,
             )
             if code not in (0, 1):

@@ -17,8 +17,15 @@ from quietwatch.scrapyd import scrapyd_egg, scrapyd_schedule
     default=None,
     help="The clinic (its key) in a shared store; default: the configuration's clinic.",
 )
-@click.option("--notify/--no-notify", default=True, help="Send the digest through the configured channels.")
-@click.option("--last", default=None, type=int, help="Check the latest N runs (default: runs not checked yet).")
+@click.option(
+    "--notify/--no-notify", default=True, help="Send the digest through the configured channels."
+)
+@click.option(
+    "--last",
+    default=None,
+    type=int,
+    help="Check the latest N runs (default: runs not checked yet).",
+)
 @click.pass_obj
 def check(obj, clinic_key: str | None, notify: bool, last: int | None) -> None:  # type: ignore[no-untyped-def]
     """Run the after-crawl checks (and send the digest) for runs not started by `quietwatch crawl`.

@@ -37,8 +37,13 @@ def crawl_command(config: QuietWatchConfig) -> list[str]:
     if config.path is None:
         raise click.UsageError("the schedule needs a configuration file (--config)")
     return [
-        *quietwatch_executable(), "--config", str(config.path.resolve()),
-        "crawl", "--no-progress", "--trigger", "schedule",
+        *quietwatch_executable(),
+        "--config",
+        str(config.path.resolve()),
+        "crawl",
+        "--no-progress",
+        "--trigger",
+        "schedule",
     ]
 
 
@@ -67,19 +72,29 @@ def cron_timing(interval_hours: float, key: str) -> CronTiming:
         step = max(1, minutes)
         exact = 60 % step == 0
         step = step if exact else max(d for d in range(1, step + 1) if 60 % d == 0)
-        note = None if exact else f"every {minutes} min is not a step cron can make; runs every {step} min"
+        note = (
+            None
+            if exact
+            else f"every {minutes} min is not a step cron can make; runs every {step} min"
+        )
         return CronTiming(f"*/{step} * * * *" if step > 1 else "* * * * *", note)
     hours = interval_hours
     if hours < 24:
         whole = round(hours)
         exact = abs(hours - whole) < 1e-9 and 24 % whole == 0
         step = whole if exact else max(d for d in (1, 2, 3, 4, 6, 8, 12) if d <= hours)
-        note = None if exact else f"every {hours:g} h is not a step cron can make; runs every {step} h"
+        note = (
+            None if exact else f"every {hours:g} h is not a step cron can make; runs every {step} h"
+        )
         hour = "*" if step == 1 else f"{minute % step}-23/{step}" if minute % step else f"*/{step}"
         return CronTiming(f"{minute} {hour} * * *", note)
     days = hours / 24
     whole_days = max(1, round(days))
-    note = None if abs(days - whole_days) < 1e-9 else f"every {hours:g} h rounded to {whole_days} day(s)"
+    note = (
+        None
+        if abs(days - whole_days) < 1e-9
+        else f"every {hours:g} h rounded to {whole_days} day(s)"
+    )
     hour = 3 + minute % 3  # at night, when nobody reads the dashboard
     day = "*" if whole_days == 1 else f"*/{whole_days}"
     if whole_days > 1:
@@ -168,7 +183,9 @@ def install_crontab(block: str, key: str) -> str:
     current = subprocess.run([crontab, "-l"], capture_output=True, text=True, timeout=30)
     existing = current.stdout if current.returncode == 0 else ""  # "no crontab for user"
     merged = merge_crontab(existing, block, key)
-    result = subprocess.run([crontab, "-"], input=merged, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [crontab, "-"], input=merged, capture_output=True, text=True, timeout=30
+    )
     if result.returncode != 0:
         raise click.ClickException(f"crontab refused the entry: {result.stderr.strip()}")
     return merged
@@ -185,12 +202,21 @@ def install_units(units: dict[str, str], unit_dir: Path) -> list[Path]:
 
 
 @click.command()
-@click.option("--systemd", "use_systemd", is_flag=True, help="A systemd service and timer instead of a cron line.")
-@click.option("--install", is_flag=True, help="Install it: the user's crontab, or unit files in --unit-dir.")
+@click.option(
+    "--systemd",
+    "use_systemd",
+    is_flag=True,
+    help="A systemd service and timer instead of a cron line.",
+)
+@click.option(
+    "--install", is_flag=True, help="Install it: the user's crontab, or unit files in --unit-dir."
+)
 @click.option(
     "--unit-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=lambda: Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "systemd" / "user",
+    default=lambda: (
+        Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "systemd" / "user"
+    ),
     show_default="~/.config/systemd/user",
     help="Where --systemd --install writes the unit files.",
 )
@@ -233,4 +259,10 @@ def schedule(obj, use_systemd: bool, install: bool, unit_dir: Path, log_file: Pa
         console.print(block, end="", markup=False, highlight=False, soft_wrap=True)
         return
     install_crontab(block, config.clinic.key)
-    console.print(f"Installed in your crontab:\n{block}", end="", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"Installed in your crontab:\n{block}",
+        end="",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -26,7 +26,10 @@ logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parent.parent
 EGG_PACKAGES = ("crawlers", "store", "guardrail")
-PACKAGE_DATA = {"guardrail": ["rulesets/*.toml"], "store": ["migrations/*.mako", "migrations/*.ini"]}
+PACKAGE_DATA = {
+    "guardrail": ["rulesets/*.toml"],
+    "store": ["migrations/*.mako", "migrations/*.ini"],
+}
 
 SETUP_PY = """\
 # Written by `quietwatch scrapyd-egg`: the crawl code and its data files, for Scrapyd.
@@ -51,7 +54,8 @@ def build_egg(out_dir: Path, *, version: str | None = None) -> Path:
         staging = Path(staging_name)
         for package in EGG_PACKAGES:
             shutil.copytree(
-                REPO / package, staging / package,
+                REPO / package,
+                staging / package,
                 ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
             )
         (staging / "setup.py").write_text(
@@ -64,7 +68,10 @@ def build_egg(out_dir: Path, *, version: str | None = None) -> Path:
         )
         result = subprocess.run(
             [sys.executable, "setup.py", "-q", "bdist_egg", "-d", str(out_dir.resolve())],
-            cwd=staging, capture_output=True, text=True, timeout=300,
+            cwd=staging,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if result.returncode != 0:
             raise click.ClickException(f"building the egg failed:\n{result.stderr[-3000:]}")
@@ -74,7 +81,9 @@ def build_egg(out_dir: Path, *, version: str | None = None) -> Path:
     return eggs[-1]
 
 
-def scrapyd_jobs(config: QuietWatchConfig, db_url: str, *, trigger: str = "scrapyd") -> list[dict[str, Any]]:
+def scrapyd_jobs(
+    config: QuietWatchConfig, db_url: str, *, trigger: str = "scrapyd"
+) -> list[dict[str, Any]]:
     """One schedule.json request per spider: spider arguments are strings, so the sources
     and the clinic go as JSON."""
     from crawlers.runner import clinic_facts, confirmed_sources, own_content_jobs, plan
@@ -93,22 +102,26 @@ def scrapyd_jobs(config: QuietWatchConfig, db_url: str, *, trigger: str = "scrap
     }
     jobs: list[dict[str, Any]] = []
     for spider_cls, sources in crawl_plan.groups.items():
-        jobs.append({
-            "spider": spider_cls.name,
-            "sources": json.dumps(sources),
-            "max_review_pages": str(config.crawl.max_review_pages),
-            "settings": dict(settings),
-        })
+        jobs.append(
+            {
+                "spider": spider_cls.name,
+                "sources": json.dumps(sources),
+                "max_review_pages": str(config.crawl.max_review_pages),
+                "settings": dict(settings),
+            }
+        )
     # The scan of the clinic's own pages for solicitation, when the config names them
     # (spider arguments are strings: the URL lists go comma-separated).
     for spider_cls, kwargs in own_content_jobs(config):
-        jobs.append({
-            "spider": spider_cls.name,
-            "urls": ",".join(kwargs["urls"]),
-            "feeds": ",".join(kwargs["feeds"]),
-            "max_pages": str(kwargs["max_pages"]),
-            "settings": dict(settings),
-        })
+        jobs.append(
+            {
+                "spider": spider_cls.name,
+                "urls": ",".join(kwargs["urls"]),
+                "feeds": ",".join(kwargs["feeds"]),
+                "max_pages": str(kwargs["max_pages"]),
+                "settings": dict(settings),
+            }
+        )
     return jobs
 
 
@@ -119,7 +132,9 @@ def schedule_job(scrapyd_url: str, project: str, job: dict[str, Any]) -> str:
         from scrapyd_client.exceptions import ErrorResponse, MalformedResponse
         from scrapyd_client.pyclient import ScrapydClient
     except ImportError:
-        raise click.ClickException("scrapyd-client is not installed: pip install 'quietwatch[scrapyd]'") from None
+        raise click.ClickException(
+            "scrapyd-client is not installed: pip install 'quietwatch[scrapyd]'"
+        ) from None
     from guardrail.endpoints import is_review_site
 
     if not scrapyd_url.startswith(("http://", "https://")):
@@ -147,8 +162,19 @@ def scrapyd_egg(out_dir: Path) -> None:
 
 
 @click.command("scrapyd-schedule")
-@click.option("--url", "scrapyd_url", default="http://127.0.0.1:6800", show_default=True, help="Scrapyd's address.")
-@click.option("--project", default="quietwatch", show_default=True, help="The project name it was deployed as.")
+@click.option(
+    "--url",
+    "scrapyd_url",
+    default="http://127.0.0.1:6800",
+    show_default=True,
+    help="Scrapyd's address.",
+)
+@click.option(
+    "--project",
+    default="quietwatch",
+    show_default=True,
+    help="The project name it was deployed as.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the jobs instead of scheduling them.")
 @click.pass_obj
 def scrapyd_schedule(obj, scrapyd_url: str, project: str, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
@@ -163,7 +189,10 @@ def scrapyd_schedule(obj, scrapyd_url: str, project: str, dry_run: bool) -> None
 
     config, db_url = obj.config, obj.db_url
     if make_url(db_url).get_backend_name() == "sqlite":
-        click.echo("Note: the store is a SQLite file; Scrapyd must run on this machine to reach it.", err=True)
+        click.echo(
+            "Note: the store is a SQLite file; Scrapyd must run on this machine to reach it.",
+            err=True,
+        )
     if not dry_run:
         initialise(config, db_url)
     jobs = scrapyd_jobs(config, db_url)

@@ -243,7 +243,9 @@ def parse_config(text: str, path: Path) -> QuietWatchConfig:
     return config
 
 
-def load_config(path: Path | str | None = None, settings: Settings | None = None) -> QuietWatchConfig:
+def load_config(
+    path: Path | str | None = None, settings: Settings | None = None
+) -> QuietWatchConfig:
     """Read the configuration file: ``path``, else ``QUIETWATCH_CONFIG``, else ./quietwatch.toml."""
     settings = settings or Settings()
     chosen = Path(path or settings.config or DEFAULT_CONFIG_FILE)

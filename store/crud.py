@@ -199,7 +199,10 @@ def finish_run(session: Session, *, run: CrawlRun, status: str, **fields: Any) -
 
 
 def mark_interrupted_runs(
-    session: Session, *, older_than: datetime | None = None, stale_after: timedelta = timedelta(days=2)
+    session: Session,
+    *,
+    older_than: datetime | None = None,
+    stale_after: timedelta = timedelta(days=2),
 ) -> int:
     """Runs still 'running' that no process finishes any more (killed, crashed).
 
@@ -251,7 +254,9 @@ def record_problem(
     listing_id: int | None = None,
     url: str | None = None,
 ) -> CrawlProblem:
-    problem = CrawlProblem(run_id=run_id, listing_id=listing_id, url=url, kind=kind, message=message)
+    problem = CrawlProblem(
+        run_id=run_id, listing_id=listing_id, url=url, kind=kind, message=message
+    )
     session.add(problem)
     return problem
 
@@ -283,7 +288,11 @@ def record_facts(
 ) -> tuple[ListingSnapshot, bool]:
     """Store the facts a listing showed; a new snapshot only when one of them changed."""
     fingerprint = facts_fingerprint(facts)
-    latest = session.get(ListingSnapshot, listing.latest_snapshot_id) if listing.latest_snapshot_id else None
+    latest = (
+        session.get(ListingSnapshot, listing.latest_snapshot_id)
+        if listing.latest_snapshot_id
+        else None
+    )
     if site_id := facts.get("site_listing_id"):
         listing.site_listing_id = str(site_id)
     if latest is not None and latest.fingerprint == fingerprint:
@@ -344,12 +353,16 @@ def upsert_reviews(
     if not reviews:
         return outcome
     ids = [f"id:{r['site_review_id']}" for r in reviews if r.get("site_review_id")]
-    existing = {
-        r.review_key: r
-        for r in session.exec(
-            select(Review).where(Review.site == listing.site, col(Review.review_key).in_(ids))
-        )
-    } if ids else {}
+    existing = (
+        {
+            r.review_key: r
+            for r in session.exec(
+                select(Review).where(Review.site == listing.site, col(Review.review_key).in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
     unkeyed_candidates: list[Review] | None = None
     seen_keys: set[str] = set()
     for data in reviews:
@@ -450,7 +463,9 @@ def _review_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def mark_removed(session: Session, *, listing: Listing, run_id: int, seen_at: datetime) -> list[Review]:
+def mark_removed(
+    session: Session, *, listing: Listing, run_id: int, seen_at: datetime
+) -> list[Review]:
     """After a complete full sweep of a listing: reviews it no longer shows are removed.
 
     Never deleted: ``removed_at`` is set and the row stays.
@@ -474,9 +489,9 @@ def visible_review_count(session: Session, *, listing_id: int) -> int:
     from sqlalchemy import func
 
     return session.exec(
-        select(func.count()).select_from(Review).where(
-            Review.listing_id == listing_id, col(Review.removed_at).is_(None)
-        )
+        select(func.count())
+        .select_from(Review)
+        .where(Review.listing_id == listing_id, col(Review.removed_at).is_(None))
     ).one()
 
 

@@ -25,17 +25,51 @@ import phonenumbers
 DEFAULT_REGION = "CA"
 
 _SUFFIXES = {
-    "street": "st", "str": "st", "avenue": "ave", "av": "ave", "road": "rd",
-    "boulevard": "blvd", "blvrd": "blvd", "drive": "dr", "court": "ct", "place": "pl",
-    "crescent": "cres", "cresc": "cres", "highway": "hwy", "lane": "ln", "parkway": "pkwy",
-    "square": "sq", "terrace": "terr", "ter": "terr", "circle": "cir", "trail": "trl",
-    "gate": "gt", "close": "cl", "mews": "mews", "way": "way", "route": "rte",
-    "centre": "ctr", "center": "ctr", "mall": "mall", "plaza": "plaza", "grove": "grv",
-    "heights": "hts", "park": "pk", "point": "pt", "alley": "aly", "expressway": "expy",
+    "street": "st",
+    "str": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "blvrd": "blvd",
+    "drive": "dr",
+    "court": "ct",
+    "place": "pl",
+    "crescent": "cres",
+    "cresc": "cres",
+    "highway": "hwy",
+    "lane": "ln",
+    "parkway": "pkwy",
+    "square": "sq",
+    "terrace": "terr",
+    "ter": "terr",
+    "circle": "cir",
+    "trail": "trl",
+    "gate": "gt",
+    "close": "cl",
+    "mews": "mews",
+    "way": "way",
+    "route": "rte",
+    "centre": "ctr",
+    "center": "ctr",
+    "mall": "mall",
+    "plaza": "plaza",
+    "grove": "grv",
+    "heights": "hts",
+    "park": "pk",
+    "point": "pt",
+    "alley": "aly",
+    "expressway": "expy",
 }
 _DIRECTIONS = {
-    "north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
-    "northwest": "nw", "southeast": "se", "southwest": "sw",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "northeast": "ne",
+    "northwest": "nw",
+    "southeast": "se",
+    "southwest": "sw",
 }
 _UNIT_WORDS = {"suite", "ste", "unit", "apt", "apartment", "room", "rm", "office", "bureau"}
 _CA_POSTAL = re.compile(r"\b([a-z]\d[a-z])\s*-?\s*(\d[a-z]\d)\b", re.IGNORECASE)
@@ -94,7 +128,7 @@ def address_key(street_address: str | None) -> AddressKey | None:
     text = str(street_address).lower()
     unit: str | None = None
     if m := _UNIT_DASH.match(text):
-        unit, text = m.group(1), m.group(2) + text[m.end():]
+        unit, text = m.group(1), m.group(2) + text[m.end() :]
     text = text.replace("#", " unit ")
     text = re.sub(r"[.,;:()'’\"]", " ", text)
     text = re.sub(r"\s*-\s*", "-", text)
@@ -153,11 +187,20 @@ def same_address(a: Any, b: Any) -> bool:
     postal codes (or, without them, the cities) must agree when both give one.
     """
     ka, kb = address_key(_street(a)), address_key(_street(b))
-    if ka is None or kb is None or not ka.number or ka.number != kb.number or ka.street != kb.street:
+    if (
+        ka is None
+        or kb is None
+        or not ka.number
+        or ka.number != kb.number
+        or ka.street != kb.street
+    ):
         return False
     if ka.unit and kb.unit and ka.unit != kb.unit:
         return False
-    pa, pb = normalize_postal_code(_get_opt(a, "postal_code")), normalize_postal_code(_get_opt(b, "postal_code"))
+    pa, pb = (
+        normalize_postal_code(_get_opt(a, "postal_code")),
+        normalize_postal_code(_get_opt(b, "postal_code")),
+    )
     if pa and pb:
         return pa == pb
     ca, cb = _get_opt(a, "locality", "city"), _get_opt(b, "locality", "city")

@@ -79,8 +79,17 @@ class PostgresServer:
 
     def start(self) -> "PostgresServer":
         self._run(
-            str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", SUPERUSER,
-            "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync",
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
         )
         if self._as:
             self._run("mkdir", "-p", str(self.sockets))
@@ -91,8 +100,17 @@ class PostgresServer:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
         )
         self._run(
-            str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
-            "-o", options, "-w", "-t", "60", "start",
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
         return self
 
@@ -120,7 +138,13 @@ class PostgresServer:
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self._run(
-                str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop",
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
                 timeout=60,
             )
         shutil.rmtree(self.root, ignore_errors=True)

@@ -5,7 +5,9 @@ error.  Each API module reads its own JSON error body first and falls back to th
 from crawlers.items import PageStatus
 
 
-def http_problem(http_status: int, *, api: str, key_env: str, thing: str) -> tuple[PageStatus, str] | None:
+def http_problem(
+    http_status: int, *, api: str, key_env: str, thing: str
+) -> tuple[PageStatus, str] | None:
     """(status, plain words) for an HTTP error status, or None for a success.
 
     ``api`` names the API ("the Yelp API"), ``key_env`` the environment variable holding its

@@ -27,8 +27,18 @@ PAGE_FIELDS = (
     "id,name,overall_star_rating,rating_count,phone,website,single_line_address,"
     "location{street,city,state,zip,country},hours,category_list{name},link"
 )
-RATING_FIELDS = "created_time,recommendation_type,review_text,rating,has_rating,has_review,open_graph_story{id}"
-DAYS = (("mon", "Mo"), ("tue", "Tu"), ("wed", "We"), ("thu", "Th"), ("fri", "Fr"), ("sat", "Sa"), ("sun", "Su"))
+RATING_FIELDS = (
+    "created_time,recommendation_type,review_text,rating,has_rating,has_review,open_graph_story{id}"
+)
+DAYS = (
+    ("mon", "Mo"),
+    ("tue", "Tu"),
+    ("wed", "We"),
+    ("thu", "Th"),
+    ("fri", "Fr"),
+    ("sat", "Sa"),
+    ("sun", "Su"),
+)
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
 TITLES = {"positive": "Recommends", "negative": "Does not recommend"}
 
@@ -41,18 +51,38 @@ def error_of(data: Any, http_status: int) -> tuple[PageStatus, str] | None:
         subcode = _int(error.get("error_subcode"))
         message = error.get("message")
         if code in RATE_LIMIT_CODES:
-            status, words = PageStatus.BLOCKED, "Facebook's rate limit for this Page or app is reached"
+            status, words = (
+                PageStatus.BLOCKED,
+                "Facebook's rate limit for this Page or app is reached",
+            )
         elif code == 190:
-            status, words = PageStatus.ERROR, "Facebook refused the token in FACEBOOK_PAGE_TOKEN (expired, revoked or not a Page token)"
+            status, words = (
+                PageStatus.ERROR,
+                "Facebook refused the token in FACEBOOK_PAGE_TOKEN (expired, revoked or not a Page token)",
+            )
         elif code in (10, 200) or (code is not None and 200 <= code < 300):
-            status, words = PageStatus.ERROR, "the token in FACEBOOK_PAGE_TOKEN lacks the permission to read the Page's ratings (pages_read_user_content)"
+            status, words = (
+                PageStatus.ERROR,
+                "the token in FACEBOOK_PAGE_TOKEN lacks the permission to read the Page's ratings (pages_read_user_content)",
+            )
         elif code == 100 and subcode == 33:
-            status, words = PageStatus.GONE, "Facebook has no Page with this id (or the token cannot see it)"
+            status, words = (
+                PageStatus.GONE,
+                "Facebook has no Page with this id (or the token cannot see it)",
+            )
         else:
-            status, words = (PageStatus.BLOCKED if http_status == 429 else PageStatus.ERROR), "the Graph API answered with an error"
+            status, words = (
+                (PageStatus.BLOCKED if http_status == 429 else PageStatus.ERROR),
+                "the Graph API answered with an error",
+            )
         detail = f"code {code}" + (f"/{subcode}" if subcode else "")
-        return status, f"{words} ({detail}{': ' + str(message) if message else ''}; HTTP {http_status})"
-    return http_problem(http_status, api="the Graph API", key_env="FACEBOOK_PAGE_TOKEN", thing="Page with this id")
+        return (
+            status,
+            f"{words} ({detail}{': ' + str(message) if message else ''}; HTTP {http_status})",
+        )
+    return http_problem(
+        http_status, api="the Graph API", key_env="FACEBOOK_PAGE_TOKEN", thing="Page with this id"
+    )
 
 
 def hours(data: dict[str, Any]) -> list[str]:

@@ -28,37 +28,79 @@ from store.normalize import as_int as _int
 # Fields asked of Place Details (New): facts and reviews, nothing about photos or people.
 V1_FIELD_MASK = ",".join(
     (
-        "id", "displayName", "formattedAddress", "postalAddress", "nationalPhoneNumber",
-        "internationalPhoneNumber", "websiteUri", "regularOpeningHours.weekdayDescriptions",
-        "primaryTypeDisplayName", "types", "rating", "userRatingCount", "reviews", "googleMapsUri",
+        "id",
+        "displayName",
+        "formattedAddress",
+        "postalAddress",
+        "nationalPhoneNumber",
+        "internationalPhoneNumber",
+        "websiteUri",
+        "regularOpeningHours.weekdayDescriptions",
+        "primaryTypeDisplayName",
+        "types",
+        "rating",
+        "userRatingCount",
+        "reviews",
+        "googleMapsUri",
     )
 )
 LEGACY_FIELDS = ",".join(
     (
-        "place_id", "name", "formatted_address", "address_components", "formatted_phone_number",
-        "international_phone_number", "website", "opening_hours", "types", "rating",
-        "user_ratings_total", "reviews", "url",
+        "place_id",
+        "name",
+        "formatted_address",
+        "address_components",
+        "formatted_phone_number",
+        "international_phone_number",
+        "website",
+        "opening_hours",
+        "types",
+        "rating",
+        "user_ratings_total",
+        "reviews",
+        "url",
     )
 )
 _GENERIC_TYPES = {"point_of_interest", "establishment"}
 
 # v1 errors are Google's standard {"error": {"code", "message", "status"}}
 _V1_ERRORS: dict[str, tuple[PageStatus, str]] = {
-    "RESOURCE_EXHAUSTED": (PageStatus.BLOCKED, "the Google Places API quota for this key is used up"),
-    "PERMISSION_DENIED": (PageStatus.ERROR, "Google refused the key in GOOGLE_PLACES_API_KEY (or the Places API (New) is not enabled for it)"),
+    "RESOURCE_EXHAUSTED": (
+        PageStatus.BLOCKED,
+        "the Google Places API quota for this key is used up",
+    ),
+    "PERMISSION_DENIED": (
+        PageStatus.ERROR,
+        "Google refused the key in GOOGLE_PLACES_API_KEY (or the Places API (New) is not enabled for it)",
+    ),
     "UNAUTHENTICATED": (PageStatus.ERROR, "Google refused the key in GOOGLE_PLACES_API_KEY"),
-    "NOT_FOUND": (PageStatus.GONE, "Google has no place with this place_id (closed, merged or moved)"),
-    "INVALID_ARGUMENT": (PageStatus.ERROR, "Google rejected the request (invalid place_id or field mask)"),
+    "NOT_FOUND": (
+        PageStatus.GONE,
+        "Google has no place with this place_id (closed, merged or moved)",
+    ),
+    "INVALID_ARGUMENT": (
+        PageStatus.ERROR,
+        "Google rejected the request (invalid place_id or field mask)",
+    ),
 }
 # legacy responses carry a "status" field even on HTTP 200
 _LEGACY_ERRORS: dict[str, tuple[PageStatus, str]] = {
     "OVER_QUERY_LIMIT": (PageStatus.BLOCKED, "the Google Places API quota for this key is used up"),
-    "OVER_DAILY_LIMIT": (PageStatus.BLOCKED, "the Google Places API daily limit is reached (or billing is not enabled)"),
+    "OVER_DAILY_LIMIT": (
+        PageStatus.BLOCKED,
+        "the Google Places API daily limit is reached (or billing is not enabled)",
+    ),
     "REQUEST_DENIED": (PageStatus.ERROR, "Google refused the key in GOOGLE_PLACES_API_KEY"),
     "INVALID_REQUEST": (PageStatus.ERROR, "Google rejected the request (invalid place_id?)"),
-    "NOT_FOUND": (PageStatus.GONE, "Google has no place with this place_id (closed, merged or moved)"),
+    "NOT_FOUND": (
+        PageStatus.GONE,
+        "Google has no place with this place_id (closed, merged or moved)",
+    ),
     "ZERO_RESULTS": (PageStatus.GONE, "Google returned nothing for this place_id"),
-    "UNKNOWN_ERROR": (PageStatus.ERROR, "Google's server failed (UNKNOWN_ERROR); a retry may succeed"),
+    "UNKNOWN_ERROR": (
+        PageStatus.ERROR,
+        "Google's server failed (UNKNOWN_ERROR); a retry may succeed",
+    ),
 }
 
 
@@ -85,10 +127,16 @@ def v1_error(data: Any, http_status: int) -> tuple[PageStatus, str] | None:
         code = str(error.get("status") or "")
         status, words = _V1_ERRORS.get(
             code,
-            (PageStatus.BLOCKED if http_status == 429 else PageStatus.ERROR, "the Google Places API answered with an error"),
+            (
+                PageStatus.BLOCKED if http_status == 429 else PageStatus.ERROR,
+                "the Google Places API answered with an error",
+            ),
         )
         message = error.get("message")
-        return status, f"{words} ({code or error.get('code')}{': ' + str(message) if message else ''}; HTTP {http_status})"
+        return (
+            status,
+            f"{words} ({code or error.get('code')}{': ' + str(message) if message else ''}; HTTP {http_status})",
+        )
     return _http_error(http_status)
 
 
@@ -105,7 +153,13 @@ def v1_facts(place: dict[str, Any]) -> ListingFacts:
         country=address.get("regionCode") or None,
         phone=place.get("internationalPhoneNumber") or place.get("nationalPhoneNumber") or None,
         website=place.get("websiteUri") or None,
-        hours=[h for h in map(_clean, (place.get("regularOpeningHours") or {}).get("weekdayDescriptions") or []) if h],
+        hours=[
+            h
+            for h in map(
+                _clean, (place.get("regularOpeningHours") or {}).get("weekdayDescriptions") or []
+            )
+            if h
+        ],
         categories=[primary] if primary else _types(place.get("types")),
         rating=_float(place.get("rating")),
         review_count=_int(place.get("userRatingCount")),
@@ -140,7 +194,9 @@ def v1_place(place: dict[str, Any], *, now: datetime) -> tuple[ListingFacts, lis
     return v1_facts(place), [v1_review(r, now=now) for r in place.get("reviews") or []]
 
 
-def v1_places(data: dict[str, Any], *, now: datetime) -> list[tuple[ListingFacts, list[ReviewItem]]]:
+def v1_places(
+    data: dict[str, Any], *, now: datetime
+) -> list[tuple[ListingFacts, list[ReviewItem]]]:
     """Each place of a searchText response (``{"places": [...]}``)."""
     return [v1_place(p, now=now) for p in data.get("places") or []]
 
@@ -149,7 +205,9 @@ def v1_places(data: dict[str, Any], *, now: datetime) -> list[tuple[ListingFacts
 def legacy_error(data: Any, http_status: int) -> tuple[PageStatus, str] | None:
     if isinstance(data, dict) and data.get("status") not in (None, "OK"):
         code = str(data["status"])
-        status, words = _LEGACY_ERRORS.get(code, (PageStatus.ERROR, "the Google Places API answered with an error"))
+        status, words = _LEGACY_ERRORS.get(
+            code, (PageStatus.ERROR, "the Google Places API answered with an error")
+        )
         message = data.get("error_message")
         return status, f"{words} ({code}{': ' + str(message) if message else ''})"
     return _http_error(http_status)
@@ -178,9 +236,15 @@ def legacy_facts(result: dict[str, Any]) -> ListingFacts:
         region=_component(components, "administrative_area_level_1", short=True),
         postal_code=_component(components, "postal_code"),
         country=_component(components, "country", short=True),
-        phone=result.get("international_phone_number") or result.get("formatted_phone_number") or None,
+        phone=result.get("international_phone_number")
+        or result.get("formatted_phone_number")
+        or None,
         website=result.get("website") or None,
-        hours=[h for h in map(_clean, (result.get("opening_hours") or {}).get("weekday_text") or []) if h],
+        hours=[
+            h
+            for h in map(_clean, (result.get("opening_hours") or {}).get("weekday_text") or [])
+            if h
+        ],
         categories=_types(result.get("types")),
         rating=_float(result.get("rating")),
         review_count=_int(result.get("user_ratings_total")),
@@ -216,7 +280,11 @@ def legacy_place(data: dict[str, Any], *, now: datetime) -> tuple[ListingFacts, 
 def legacy_candidates(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Candidates of a findplacefromtext response: place_id, name, formatted_address."""
     return [
-        {"place_id": c.get("place_id"), "name": c.get("name"), "formatted_address": c.get("formatted_address")}
+        {
+            "place_id": c.get("place_id"),
+            "name": c.get("name"),
+            "formatted_address": c.get("formatted_address"),
+        }
         for c in data.get("candidates") or []
         if c.get("place_id")
     ]
@@ -230,7 +298,10 @@ def place_url(place_id: str) -> str:
 # -- shared -------------------------------------------------------------------------------
 def _http_error(http_status: int) -> tuple[PageStatus, str] | None:
     return http_problem(
-        http_status, api="the Google Places API", key_env="GOOGLE_PLACES_API_KEY", thing="place with this place_id"
+        http_status,
+        api="the Google Places API",
+        key_env="GOOGLE_PLACES_API_KEY",
+        thing="place with this place_id",
     )
 
 

@@ -53,13 +53,18 @@ def provider_facts(provider: dict[str, Any]) -> ListingFacts:
     phones = sorted(office.get("phoneNumbers") or [], key=lambda p: p.get("phoneType") or 99)
     street = ", ".join(p for p in (address.get("address1"), address.get("address2")) if p)
     websites = [
-        u for practice in [provider.get("primaryPractice") or {}] for u in practice.get("webSiteUrls") or []
+        u
+        for practice in [provider.get("primaryPractice") or {}]
+        for u in practice.get("webSiteUrls") or []
     ]
     return ListingFacts(
         name=provider.get("displayFullName") or (provider.get("microdata") or {}).get("name"),
         street_address=street or micro.get("streetAddress") or None,
         locality=location.get("cityName") or micro.get("addressLocality") or None,
-        region=location.get("regionAbbreviation") or region.get("regionAbbreviation") or micro.get("addressRegion") or None,
+        region=location.get("regionAbbreviation")
+        or region.get("regionAbbreviation")
+        or micro.get("addressRegion")
+        or None,
         postal_code=region.get("zip") or micro.get("postalCode") or None,
         country=_country(region.get("nation")),
         phone=phones[0].get("number") if phones else None,
@@ -111,7 +116,9 @@ def pes_reviews(pes: dict[str, Any], *, now: datetime) -> tuple[list[ReviewItem]
     stated = comments.get("totalCommentCount")
     if stated is None:
         stated = (model.get("overall") or {}).get("reviewCount")
-    suppressed = bool(model.get("commentsSuppressed") or comments.get("suppressed") or comments.get("serverError"))
+    suppressed = bool(
+        model.get("commentsSuppressed") or comments.get("suppressed") or comments.get("serverError")
+    )
     return reviews, (int(stated) if stated is not None else None), suppressed
 
 
@@ -121,8 +128,11 @@ def parse(
     """One profile page as a ListingPage; UNREADABLE (with the reason) when nothing is found."""
     found = embedded(html)
     page = ListingPage(
-        site="healthgrades", listing_url=listing_url, page_url=page_url,
-        crawled_at=crawled_at, page_number=page_number,
+        site="healthgrades",
+        listing_url=listing_url,
+        page_url=page_url,
+        crawled_at=crawled_at,
+        page_number=page_number,
     )
     if not found:
         page.status = PageStatus.UNREADABLE
@@ -139,9 +149,13 @@ def parse(
         overall = ((pes.get("model") or {}).get("overall") or {}).get("actualScore")
         facts.rating = facts.rating if facts.rating is not None else _float(overall)
         if suppressed:
-            problems.append("Healthgrades marked this provider's comments as suppressed or failed to serve them")
+            problems.append(
+                "Healthgrades marked this provider's comments as suppressed or failed to serve them"
+            )
     else:
-        problems.append("the page carried no patient-experience object (pageState.pes): reviews not read")
+        problems.append(
+            "the page carried no patient-experience object (pageState.pes): reviews not read"
+        )
     page.facts = facts
     page.problem = "; ".join(problems) or None
     return page

@@ -103,7 +103,9 @@ def to_findings(url: str, result: CheckResult, where: str | None = None) -> list
                 excerpt=_excerpt(finding, where),
                 explanation=finding.explanation,
                 guidance=GUIDANCE[kind],
-                dedupe_key=_digest("own_content", url, finding.category, " ".join(finding.text.split())),
+                dedupe_key=_digest(
+                    "own_content", url, finding.category, " ".join(finding.text.split())
+                ),
             )
         )
     return found
@@ -142,7 +144,9 @@ def parse_page(
     feeds = [
         urljoin(url, href)
         for href in selector.xpath(
-            "//link[@rel='alternate'][" + " or ".join(f"@type='{t}'" for t in FEED_TYPES) + "]/@href"
+            "//link[@rel='alternate']["
+            + " or ".join(f"@type='{t}'" for t in FEED_TYPES)
+            + "]/@href"
         ).getall()
     ]
     return OwnContentPage(
@@ -205,7 +209,10 @@ def _escape(text: str) -> str:
 
 
 def looks_like_feed(content_type: str, body: str) -> bool:
-    if any(t in content_type for t in ("rss", "atom", "/xml", "+xml")) and "html" not in content_type:
+    if (
+        any(t in content_type for t in ("rss", "atom", "/xml", "+xml"))
+        and "html" not in content_type
+    ):
         return True
     head = body.lstrip()[:500].lower()
     return head.startswith("<?xml") and ("<rss" in head or "<feed" in head)

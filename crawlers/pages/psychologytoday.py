@@ -19,8 +19,12 @@ class PsychologyTodayProfilePage(StructuredPage):
         if facts is None:
             return None
         sel = self.selector
-        title = " ".join(" ".join(sel.css(".profile-title ::text").getall()).split()).replace(" ,", ",")
-        specialties = [s.strip() for s in sel.css(".specialties-list li::text").getall() if s.strip()]
+        title = " ".join(" ".join(sel.css(".profile-title ::text").getall()).split()).replace(
+            " ,", ","
+        )
+        specialties = [
+            s.strip() for s in sel.css(".specialties-list li::text").getall() if s.strip()
+        ]
         facts.categories = list(dict.fromkeys(([title] if title else []) + specialties))
         canonical = sel.css('link[rel="canonical"]::attr(href)').get() or self.listing_url
         tail = canonical.rstrip("/").rsplit("_", 1)[-1].rsplit("/", 1)[-1]

@@ -26,7 +26,9 @@ class RateMDsDoctorPage(StructuredPage):
         if facts is None:
             return None
         if not facts.categories:
-            shown = self.selector.css(".search-item-specialty a::text, .search-item-specialty::text").getall()
+            shown = self.selector.css(
+                ".search-item-specialty a::text, .search-item-specialty::text"
+            ).getall()
             facts.categories = list(dict.fromkeys(c.strip() for c in shown if c.strip()))
         if facts.site_listing_id is None and self.business:
             url = structured.first_text(self.business.get("url")) or self.listing_url
@@ -39,7 +41,11 @@ class RateMDsDoctorPage(StructuredPage):
         for el in self.selector.css('div.rating[id^="rating-"]'):
             review_id = el.attrib["id"].removeprefix("rating-")
             author = el.css('[itemprop="author"] meta[itemprop="name"]::attr(content)').get()
-            rating = structured.number(el.css('[itemprop="reviewRating"] meta[itemprop="ratingValue"]::attr(content)').get())
+            rating = structured.number(
+                el.css(
+                    '[itemprop="reviewRating"] meta[itemprop="ratingValue"]::attr(content)'
+                ).get()
+            )
             raw_date = el.css('meta[itemprop~="datePublished"]::attr(content)').get()
             published_at, precision = parse_review_date(raw_date, now=self.crawled_at)
             text = _text(el.css('[itemprop="reviewBody"] ::text').getall())

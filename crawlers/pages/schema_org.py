@@ -40,7 +40,9 @@ class StructuredPage:
         self.business = structured.find_business(self.entities)
 
     @classmethod
-    def from_response(cls, response: Response, *, listing_url: str, page_number: int, crawled_at: datetime) -> "StructuredPage":
+    def from_response(
+        cls, response: Response, *, listing_url: str, page_number: int, crawled_at: datetime
+    ) -> "StructuredPage":
         headers = {
             k.decode("latin-1"): v.decode("latin-1")
             for k, v in ((k, response.headers.get(k)) for k in response.headers)

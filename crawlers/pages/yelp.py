@@ -29,7 +29,9 @@ class YelpBizPage(StructuredPage):
             return None
         sel = self.selector
         if not facts.categories:
-            facts.categories = [c.strip() for c in sel.css(".category-str-list a::text").getall() if c.strip()]
+            facts.categories = [
+                c.strip() for c in sel.css(".category-str-list a::text").getall() if c.strip()
+            ]
         if not facts.website:
             href = sel.css(".biz-website a::attr(href)").get()
             if href:
@@ -45,13 +47,19 @@ class YelpBizPage(StructuredPage):
                 span = _text(row.css("td:not(.extra) ::text").getall())
                 if day and span:
                     facts.hours.append(f"{day} {span}")
-        biz_id = sel.css("[data-biz-id]::attr(data-biz-id)").get() or sel.css('meta[name="yelp-biz-id"]::attr(content)').get()
+        biz_id = (
+            sel.css("[data-biz-id]::attr(data-biz-id)").get()
+            or sel.css('meta[name="yelp-biz-id"]::attr(content)').get()
+        )
         facts.site_listing_id = facts.site_listing_id or biz_id
         return facts
 
     def reviews(self) -> list[ReviewItem]:
         structured_reviews = super().reviews()
-        by_key = {(r.author, r.published_at.date() if r.published_at else None): r for r in structured_reviews}
+        by_key = {
+            (r.author, r.published_at.date() if r.published_at else None): r
+            for r in structured_reviews
+        }
         visible = []
         for el in self.selector.css("div.review[data-review-id]"):
             if not el.css(".review-content"):
@@ -64,9 +72,19 @@ class YelpBizPage(StructuredPage):
             text = _text(el.css(".review-content p ::text").getall())
             twin = by_key.get((author, published_at.date() if published_at else None))
             reply = el.css(".biz-owner-reply")
-            owner_response = _text(reply.css(".js-content-toggleable ::text, .biz-owner-reply-content ::text").getall()) if reply else None
+            owner_response = (
+                _text(
+                    reply.css(
+                        ".js-content-toggleable ::text, .biz-owner-reply-content ::text"
+                    ).getall()
+                )
+                if reply
+                else None
+            )
             if reply and owner_response is None:
-                owner_response = _text(reply.css(":scope > :not(.biz-owner-reply-header) ::text").getall())
+                owner_response = _text(
+                    reply.css(":scope > :not(.biz-owner-reply-header) ::text").getall()
+                )
             visible.append(
                 ReviewItem(
                     site_review_id=el.attrib.get("data-review-id"),

@@ -26,13 +26,25 @@ DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")  # Yelp: day 0 is Monday
 
 # Yelp's documented error codes -> (status, plain words)
 _ERRORS: dict[str, tuple[PageStatus, str]] = {
-    "ACCESS_LIMIT_REACHED": (PageStatus.BLOCKED, "the Yelp API daily quota for this key is used up"),
-    "TOO_MANY_REQUESTS_PER_SECOND": (PageStatus.BLOCKED, "the Yelp API refused: too many requests per second"),
+    "ACCESS_LIMIT_REACHED": (
+        PageStatus.BLOCKED,
+        "the Yelp API daily quota for this key is used up",
+    ),
+    "TOO_MANY_REQUESTS_PER_SECOND": (
+        PageStatus.BLOCKED,
+        "the Yelp API refused: too many requests per second",
+    ),
     "TOKEN_INVALID": (PageStatus.ERROR, "the Yelp API refused the key in YELP_API_KEY (invalid)"),
     "UNAUTHORIZED_ACCESS_TOKEN": (PageStatus.ERROR, "the Yelp API refused the key in YELP_API_KEY"),
     "TOKEN_MISSING": (PageStatus.ERROR, "the Yelp API received no key"),
-    "BUSINESS_NOT_FOUND": (PageStatus.GONE, "Yelp has no business with this id (removed or merged)"),
-    "BUSINESS_UNAVAILABLE": (PageStatus.GONE, "Yelp no longer serves this business through its API"),
+    "BUSINESS_NOT_FOUND": (
+        PageStatus.GONE,
+        "Yelp has no business with this id (removed or merged)",
+    ),
+    "BUSINESS_UNAVAILABLE": (
+        PageStatus.GONE,
+        "Yelp no longer serves this business through its API",
+    ),
     "NOT_FOUND": (PageStatus.GONE, "Yelp has no business with this id"),
     "VALIDATION_ERROR": (PageStatus.ERROR, "the Yelp API rejected the request (validation error)"),
 }
@@ -44,11 +56,17 @@ def error_of(data: Any, http_status: int) -> tuple[PageStatus, str] | None:
     if isinstance(error, dict):
         code = str(error.get("code") or "")
         status, words = _ERRORS.get(
-            code, (PageStatus.BLOCKED if http_status == 429 else PageStatus.ERROR, "the Yelp API answered with an error")
+            code,
+            (
+                PageStatus.BLOCKED if http_status == 429 else PageStatus.ERROR,
+                "the Yelp API answered with an error",
+            ),
         )
         detail = error.get("description")
         return status, f"{words} ({code}{': ' + str(detail) if detail else ''}; HTTP {http_status})"
-    return http_problem(http_status, api="the Yelp API", key_env="YELP_API_KEY", thing="business with this id")
+    return http_problem(
+        http_status, api="the Yelp API", key_env="YELP_API_KEY", thing="business with this id"
+    )
 
 
 def hours(data: dict[str, Any]) -> list[str]:
@@ -70,7 +88,9 @@ def business_facts(data: dict[str, Any]) -> ListingFacts:
     """Listing facts from ``GET /v3/businesses/{id}`` (or one business of a search)."""
     location = data.get("location") or {}
     street = ", ".join(
-        p for p in (location.get("address1"), location.get("address2"), location.get("address3")) if p
+        p
+        for p in (location.get("address1"), location.get("address2"), location.get("address3"))
+        if p
     )
     return ListingFacts(
         name=data.get("name"),

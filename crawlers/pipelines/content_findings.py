@@ -38,7 +38,9 @@ class ContentFindingsPipeline:
         self.engine = make_engine(self.db_url)
         facts = dict(self.clinic_facts)
         with session_scope(self.engine) as session:
-            clinic = crud.ensure_clinic(session, key=facts.pop("key"), name=facts.pop("name"), **facts)
+            clinic = crud.ensure_clinic(
+                session, key=facts.pop("key"), name=facts.pop("name"), **facts
+            )
             self.clinic_id = clinic.id
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -71,7 +73,9 @@ class ContentFindingsPipeline:
                 )
                 new += int(is_new)
         if item.findings:
-            logger.warning("%d solicitation finding(s) on %s (%d new)", len(item.findings), item.url, new)
+            logger.warning(
+                "%d solicitation finding(s) on %s (%d new)", len(item.findings), item.url, new
+            )
         self.stats.inc_value("quietwatch/own_content/pages")
         self.stats.inc_value("quietwatch/own_content/new_findings", new)
         return item

@@ -89,9 +89,8 @@ class StorePipeline:
                 run = session.get(CrawlRun, self.run_id)
                 if run is not None and run.status not in ("interrupted", "failed"):
                     run.status = "interrupted"
-                    run.message = (
-                        f"the crawl stopped early ({reason}); pages written are kept"
-                        + (f"; {run.message}" if run.message else "")
+                    run.message = f"the crawl stopped early ({reason}); pages written are kept" + (
+                        f"; {run.message}" if run.message else ""
                     )
         finally:
             engine.dispose()
@@ -103,7 +102,9 @@ class StorePipeline:
         facts = dict(self.clinic_facts)
         with session_scope(self.engine) as session:
             crud.mark_interrupted_runs(session)
-            clinic = crud.ensure_clinic(session, key=facts.pop("key"), name=facts.pop("name"), **facts)
+            clinic = crud.ensure_clinic(
+                session, key=facts.pop("key"), name=facts.pop("name"), **facts
+            )
             self.clinic_id = clinic.id
             for source in getattr(spider, "sources", []):
                 listing = crud.ensure_listing(
@@ -154,7 +155,8 @@ class StorePipeline:
                 )
                 crud.record_problem(session, run_id=self.run_id, kind="degraded", message=message)
             stats = {
-                k: v for k, v in (self.stats.get_stats() if self.stats else {}).items()
+                k: v
+                for k, v in (self.stats.get_stats() if self.stats else {}).items()
                 if isinstance(v, int | float | str)
             }
             crud.finish_run(
@@ -201,7 +203,10 @@ class StorePipeline:
         if self.listing_ids and len(failed) + missing == len(self.listing_ids):
             return "failed", "no listing could be read"
         if failed or missing:
-            return "partial", f"{len(failed) + missing} of {len(self.listing_ids)} listing(s) had problems"
+            return (
+                "partial",
+                f"{len(failed) + missing} of {len(self.listing_ids)} listing(s) had problems",
+            )
         return "ok", None
 
     # -- items ------------------------------------------------------------------------
@@ -251,7 +256,9 @@ class StorePipeline:
             state.fields |= listing_fields(page.facts, page.reviews)
             if page.facts is not None:
                 facts = asdict(page.facts)
-                crud.record_facts(session, listing=listing, facts=facts, seen_at=now, run_id=self.run_id)
+                crud.record_facts(
+                    session, listing=listing, facts=facts, seen_at=now, run_id=self.run_id
+                )
                 state.stated = page.facts.review_count
                 state.first_page = state.first_page or page
             outcome = crud.upsert_reviews(

@@ -40,7 +40,9 @@ class ValidatePipeline:
             kept.append(review)
         if len(kept) != len(item.reviews):
             logger.warning(
-                "%s: %d review(s) held nothing to store", item.page_url, len(item.reviews) - len(kept)
+                "%s: %d review(s) held nothing to store",
+                item.page_url,
+                len(item.reviews) - len(kept),
             )
         item.reviews = kept
         if item.status == PageStatus.OK and item.facts is None and not item.reviews:

@@ -52,9 +52,14 @@ class _MaskSecrets(logging.Filter):
 
 _MASK_FILTER = _MaskSecrets()
 _MASKED_LOGGERS = (
-    "scrapy.core.engine", "scrapy.core.scraper", "scrapy.downloadermiddlewares.retry",
-    "scrapy.downloadermiddlewares.redirect", "scrapy.spidermiddlewares.httperror",
-    "crawlers.spiders.base", "crawlers.middlewares", __name__,
+    "scrapy.core.engine",
+    "scrapy.core.scraper",
+    "scrapy.downloadermiddlewares.retry",
+    "scrapy.downloadermiddlewares.redirect",
+    "scrapy.spidermiddlewares.httperror",
+    "crawlers.spiders.base",
+    "crawlers.middlewares",
+    __name__,
 )
 
 
@@ -117,15 +122,23 @@ class ApiSpider(ListingSpider):
         for source in self.sources:
             url = str(source["url"])
             if not key:
-                logger.warning("%s: no %s in the environment; %s not asked", url, self.key_env, self.label)
+                logger.warning(
+                    "%s: no %s in the environment; %s not asked", url, self.key_env, self.label
+                )
                 yield self.problem_page(
-                    url, url, PageStatus.ERROR, 1,
+                    url,
+                    url,
+                    PageStatus.ERROR,
+                    1,
                     problem=f"no {self.key_env} in the environment: the {self.label} was not asked",
                 )
                 continue
             if not self.identifier(source):
                 yield self.problem_page(
-                    url, url, PageStatus.ERROR, 1,
+                    url,
+                    url,
+                    PageStatus.ERROR,
+                    1,
                     problem=f"the source names no id for the {self.label} and its URL holds none",
                 )
                 continue
@@ -142,8 +155,13 @@ class ApiSpider(ListingSpider):
         headers = {"Accept": "application/json", **self.auth_headers(key), **kw.pop("headers", {})}
         meta = {"dont_obey_robotstxt": True, **kw.pop("meta", {})}
         return super().page_request(
-            url, listing_url=listing_url, page_number=page_number, source=source,
-            headers=headers, meta=meta, **kw,
+            url,
+            listing_url=listing_url,
+            page_number=page_number,
+            source=source,
+            headers=headers,
+            meta=meta,
+            **kw,
         )
 
     def discovery_requests(self, key: str) -> Iterator[scrapy.Request]:
@@ -170,23 +188,34 @@ class ApiSpider(ListingSpider):
         if error is not None:
             status, problem = error
             logger.warning("%s: %s", url, problem)
-            return self.problem_page(listing_url, url, status, page_number, problem=problem, http_status=response.status)
+            return self.problem_page(
+                listing_url, url, status, page_number, problem=problem, http_status=response.status
+            )
         if not isinstance(data, dict):
             return self.problem_page(
-                listing_url, url, PageStatus.UNREADABLE, page_number,
+                listing_url,
+                url,
+                PageStatus.UNREADABLE,
+                page_number,
                 problem=f"the {self.label} answered with something that is not the JSON it documents",
                 http_status=response.status,
             )
         page = ListingPage(
-            site=self.site, listing_url=listing_url, page_url=url,
-            crawled_at=self.crawled_at, page_number=page_number,
+            site=self.site,
+            listing_url=listing_url,
+            page_url=url,
+            crawled_at=self.crawled_at,
+            page_number=page_number,
         )
         try:
             return self.read(data, response, page)
         except Exception as exc:  # a changed response shape must not end the crawl
             logger.exception("could not read the %s's answer at %s", self.label, url)
             return self.problem_page(
-                listing_url, url, PageStatus.UNREADABLE, page_number,
+                listing_url,
+                url,
+                PageStatus.UNREADABLE,
+                page_number,
                 problem=f"the {self.label}'s answer could not be read: {type(exc).__name__}",
                 http_status=response.status,
             )
@@ -198,7 +227,10 @@ class ApiSpider(ListingSpider):
         reason = mask(failure.getErrorMessage())
         logger.warning("could not reach the %s at %s: %s", self.label, url, reason)
         yield self.problem_page(
-            meta.get("listing_url", url), url, PageStatus.ERROR, meta.get("page_number", 1),
+            meta.get("listing_url", url),
+            url,
+            PageStatus.ERROR,
+            meta.get("page_number", 1),
             problem=f"the {self.label} could not be reached ({reason})",
         )
 
@@ -216,7 +248,9 @@ class ApiSpider(ListingSpider):
         return page
 
     # -- discovery ------------------------------------------------------------------------
-    def is_configured(self, *, url: str | None = None, site_id: str | None = None, alias: str | None = None) -> bool:
+    def is_configured(
+        self, *, url: str | None = None, site_id: str | None = None, alias: str | None = None
+    ) -> bool:
         for source in self.sources:
             if _same_url(url, str(source.get("url") or "")):
                 return True
@@ -228,7 +262,9 @@ class ApiSpider(ListingSpider):
     def on_search_error(self, failure: Failure) -> None:
         self.crawler.stats.inc_value("quietwatch/discovery/errors")
         logger.warning(
-            "the %s search for the clinic's listings failed: %s", self.label, mask(failure.getErrorMessage())
+            "the %s search for the clinic's listings failed: %s",
+            self.label,
+            mask(failure.getErrorMessage()),
         )
 
 
@@ -276,7 +312,9 @@ class YelpFusionSpider(ApiSpider):
         return page
 
     def _reviews_url(self, path: str, offset: int) -> str:
-        return f"{self.api_base()}{path}?{urlencode({'offset': offset, 'limit': self.review_limit})}"
+        return (
+            f"{self.api_base()}{path}?{urlencode({'offset': offset, 'limit': self.review_limit})}"
+        )
 
     def discovery_requests(self, key: str) -> Iterator[scrapy.Request]:
         phone = normalize_phone(self.clinic().get("phone"))
@@ -284,26 +322,36 @@ class YelpFusionSpider(ApiSpider):
             return
         url = f"{self.api_base()}/v3/businesses/search/phone?{urlencode({'phone': phone})}"
         yield scrapy.Request(
-            url, callback=self.parse_search, errback=self.on_search_error, dont_filter=True,
+            url,
+            callback=self.parse_search,
+            errback=self.on_search_error,
+            dont_filter=True,
             headers={"Accept": "application/json", **self.auth_headers(key)},
             meta={"dont_obey_robotstxt": True},
         )
 
     def parse_search(self, response: Response) -> Iterator[DiscoveredListing]:
         data = _json(response)
-        if (error := yelp_fusion.error_of(data, response.status)) is not None or not isinstance(data, dict):
+        if (error := yelp_fusion.error_of(data, response.status)) is not None or not isinstance(
+            data, dict
+        ):
             self.crawler.stats.inc_value("quietwatch/discovery/errors")
             logger.warning("the Yelp phone search failed: %s", error[1] if error else "not JSON")
             return
         clinic = self.clinic()
         for candidate in yelp_fusion.search_candidates(data):
-            if not candidate["url"] or self.is_configured(url=candidate["url"], site_id=candidate["id"], alias=candidate["alias"]):
+            if not candidate["url"] or self.is_configured(
+                url=candidate["url"], site_id=candidate["id"], alias=candidate["alias"]
+            ):
                 continue
             reason = match_reason(candidate["facts"], clinic)
             if reason:
                 yield DiscoveredListing(
-                    site=self.site, url=candidate["url"], name=candidate["facts"].name,
-                    match_reason=reason, site_listing_id=candidate["id"],
+                    site=self.site,
+                    url=candidate["url"],
+                    name=candidate["facts"].name,
+                    match_reason=reason,
+                    site_listing_id=candidate["id"],
                     found_by="Yelp Fusion phone search (GET /v3/businesses/search/phone)",
                 )
 
@@ -375,13 +423,19 @@ class PlacesLegacySpider(_GooglePlacesSpider):
         if not phone:
             return
         query = {
-            "input": phone, "inputtype": "phonenumber",
-            "fields": "place_id,name,formatted_address", "key": key,
+            "input": phone,
+            "inputtype": "phonenumber",
+            "fields": "place_id,name,formatted_address",
+            "key": key,
         }
         url = f"{self.api_base()}/maps/api/place/findplacefromtext/json?{urlencode(query)}"
         yield scrapy.Request(
-            url, callback=self.parse_search, errback=self.on_search_error, dont_filter=True,
-            headers={"Accept": "application/json"}, meta={"dont_obey_robotstxt": True},
+            url,
+            callback=self.parse_search,
+            errback=self.on_search_error,
+            dont_filter=True,
+            headers={"Accept": "application/json"},
+            meta={"dont_obey_robotstxt": True},
         )
 
     def parse_search(self, response: Response) -> Iterator[DiscoveredListing]:
@@ -409,8 +463,11 @@ class PlacesLegacySpider(_GooglePlacesSpider):
             if (same := match_reason(address, clinic)) is not None:
                 reasons.append(same)
             yield DiscoveredListing(
-                site=self.site, url=url, name=candidate.get("name"),
-                match_reason=" and ".join(reasons), site_listing_id=candidate["place_id"],
+                site=self.site,
+                url=url,
+                name=candidate.get("name"),
+                match_reason=" and ".join(reasons),
+                site_listing_id=candidate["place_id"],
                 found_by="Google Places Find Place (legacy) by phone number",
             )
 

@@ -31,10 +31,12 @@ class HealthgradesSpider(ListingSpider):
             page.problem = f"{page.problem}; {fallback.problem}"
             return page
         fallback.problem = "; ".join(
-            p for p in (
+            p
+            for p in (
                 fallback.problem,
                 "read from the page's schema.org data only: Healthgrades' own objects "
                 "(profile.provider, pageState.pes) were absent, so written comments may be missing",
-            ) if p
+            )
+            if p
         )
         return fallback

@@ -30,7 +30,9 @@ CLINIC = {
 }
 
 YELP_PATH = "/yelp/biz/harbourview-counselling-collective-vancouver"
-RATEMDS_PATH = "/ratemds/doctor-ratings/5550142/Harbourview-Counselling-Collective-Vancouver-BC.html"
+RATEMDS_PATH = (
+    "/ratemds/doctor-ratings/5550142/Harbourview-Counselling-Collective-Vancouver-BC.html"
+)
 DIRECTORY_PATH = "/directory/listing/harbourview-counselling-collective"
 OLD_DIRECTORY_PATH = "/directory/listing/harbourview-counselling-kitsilano"
 
@@ -61,9 +63,30 @@ _TEXTS = [
     (4, "Good fit for us. Booking by phone was easier than online."),
 ]
 _NAMES = [
-    "Sam K.", "Priya D.", "Jordan L.", "M. T.", "Alex R.", "Chris W.", "Taylor B.", "Dana F.",
-    "Robin S.", "Kai N.", "Jamie P.", "Morgan H.", "Avery C.", "Riley G.", "Casey J.", "Quinn E.",
-    "Drew A.", "Skyler V.", "Reese O.", "Jesse Y.", "Parker I.", "Rowan U.", "Emerson Z.", "Hayden X.",
+    "Sam K.",
+    "Priya D.",
+    "Jordan L.",
+    "M. T.",
+    "Alex R.",
+    "Chris W.",
+    "Taylor B.",
+    "Dana F.",
+    "Robin S.",
+    "Kai N.",
+    "Jamie P.",
+    "Morgan H.",
+    "Avery C.",
+    "Riley G.",
+    "Casey J.",
+    "Quinn E.",
+    "Drew A.",
+    "Skyler V.",
+    "Reese O.",
+    "Jesse Y.",
+    "Parker I.",
+    "Rowan U.",
+    "Emerson Z.",
+    "Hayden X.",
 ]
 
 
@@ -102,7 +125,9 @@ def businesses(phase: int) -> dict[str, SampleBusiness]:
         **{**base, "categories": ["Counsellor"]},
         reviews=_reviews("", 12, start=today - timedelta(days=30), offset=7),
     )
-    ratemds.reviews[2].owner_response = (
+    ratemds.reviews[
+        2
+    ].owner_response = (
         "Thank you for coming to see us, we are so glad the sessions helped you and your partner!"
     )
     ratemds.reviews[5].text = (
@@ -115,7 +140,11 @@ def businesses(phase: int) -> dict[str, SampleBusiness]:
         stated_review_count=8,
     )
     old_directory = SampleBusiness(
-        **{**base, "name": "Harbourview Counselling (Kitsilano)", "street_address": "2150 W 4th Ave"},
+        **{
+            **base,
+            "name": "Harbourview Counselling (Kitsilano)",
+            "street_address": "2150 W 4th Ave",
+        },
         reviews=_reviews("o", 3, start=today - timedelta(days=400), offset=3),
     )
     if phase >= 2:

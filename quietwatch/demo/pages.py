@@ -39,11 +39,17 @@ class SampleBusiness:
 
     @property
     def rating(self) -> float:
-        return round(sum(r.rating for r in self.reviews) / len(self.reviews), 2) if self.reviews else 0.0
+        return (
+            round(sum(r.rating for r in self.reviews) / len(self.reviews), 2)
+            if self.reviews
+            else 0.0
+        )
 
     @property
     def review_count(self) -> int:
-        return self.stated_review_count if self.stated_review_count is not None else len(self.reviews)
+        return (
+            self.stated_review_count if self.stated_review_count is not None else len(self.reviews)
+        )
 
 
 def _e(value: object) -> str:
@@ -54,10 +60,10 @@ def _e(value: object) -> str:
 def yelp_page(biz: SampleBusiness, *, url: str, start: int = 0, per_page: int = 20) -> str:
     reviews = biz.reviews[start : start + per_page]
     has_next = start + per_page < len(biz.reviews)
-    next_link = (
-        f'<link rel="next" href="{_e(url)}?start={start + per_page}" />' if has_next else ""
+    next_link = f'<link rel="next" href="{_e(url)}?start={start + per_page}" />' if has_next else ""
+    prev_link = (
+        f'<link rel="prev" href="{_e(url)}?start={max(start - per_page, 0)}" />' if start else ""
     )
-    prev_link = f'<link rel="prev" href="{_e(url)}?start={max(start - per_page, 0)}" />' if start else ""
     micro_reviews = "".join(
         f"""
         <div itemprop="review" itemscope itemtype="http://schema.org/Review">
@@ -71,7 +77,11 @@ def yelp_page(biz: SampleBusiness, *, url: str, start: int = 0, per_page: int = 
         for r in reviews
     )
     ld = {
-        "aggregateRating": {"reviewCount": biz.review_count, "@type": "AggregateRating", "ratingValue": biz.rating},
+        "aggregateRating": {
+            "reviewCount": biz.review_count,
+            "@type": "AggregateRating",
+            "ratingValue": biz.rating,
+        },
         "review": [
             {
                 "reviewRating": {"ratingValue": r.rating},
@@ -162,9 +172,11 @@ def ratemds_page(biz: SampleBusiness, *, url: str, page: int = 1, per_page: int 
     start = (page - 1) * per_page
     reviews = biz.reviews[start : start + per_page]
     has_next = start + per_page < len(biz.reviews)
-    next_link = f'<link id="next_link" rel="next" href="{_e(url)}?page={page + 1}">' if has_next else ""
+    next_link = (
+        f'<link id="next_link" rel="next" href="{_e(url)}?page={page + 1}">' if has_next else ""
+    )
     items = "".join(
-        f"""<span><span></span><div class="rating" itemprop="review" itemscope itemtype="http://schema.org/Review" id="rating-{_e(r.review_id)}"><span itemprop="author" itemscope itemtype="http://schema.org/Person"><meta itemprop="name" content="{_e(r.author)}"></span><meta itemprop="itemReviewed" content="{_e(url)}"><div class="row rating-numbers-compact"><div class="col-sm-5 rating-average hidden-xs" itemprop="reviewRating" itemscope itemtype="http://schema.org/Rating"><meta itemprop="ratingValue" content="{r.rating}.0"><span><span class="star-rating" title="{r.rating}.00"></span></span></div></div><div class="rating-comment"><p itemprop="reviewBody" class="rating-comment-body"><span>{_e(r.text)}</span></p><meta itemprop="dateCreated datePublished" content="{r.published.isoformat()}T15:12:41.159Z"><p class="rating-comment-created pull-right"><a href="#ratings/rating-{_e(r.review_id)}" class="link-plain"><span>Submitted </span><span>{r.published.strftime('%B %d, %Y').replace(' 0', ' ')}</span></a></p>{_ratemds_response(biz, r)}</div></div></span>"""
+        f"""<span><span></span><div class="rating" itemprop="review" itemscope itemtype="http://schema.org/Review" id="rating-{_e(r.review_id)}"><span itemprop="author" itemscope itemtype="http://schema.org/Person"><meta itemprop="name" content="{_e(r.author)}"></span><meta itemprop="itemReviewed" content="{_e(url)}"><div class="row rating-numbers-compact"><div class="col-sm-5 rating-average hidden-xs" itemprop="reviewRating" itemscope itemtype="http://schema.org/Rating"><meta itemprop="ratingValue" content="{r.rating}.0"><span><span class="star-rating" title="{r.rating}.00"></span></span></div></div><div class="rating-comment"><p itemprop="reviewBody" class="rating-comment-body"><span>{_e(r.text)}</span></p><meta itemprop="dateCreated datePublished" content="{r.published.isoformat()}T15:12:41.159Z"><p class="rating-comment-created pull-right"><a href="#ratings/rating-{_e(r.review_id)}" class="link-plain"><span>Submitted </span><span>{r.published.strftime("%B %d, %Y").replace(" 0", " ")}</span></a></p>{_ratemds_response(biz, r)}</div></div></span>"""
         for r in reviews
     )
     return f"""<!DOCTYPE html>
@@ -217,7 +229,12 @@ def jsonld_page(biz: SampleBusiness, *, url: str, page: int = 1, per_page: int =
             "addressCountry": biz.country,
         },
         "openingHours": ["Mo-Fr 09:00-18:00", "Sa 10:00-14:00"],
-        "aggregateRating": {"@type": "AggregateRating", "ratingValue": biz.rating, "reviewCount": biz.review_count, "bestRating": 5},
+        "aggregateRating": {
+            "@type": "AggregateRating",
+            "ratingValue": biz.rating,
+            "reviewCount": biz.review_count,
+            "bestRating": 5,
+        },
         "review": [
             {
                 "@type": "Review",

@@ -30,8 +30,21 @@ pytestmark = pytest.mark.slow
 def _crawl(config: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUIETWATCH_")}
     return subprocess.run(
-        [sys.executable, "-m", "quietwatch", "--config", str(config), "crawl", "--no-progress", *extra],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "quietwatch",
+            "--config",
+            str(config),
+            "crawl",
+            "--no-progress",
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -69,7 +82,10 @@ def test_crawl_store_recrawl_and_changes(tmp_path: Path, sample_sites) -> None:
         assert checks[yelp.id].pages == 2 and checks[yelp.id].complete
         assert checks[yelp.id].stated_review_count == 24 and checks[yelp.id].shortfall is None
         shortfalls = s.exec(select(CrawlProblem).where(CrawlProblem.kind == "shortfall")).all()
-        assert len(shortfalls) == 1 and "states 8 review(s); QuietWatch holds 6" in shortfalls[0].message
+        assert (
+            len(shortfalls) == 1
+            and "states 8 review(s); QuietWatch holds 6" in shortfalls[0].message
+        )
         kinds = {f.kind for f in s.exec(select(Finding))}
         assert "owner_response" in kinds  # the RateMDs page shows a response "from the clinic"
         assert {r.status for r in s.exec(select(CrawlRun))} == {"ok"}
@@ -83,7 +99,6 @@ def test_crawl_store_recrawl_and_changes(tmp_path: Path, sample_sites) -> None:
     pages = [p for _, p in server.requests[before:] if not p.endswith("/robots.txt")]
     assert len(pages) <= 4, pages  # at most one page request per listing
 
-
     with Session(engine) as s:
         last_run_before = max(r.id for r in s.exec(select(CrawlRun)))
     phase["n"] = 2
@@ -92,7 +107,9 @@ def test_crawl_store_recrawl_and_changes(tmp_path: Path, sample_sites) -> None:
     with Session(engine) as s:
         counts = _counts(s)
         assert counts["Review"] == 47 and counts["ReviewVersion"] == 1
-        assert counts["ListingSnapshot"] == 4 + 2  # yelp's stated count and the directory's phone changed
+        assert (
+            counts["ListingSnapshot"] == 4 + 2
+        )  # yelp's stated count and the directory's phone changed
         removed = s.exec(select(Review).where(Review.removed_at.is_not(None))).all()
         assert len(removed) == 1 and removed[0].site == "yelp"
         gone = s.exec(select(Listing).where(Listing.gone_at.is_not(None))).all()
@@ -110,11 +127,18 @@ def test_crawl_store_recrawl_and_changes(tmp_path: Path, sample_sites) -> None:
 
 
 def test_help_documents_every_command() -> None:
-    result = subprocess.run([sys.executable, "-m", "quietwatch", "--help"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "quietwatch", "--help"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0
     for command in ("init", "crawl", "dashboard", "demo"):
         assert command in result.stdout
-        sub = subprocess.run([sys.executable, "-m", "quietwatch", command, "--help"], cwd=REPO, capture_output=True, text=True)
+        sub = subprocess.run(
+            [sys.executable, "-m", "quietwatch", command, "--help"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
         assert sub.returncode == 0 and "Usage:" in sub.stdout
 
 
@@ -123,7 +147,9 @@ def test_bad_config_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     bad.write_text('[clinic]\nname = "X"\n')
     result = subprocess.run(
         [sys.executable, "-m", "quietwatch", "--config", str(bad), "init"],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

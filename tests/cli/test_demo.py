@@ -25,7 +25,11 @@ def test_demo_populates_a_store_every_page_can_show(tmp_path: Path, monkeypatch)
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUIETWATCH_")}
     result = subprocess.run(
         [sys.executable, "-m", "quietwatch", "demo", "--dir", str(tmp_path), "--no-dashboard"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     db = tmp_path / "data" / "quietwatch.db"

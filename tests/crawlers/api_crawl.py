@@ -53,7 +53,12 @@ class CrawlResult:
 
 
 def crawl(
-    tmp_path: Path, db_url: str, sources: list[dict[str, Any]], env: dict[str, str], *, sweep: str = "auto"
+    tmp_path: Path,
+    db_url: str,
+    sources: list[dict[str, Any]],
+    env: dict[str, str],
+    *,
+    sweep: str = "auto",
 ) -> CrawlResult:
     """Crawl ``sources`` with ``env``; ``sweep`` is "auto" (the setting decides), "full" or
     "incremental"."""
@@ -66,13 +71,18 @@ def crawl(
     config_file.write_text(json.dumps(config))
     out = tmp_path / "out.json"
     clean = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith("QUIETWATCH_")
         and k not in ("YELP_API_KEY", "GOOGLE_PLACES_API_KEY", "FACEBOOK_PAGE_TOKEN")
     }
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(config_file), db_url, str(out), sweep],
-        cwd=REPO, env={**clean, **env}, capture_output=True, text=True, timeout=180,
+        cwd=REPO,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     data = json.loads(out.read_text())

@@ -25,9 +25,25 @@ PAGE = {
     "phone": "+1 604-555-0123",
     "website": "https://harbourcounselling.example",
     "single_line_address": "1234 W Broadway #200, Vancouver, BC V6H 1G6",
-    "location": {"street": "1234 W Broadway #200", "city": "Vancouver", "state": "BC", "zip": "V6H 1G6", "country": "Canada"},
-    "hours": {"mon_1_open": "09:00", "mon_1_close": "17:00", "wed_1_open": "09:00", "wed_1_close": "12:00", "wed_2_open": "13:00", "wed_2_close": "20:00"},
-    "category_list": [{"id": "187724814583579", "name": "Counselor"}, {"id": "2250", "name": "Mental Health Service"}],
+    "location": {
+        "street": "1234 W Broadway #200",
+        "city": "Vancouver",
+        "state": "BC",
+        "zip": "V6H 1G6",
+        "country": "Canada",
+    },
+    "hours": {
+        "mon_1_open": "09:00",
+        "mon_1_close": "17:00",
+        "wed_1_open": "09:00",
+        "wed_1_close": "12:00",
+        "wed_2_open": "13:00",
+        "wed_2_close": "20:00",
+    },
+    "category_list": [
+        {"id": "187724814583579", "name": "Counselor"},
+        {"id": "2250", "name": "Mental Health Service"},
+    ],
     "link": "https://www.facebook.com/harbourcounselling",
 }
 
@@ -59,7 +75,10 @@ RATINGS_2 = {
 
 def test_page_facts_and_hours() -> None:
     facts = facebook_graph.page_facts(PAGE)
-    assert facts.name == "Harbour Counselling Collective" and facts.site_listing_id == "104729811234567"
+    assert (
+        facts.name == "Harbour Counselling Collective"
+        and facts.site_listing_id == "104729811234567"
+    )
     assert facts.street_address == "1234 W Broadway #200" and facts.postal_code == "V6H 1G6"
     assert facts.rating == 4.7 and facts.review_count == 4
     assert facts.hours == ["Mo 09:00-17:00", "We 09:00-12:00", "We 13:00-20:00"]
@@ -75,7 +94,9 @@ def test_recommendations_have_no_rating_and_no_author() -> None:
     assert positive.site_review_id == "10158000001"
     assert positive.published_at == datetime(2026, 10, 20, 18, 22, 11, tzinfo=UTC)
     assert facebook_graph.ratings_page(RATINGS_2)[1] is None  # no "next": the last page
-    old = facebook_graph.rating({"created_time": "2015-01-02T03:04:05+0000", "rating": 4, "has_rating": True})
+    old = facebook_graph.rating(
+        {"created_time": "2015-01-02T03:04:05+0000", "rating": 4, "has_rating": True}
+    )
     assert old.rating == 4.0 and old.site_review_id == "created:2015-01-02T03:04:05+0000"
 
 
@@ -99,7 +120,14 @@ def test_fields_never_ask_for_people() -> None:
     ],
 )
 def test_graph_errors(code, subcode, status, words) -> None:
-    body = {"error": {"message": f"(#{code}) something", "type": "OAuthException", "code": code, "fbtrace_id": "A1"}}
+    body = {
+        "error": {
+            "message": f"(#{code}) something",
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "A1",
+        }
+    }
     if subcode:
         body["error"]["error_subcode"] = subcode
     found = facebook_graph.error_of(body, 400)
@@ -111,31 +139,79 @@ def _url(name: str) -> str:
 
 
 @pytest.mark.slow
-def test_crawl_pages_ratings_by_cursor_and_reports_rate_limit_and_token(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_crawl_pages_ratings_by_cursor_and_reports_rate_limit_and_token(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    httpserver.expect_request(f"/{V}/104729811234567", method="GET", headers=auth).respond_with_json(PAGE)
     httpserver.expect_request(
-        f"/{V}/104729811234567/ratings", headers=auth,
+        f"/{V}/104729811234567", method="GET", headers=auth
+    ).respond_with_json(PAGE)
+    httpserver.expect_request(
+        f"/{V}/104729811234567/ratings",
+        headers=auth,
         query_string={"fields": facebook_graph.RATING_FIELDS, "limit": "25"},
     ).respond_with_json(RATINGS_1)
     httpserver.expect_request(
-        f"/{V}/104729811234567/ratings", headers=auth,
-        query_string={"fields": facebook_graph.RATING_FIELDS, "limit": "25", "after": "QVFIUafter1"},
+        f"/{V}/104729811234567/ratings",
+        headers=auth,
+        query_string={
+            "fields": facebook_graph.RATING_FIELDS,
+            "limit": "25",
+            "after": "QVFIUafter1",
+        },
     ).respond_with_json(RATINGS_2)
     httpserver.expect_request(f"/{V}/200000000000001", headers=auth).respond_with_json(
-        {"error": {"message": "(#32) Page request limit reached", "type": "OAuthException", "code": 32, "fbtrace_id": "Ab1"}},
+        {
+            "error": {
+                "message": "(#32) Page request limit reached",
+                "type": "OAuthException",
+                "code": 32,
+                "fbtrace_id": "Ab1",
+            }
+        },
         status=400,
     )
     httpserver.expect_request(f"/{V}/300000000000002", headers=auth).respond_with_json(
-        {"error": {"message": "Error validating access token: Session has expired.", "type": "OAuthException", "code": 190, "error_subcode": 463, "fbtrace_id": "Ab2"}},
+        {
+            "error": {
+                "message": "Error validating access token: Session has expired.",
+                "type": "OAuthException",
+                "code": 190,
+                "error_subcode": 463,
+                "fbtrace_id": "Ab2",
+            }
+        },
         status=400,
     )
     sources = [
-        {"site": "facebook", "url": _url("harbourcounselling"), "api": "graph", "page_id": "104729811234567"},
-        {"site": "facebook", "url": _url("harbour-richmond"), "api": "graph", "page_id": "200000000000001"},
-        {"site": "facebook", "url": _url("harbour-north"), "api": "graph", "page_id": "300000000000002"},
+        {
+            "site": "facebook",
+            "url": _url("harbourcounselling"),
+            "api": "graph",
+            "page_id": "104729811234567",
+        },
+        {
+            "site": "facebook",
+            "url": _url("harbour-richmond"),
+            "api": "graph",
+            "page_id": "200000000000001",
+        },
+        {
+            "site": "facebook",
+            "url": _url("harbour-north"),
+            "api": "graph",
+            "page_id": "300000000000002",
+        },
     ]
-    result = crawl(tmp_path, db_url, sources, {"FACEBOOK_PAGE_TOKEN": TOKEN, "QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for("")})
+    result = crawl(
+        tmp_path,
+        db_url,
+        sources,
+        {
+            "FACEBOOK_PAGE_TOKEN": TOKEN,
+            "QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for(""),
+        },
+    )
     httpserver.check_assertions()
     for request, _ in httpserver.log:
         assert "access_token" not in request.args  # the token goes in the header only
@@ -146,7 +222,11 @@ def test_crawl_pages_ratings_by_cursor_and_reports_rate_limit_and_token(httpserv
         by_url = {listing.url: listing for listing in s.exec(select(Listing))}
         main = by_url[_url("harbourcounselling")]
         reviews = s.exec(select(Review).where(Review.listing_id == main.id)).all()
-        assert sorted(r.site_review_id for r in reviews) == ["10158000001", "10158000002", "10158000003"]
+        assert sorted(r.site_review_id for r in reviews) == [
+            "10158000001",
+            "10158000002",
+            "10158000003",
+        ]
         assert {r.title for r in reviews} == {"Recommends", "Does not recommend"}
         assert all(r.author is None and r.rating is None for r in reviews)
         snap = s.get(ListingSnapshot, main.latest_snapshot_id)
@@ -155,22 +235,38 @@ def test_crawl_pages_ratings_by_cursor_and_reports_rate_limit_and_token(httpserv
         assert checks[main.id].pages == 3 and checks[main.id].shortfall == 1  # 4 stated, 3 served
         problems = {p.listing_id: p for p in s.exec(select(CrawlProblem)) if p.kind != "shortfall"}
         limited, expired = by_url[_url("harbour-richmond")], by_url[_url("harbour-north")]
-        assert checks[limited.id].status == "blocked" and "rate limit" in problems[limited.id].message
+        assert (
+            checks[limited.id].status == "blocked" and "rate limit" in problems[limited.id].message
+        )
         assert checks[expired.id].status == "error" and "expired" in problems[expired.id].message
     assert TOKEN not in db_text(tmp_path / "quietwatch.db") and TOKEN not in result.stderr
 
 
 @pytest.mark.slow
-def test_missing_token_is_a_problem_without_any_request(httpserver, tmp_path: Path, db_url: str, engine) -> None:
-    sources = [{"site": "facebook", "url": _url("harbourcounselling"), "api": "graph", "page_id": "104729811234567"}]
+def test_missing_token_is_a_problem_without_any_request(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
+    sources = [
+        {
+            "site": "facebook",
+            "url": _url("harbourcounselling"),
+            "api": "graph",
+            "page_id": "104729811234567",
+        }
+    ]
     crawl(tmp_path, db_url, sources, {"QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for("")})
     assert httpserver.log == []
     with Session(engine) as s:
-        assert "no FACEBOOK_PAGE_TOKEN in the environment" in s.exec(select(CrawlProblem)).one().message
+        assert (
+            "no FACEBOOK_PAGE_TOKEN in the environment"
+            in s.exec(select(CrawlProblem)).one().message
+        )
 
 
 @pytest.mark.slow
-def test_a_rating_gone_from_a_full_answer_is_marked_removed(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_a_rating_gone_from_a_full_answer_is_marked_removed(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     """The Graph API pages through every rating, so a full sweep can tell a removal."""
     auth = {"Authorization": f"Bearer {TOKEN}"}
     page = {**PAGE, "rating_count": 2}
@@ -178,11 +274,23 @@ def test_a_rating_gone_from_a_full_answer_is_marked_removed(httpserver, tmp_path
     httpserver.expect_request(f"/{V}/104729811234567/ratings", headers=auth).respond_with_json(
         {"data": RATINGS_1["data"], "paging": {"cursors": {"before": "a", "after": "b"}}}
     )
-    sources = [{"site": "facebook", "url": _url("harbourcounselling"), "api": "graph", "page_id": "104729811234567"}]
-    env = {"FACEBOOK_PAGE_TOKEN": TOKEN, "QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for("")}
+    sources = [
+        {
+            "site": "facebook",
+            "url": _url("harbourcounselling"),
+            "api": "graph",
+            "page_id": "104729811234567",
+        }
+    ]
+    env = {
+        "FACEBOOK_PAGE_TOKEN": TOKEN,
+        "QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for(""),
+    }
     crawl(tmp_path, db_url, sources, env)
     httpserver.clear()
-    httpserver.expect_request(f"/{V}/104729811234567", headers=auth).respond_with_json({**page, "rating_count": 1})
+    httpserver.expect_request(f"/{V}/104729811234567", headers=auth).respond_with_json(
+        {**page, "rating_count": 1}
+    )
     httpserver.expect_request(f"/{V}/104729811234567/ratings", headers=auth).respond_with_json(
         {"data": RATINGS_1["data"][:1], "paging": {"cursors": {"before": "a", "after": "b"}}}
     )

@@ -30,19 +30,30 @@ def test_v1_details_with_reviews() -> None:
     data = _load("google_places_new_v1/gplaces_v1_details_TheRealGreekStrand_london.json")
     facts, reviews = google_places.v1_place(data, now=PINNED_NOW)
     assert facts.name == "The Real Greek - Strand"
-    assert (facts.street_address, facts.locality, facts.postal_code, facts.country) == ("397 Strand", "London", "WC2R 0LP", "GB")
+    assert (facts.street_address, facts.locality, facts.postal_code, facts.country) == (
+        "397 Strand",
+        "London",
+        "WC2R 0LP",
+        "GB",
+    )
     assert facts.phone == "+44 20 3026 5669" and facts.website == "http://www.therealgreek.com/"
     assert facts.categories == ["Greek Restaurant"]
     assert facts.rating == 4.4 and facts.review_count == 1987
     assert facts.site_listing_id == "ChIJQzqyjSoFdkgRpUCA6yMFJw4"
-    assert facts.hours[0] == "Monday: 12:00 – 9:00 PM" and len(facts.hours) == 7  # thin spaces folded
+    assert (
+        facts.hours[0] == "Monday: 12:00 – 9:00 PM" and len(facts.hours) == 7
+    )  # thin spaces folded
     assert len(reviews) == len(data["reviews"]) == 5
     first, raw = reviews[0], data["reviews"][0]
-    assert first.site_review_id == raw["name"] and first.site_review_id.startswith("places/ChIJQzqyjSoFdkgRpUCA6yMFJw4/reviews/")
+    assert first.site_review_id == raw["name"] and first.site_review_id.startswith(
+        "places/ChIJQzqyjSoFdkgRpUCA6yMFJw4/reviews/"
+    )
     assert first.author == raw["authorAttribution"]["displayName"]
     assert first.rating == 5.0 and first.language == "en"
     assert first.published_at == datetime(2025, 10, 30, 17, 52, 54, 942473, tzinfo=UTC)
-    assert first.published_precision == DatePrecision.SECOND and first.published_raw == "a month ago"
+    assert (
+        first.published_precision == DatePrecision.SECOND and first.published_raw == "a month ago"
+    )
     assert first.text == raw["originalText"]["text"]
     for item, source in zip(reviews, data["reviews"], strict=True):
         # Only the display name: never the reviewer's profile link or photo.
@@ -79,7 +90,12 @@ def test_legacy_details_google_sydney() -> None:
     data = _load("google_places_legacy/gplaces_legacy_details_GoogleSydney.json")
     facts, reviews = google_places.legacy_place(data, now=PINNED_NOW)
     assert facts.name == "Google" and facts.street_address == "48 Pirrama Road"
-    assert (facts.locality, facts.region, facts.postal_code, facts.country) == ("Pyrmont", "NSW", "2009", "AU")
+    assert (facts.locality, facts.region, facts.postal_code, facts.country) == (
+        "Pyrmont",
+        "NSW",
+        "2009",
+        "AU",
+    )
     assert facts.phone == "+61 2 9374 4000" and facts.rating == 4.4 and facts.review_count == 458
     assert facts.site_listing_id == "ChIJN1t_tDeuEmsRUsoyG83frY4"
     assert facts.hours[0] == "Monday: 10:00 AM – 6:00 PM" and facts.hours[-1] == "Sunday: Closed"
@@ -87,7 +103,11 @@ def test_legacy_details_google_sydney() -> None:
     first, raw = reviews[0], data["result"]["reviews"][0]
     assert first.site_review_id is None  # the legacy API gives no review id
     assert first.author == raw["author_name"] and first.rating == 1.0
-    assert first.published_at == from_timestamp(1496880715) == datetime(2017, 6, 8, 0, 11, 55, tzinfo=UTC)
+    assert (
+        first.published_at
+        == from_timestamp(1496880715)
+        == datetime(2017, 6, 8, 0, 11, 55, tzinfo=UTC)
+    )
     assert first.published_raw == "a week ago" and first.published_precision == DatePrecision.SECOND
     assert raw["author_url"] not in repr(first) and raw["profile_photo_url"] not in repr(first)
 
@@ -96,7 +116,9 @@ def test_legacy_details_google_sydney() -> None:
 def test_legacy_details_in_french_and_without_relative_dates() -> None:
     data = _load("google_places_legacy/gplaces_legacy_details_SacreCoeur_fr.json")
     facts, reviews = google_places.legacy_place(data, now=PINNED_NOW)
-    assert facts.name == "Sacré-Cœur" and facts.postal_code == "75018" and facts.review_count == 3688
+    assert (
+        facts.name == "Sacré-Cœur" and facts.postal_code == "75018" and facts.review_count == 3688
+    )
     assert facts.hours[0] == "lundi: 06:00 – 22:30"
     assert {r.language for r in reviews} == {"fr"}
     assert reviews[0].published_raw == "au cours de la dernière semaine"
@@ -111,8 +133,21 @@ def test_legacy_details_in_french_and_without_relative_dates() -> None:
 @pytest.mark.parametrize(
     ("body", "http", "status", "words"),
     [
-        ({"status": "OVER_QUERY_LIMIT", "error_message": "You have exceeded your daily request quota for this API."}, 200, PageStatus.BLOCKED, "quota"),
-        ({"status": "REQUEST_DENIED", "error_message": "The provided API key is invalid."}, 200, PageStatus.ERROR, "GOOGLE_PLACES_API_KEY"),
+        (
+            {
+                "status": "OVER_QUERY_LIMIT",
+                "error_message": "You have exceeded your daily request quota for this API.",
+            },
+            200,
+            PageStatus.BLOCKED,
+            "quota",
+        ),
+        (
+            {"status": "REQUEST_DENIED", "error_message": "The provided API key is invalid."},
+            200,
+            PageStatus.ERROR,
+            "GOOGLE_PLACES_API_KEY",
+        ),
         ({"status": "INVALID_REQUEST"}, 200, PageStatus.ERROR, "rejected"),
         ({"status": "NOT_FOUND"}, 200, PageStatus.GONE, "no place"),
         ({"status": "ZERO_RESULTS"}, 200, PageStatus.GONE, "nothing"),
@@ -126,9 +161,42 @@ def test_legacy_status_errors(body, http, status, words) -> None:
 @pytest.mark.parametrize(
     ("body", "http", "status", "words"),
     [
-        ({"error": {"code": 429, "message": "Quota exceeded for quota metric 'Place Details requests'", "status": "RESOURCE_EXHAUSTED"}}, 429, PageStatus.BLOCKED, "quota"),
-        ({"error": {"code": 403, "message": "API key not valid.", "status": "PERMISSION_DENIED"}}, 403, PageStatus.ERROR, "GOOGLE_PLACES_API_KEY"),
-        ({"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}}, 404, PageStatus.GONE, "no place"),
+        (
+            {
+                "error": {
+                    "code": 429,
+                    "message": "Quota exceeded for quota metric 'Place Details requests'",
+                    "status": "RESOURCE_EXHAUSTED",
+                }
+            },
+            429,
+            PageStatus.BLOCKED,
+            "quota",
+        ),
+        (
+            {
+                "error": {
+                    "code": 403,
+                    "message": "API key not valid.",
+                    "status": "PERMISSION_DENIED",
+                }
+            },
+            403,
+            PageStatus.ERROR,
+            "GOOGLE_PLACES_API_KEY",
+        ),
+        (
+            {
+                "error": {
+                    "code": 404,
+                    "message": "Requested entity was not found.",
+                    "status": "NOT_FOUND",
+                }
+            },
+            404,
+            PageStatus.GONE,
+            "no place",
+        ),
         (None, 429, PageStatus.BLOCKED, "too many"),
     ],
 )
@@ -149,13 +217,22 @@ V1_PLACE = {
     "displayName": {"text": "Harbour Counselling Collective", "languageCode": "en"},
     "formattedAddress": "1234 W Broadway #200, Vancouver, BC V6H 1G6, Canada",
     "postalAddress": {
-        "regionCode": "CA", "languageCode": "en", "postalCode": "V6H 1G6", "administrativeArea": "BC",
-        "locality": "Vancouver", "addressLines": ["1234 W Broadway #200"],
+        "regionCode": "CA",
+        "languageCode": "en",
+        "postalCode": "V6H 1G6",
+        "administrativeArea": "BC",
+        "locality": "Vancouver",
+        "addressLines": ["1234 W Broadway #200"],
     },
     "nationalPhoneNumber": "(604) 555-0123",
     "internationalPhoneNumber": "+1 604-555-0123",
     "websiteUri": "https://harbourcounselling.example/",
-    "regularOpeningHours": {"weekdayDescriptions": ["Monday: 9:00\u202fAM\u2009\u2013\u20095:00\u202fPM", "Sunday: Closed"]},
+    "regularOpeningHours": {
+        "weekdayDescriptions": [
+            "Monday: 9:00\u202fAM\u2009\u2013\u20095:00\u202fPM",
+            "Sunday: Closed",
+        ]
+    },
     "primaryTypeDisplayName": {"text": "Counselor", "languageCode": "en-US"},
     "rating": 4.8,
     "userRatingCount": 12,
@@ -193,45 +270,85 @@ V1_PLACE = {
 
 
 @pytest.mark.slow
-def test_v1_crawl_stores_place_and_turns_quota_and_denied_key_into_problems(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_v1_crawl_stores_place_and_turns_quota_and_denied_key_into_problems(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     headers = {"X-Goog-Api-Key": KEY, "X-Goog-FieldMask": google_places.V1_FIELD_MASK}
-    httpserver.expect_request("/v1/places/ChIJharbour1", method="GET", headers=headers).respond_with_json(V1_PLACE)
+    httpserver.expect_request(
+        "/v1/places/ChIJharbour1", method="GET", headers=headers
+    ).respond_with_json(V1_PLACE)
     httpserver.expect_request("/v1/places/ChIJquota", headers=headers).respond_with_json(
-        {"error": {"code": 429, "message": "Quota exceeded for quota metric 'Place Details requests' and limit 'Place Details requests per minute'.", "status": "RESOURCE_EXHAUSTED"}},
+        {
+            "error": {
+                "code": 429,
+                "message": "Quota exceeded for quota metric 'Place Details requests' and limit 'Place Details requests per minute'.",
+                "status": "RESOURCE_EXHAUSTED",
+            }
+        },
         status=429,
     )
     httpserver.expect_request("/v1/places/ChIJdenied", headers=headers).respond_with_json(
-        {"error": {"code": 403, "message": "Places API (New) has not been used in project 123 before or it is disabled.", "status": "PERMISSION_DENIED"}},
+        {
+            "error": {
+                "code": 403,
+                "message": "Places API (New) has not been used in project 123 before or it is disabled.",
+                "status": "PERMISSION_DENIED",
+            }
+        },
         status=403,
     )
     sources = [
         {"site": "google", "url": _url(p), "api": "places_v1", "place_id": p}
         for p in ("ChIJharbour1", "ChIJquota", "ChIJdenied")
     ]
-    result = crawl(tmp_path, db_url, sources, {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_PLACES_API_BASE": httpserver.url_for("")})
+    result = crawl(
+        tmp_path,
+        db_url,
+        sources,
+        {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_PLACES_API_BASE": httpserver.url_for("")},
+    )
     httpserver.check_assertions()
-    assert sorted(r.path for r, _ in httpserver.log) == ["/v1/places/ChIJdenied", "/v1/places/ChIJharbour1", "/v1/places/ChIJquota"]
+    assert sorted(r.path for r, _ in httpserver.log) == [
+        "/v1/places/ChIJdenied",
+        "/v1/places/ChIJharbour1",
+        "/v1/places/ChIJquota",
+    ]
 
     with Session(engine) as s:
         by_url = {listing.url: listing for listing in s.exec(select(Listing))}
         main = by_url[_url("ChIJharbour1")]
         reviews = s.exec(select(Review).where(Review.listing_id == main.id)).all()
-        assert sorted(r.site_review_id for r in reviews) == ["places/ChIJharbour1/reviews/AbC1", "places/ChIJharbour1/reviews/DeF2"]
+        assert sorted(r.site_review_id for r in reviews) == [
+            "places/ChIJharbour1/reviews/AbC1",
+            "places/ChIJharbour1/reviews/DeF2",
+        ]
         assert {r.author for r in reviews} == {"Morgan L.", "R. P."}
         first = next(r for r in reviews if r.site_review_id.endswith("AbC1"))
         assert first.published_at == datetime(2026, 11, 4, 16, 2, 11, 123456, tzinfo=UTC)
         assert first.published_raw == "3 weeks ago" and first.text == "Kind and professional."
         snap = s.get(ListingSnapshot, main.latest_snapshot_id)
         assert (snap.name, snap.street_address, snap.postal_code, snap.phone) == (
-            "Harbour Counselling Collective", "1234 W Broadway #200", "V6H 1G6", "+1 604-555-0123")
-        assert snap.hours == ["Monday: 9:00 AM – 5:00 PM", "Sunday: Closed"] and snap.categories == ["Counselor"]
+            "Harbour Counselling Collective",
+            "1234 W Broadway #200",
+            "V6H 1G6",
+            "+1 604-555-0123",
+        )
+        assert snap.hours == [
+            "Monday: 9:00 AM – 5:00 PM",
+            "Sunday: Closed",
+        ] and snap.categories == ["Counselor"]
         assert snap.rating == 4.8 and snap.review_count == 12
         checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
-        assert checks[main.id].status == "ok" and checks[main.id].shortfall == 10  # Google serves 5 at most
+        assert (
+            checks[main.id].status == "ok" and checks[main.id].shortfall == 10
+        )  # Google serves 5 at most
         problems = {p.listing_id: p for p in s.exec(select(CrawlProblem)) if p.kind != "shortfall"}
         quota, denied = by_url[_url("ChIJquota")], by_url[_url("ChIJdenied")]
         assert checks[quota.id].status == "blocked" and "quota" in problems[quota.id].message
-        assert checks[denied.id].status == "error" and "GOOGLE_PLACES_API_KEY" in problems[denied.id].message
+        assert (
+            checks[denied.id].status == "error"
+            and "GOOGLE_PLACES_API_KEY" in problems[denied.id].message
+        )
         assert "not been used in project" in problems[denied.id].message  # Google's own words kept
         assert s.exec(select(CrawlRun)).one().status == "partial"
     stored = db_text(tmp_path / "quietwatch.db")
@@ -250,8 +367,16 @@ LEGACY_DETAILS = {
             {"long_name": "200", "short_name": "200", "types": ["subpremise"]},
             {"long_name": "1234", "short_name": "1234", "types": ["street_number"]},
             {"long_name": "West Broadway", "short_name": "W Broadway", "types": ["route"]},
-            {"long_name": "Vancouver", "short_name": "Vancouver", "types": ["locality", "political"]},
-            {"long_name": "British Columbia", "short_name": "BC", "types": ["administrative_area_level_1", "political"]},
+            {
+                "long_name": "Vancouver",
+                "short_name": "Vancouver",
+                "types": ["locality", "political"],
+            },
+            {
+                "long_name": "British Columbia",
+                "short_name": "BC",
+                "types": ["administrative_area_level_1", "political"],
+            },
             {"long_name": "Canada", "short_name": "CA", "types": ["country", "political"]},
             {"long_name": "V6H 1G6", "short_name": "V6H 1G6", "types": ["postal_code"]},
         ],
@@ -267,9 +392,13 @@ LEGACY_DETAILS = {
                 "author_name": "Morgan L.",
                 "author_url": "https://www.google.com/maps/contrib/100000000000000000001/reviews",
                 "profile_photo_url": "https://lh3.googleusercontent.com/a/secret-photo",
-                "language": "en", "original_language": "en", "translated": False,
-                "rating": 5, "relative_time_description": "3 weeks ago",
-                "text": "Kind and professional.", "time": 1762272131,
+                "language": "en",
+                "original_language": "en",
+                "translated": False,
+                "rating": 5,
+                "relative_time_description": "3 weeks ago",
+                "text": "Kind and professional.",
+                "time": 1762272131,
             },
         ],
         "url": "https://maps.google.com/?cid=123",
@@ -278,8 +407,16 @@ LEGACY_DETAILS = {
 }
 FIND = {
     "candidates": [
-        {"place_id": "ChIJharbour1", "name": "Harbour Counselling Collective", "formatted_address": "1234 W Broadway #200, Vancouver, BC V6H 1G6, Canada"},
-        {"place_id": "ChIJdup2", "name": "Harbour Counselling", "formatted_address": "1234 W Broadway #200, Vancouver, BC V6H 1G6, Canada"},
+        {
+            "place_id": "ChIJharbour1",
+            "name": "Harbour Counselling Collective",
+            "formatted_address": "1234 W Broadway #200, Vancouver, BC V6H 1G6, Canada",
+        },
+        {
+            "place_id": "ChIJdup2",
+            "name": "Harbour Counselling",
+            "formatted_address": "1234 W Broadway #200, Vancouver, BC V6H 1G6, Canada",
+        },
     ],
     "status": "OK",
 }
@@ -288,24 +425,44 @@ FIND = {
 def _details(request) -> WResponse:
     answers = {
         "ChIJharbour1": LEGACY_DETAILS,
-        "ChIJquota": {"html_attributions": [], "status": "OVER_QUERY_LIMIT", "error_message": "You have exceeded your daily request quota for this API."},
-        "ChIJdenied": {"html_attributions": [], "status": "REQUEST_DENIED", "error_message": "The provided API key is invalid."},
+        "ChIJquota": {
+            "html_attributions": [],
+            "status": "OVER_QUERY_LIMIT",
+            "error_message": "You have exceeded your daily request quota for this API.",
+        },
+        "ChIJdenied": {
+            "html_attributions": [],
+            "status": "REQUEST_DENIED",
+            "error_message": "The provided API key is invalid.",
+        },
     }
-    body = answers.get(request.args.get("place_id"), {"html_attributions": [], "status": "INVALID_REQUEST"})
+    body = answers.get(
+        request.args.get("place_id"), {"html_attributions": [], "status": "INVALID_REQUEST"}
+    )
     return WResponse(json.dumps(body), status=200, content_type="application/json")
 
 
 @pytest.mark.slow
-def test_legacy_crawl_status_errors_discovery_and_masked_key(httpserver, tmp_path: Path, db_url: str, engine) -> None:
-    httpserver.expect_request("/maps/api/place/details/json", method="GET").respond_with_handler(_details)
+def test_legacy_crawl_status_errors_discovery_and_masked_key(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
+    httpserver.expect_request("/maps/api/place/details/json", method="GET").respond_with_handler(
+        _details
+    )
     httpserver.expect_request(
-        "/maps/api/place/findplacefromtext/json", method="GET",
+        "/maps/api/place/findplacefromtext/json",
+        method="GET",
     ).respond_with_json(FIND)
     sources = [
         {"site": "google", "url": _url(p), "api": "places_legacy", "place_id": p}
         for p in ("ChIJharbour1", "ChIJquota", "ChIJdenied")
     ]
-    result = crawl(tmp_path, db_url, sources, {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_MAPS_API_BASE": httpserver.url_for("")})
+    result = crawl(
+        tmp_path,
+        db_url,
+        sources,
+        {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_MAPS_API_BASE": httpserver.url_for("")},
+    )
     httpserver.check_assertions()
     requests = [r for r, _ in httpserver.log]
     assert all(r.args.get("key") == KEY for r in requests)  # the legacy API wants it in the query
@@ -317,15 +474,26 @@ def test_legacy_crawl_status_errors_discovery_and_masked_key(httpserver, tmp_pat
         main = by_url[_url("ChIJharbour1")]
         review = s.exec(select(Review).where(Review.listing_id == main.id)).one()
         assert review.site_review_id is None and review.review_key.startswith("k:")
-        assert review.author == "Morgan L." and review.published_at == datetime(2025, 11, 4, 16, 2, 11, tzinfo=UTC)
+        assert review.author == "Morgan L." and review.published_at == datetime(
+            2025, 11, 4, 16, 2, 11, tzinfo=UTC
+        )
         snap = s.get(ListingSnapshot, main.latest_snapshot_id)
-        assert snap.street_address == "200-1234 West Broadway" and snap.region == "BC" and snap.categories == ["health"]
+        assert (
+            snap.street_address == "200-1234 West Broadway"
+            and snap.region == "BC"
+            and snap.categories == ["health"]
+        )
         checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
         assert checks[main.id].status == "ok" and checks[main.id].shortfall == 2
         problems = {p.listing_id: p for p in s.exec(select(CrawlProblem)) if p.kind != "shortfall"}
         quota, denied = by_url[_url("ChIJquota")], by_url[_url("ChIJdenied")]
-        assert checks[quota.id].status == "blocked" and "OVER_QUERY_LIMIT" in problems[quota.id].message
-        assert checks[denied.id].status == "error" and "REQUEST_DENIED" in problems[denied.id].message
+        assert (
+            checks[quota.id].status == "blocked"
+            and "OVER_QUERY_LIMIT" in problems[quota.id].message
+        )
+        assert (
+            checks[denied.id].status == "error" and "REQUEST_DENIED" in problems[denied.id].message
+        )
         assert "key=***" in problems[quota.id].url  # the URL is recorded with the key masked
         discovered = s.exec(select(Listing).where(Listing.origin == "discovered")).one()
         assert discovered.url == _url("ChIJdup2") and discovered.site_listing_id == "ChIJdup2"
@@ -333,19 +501,38 @@ def test_legacy_crawl_status_errors_discovery_and_masked_key(httpserver, tmp_pat
             "Google's phone-number search returned it for +16045550123 and same address (1234 w broadway unit 200)"
         )
     assert KEY not in db_text(tmp_path / "quietwatch.db")
-    assert KEY not in result.stderr and "key=***" in result.stderr  # Scrapy's own DEBUG lines masked
+    assert (
+        KEY not in result.stderr and "key=***" in result.stderr
+    )  # Scrapy's own DEBUG lines masked
 
 
 @pytest.mark.slow
-def test_v1_capped_answer_never_marks_reviews_removed(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_v1_capped_answer_never_marks_reviews_removed(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     """Google serves five reviews at most: one missing from the next answer is not removed."""
     headers = {"X-Goog-Api-Key": KEY}
-    httpserver.expect_request("/v1/places/ChIJharbour1", headers=headers).respond_with_json(V1_PLACE)
-    sources = [{"site": "google", "url": _url("ChIJharbour1"), "api": "places_v1", "place_id": "ChIJharbour1"}]
-    env = {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_PLACES_API_BASE": httpserver.url_for("")}
+    httpserver.expect_request("/v1/places/ChIJharbour1", headers=headers).respond_with_json(
+        V1_PLACE
+    )
+    sources = [
+        {
+            "site": "google",
+            "url": _url("ChIJharbour1"),
+            "api": "places_v1",
+            "place_id": "ChIJharbour1",
+        }
+    ]
+    env = {
+        "GOOGLE_PLACES_API_KEY": KEY,
+        "QUIETWATCH_GOOGLE_PLACES_API_BASE": httpserver.url_for(""),
+    }
     crawl(tmp_path, db_url, sources, env)
     httpserver.clear()
-    later = {**V1_PLACE, "reviews": [V1_PLACE["reviews"][0]]}  # DeF2 is no longer among those served
+    later = {
+        **V1_PLACE,
+        "reviews": [V1_PLACE["reviews"][0]],
+    }  # DeF2 is no longer among those served
     httpserver.expect_request("/v1/places/ChIJharbour1", headers=headers).respond_with_json(later)
     crawl(tmp_path, db_url, sources, env, sweep="full")  # even when a full sweep is asked for
     with Session(engine) as s:
@@ -355,21 +542,36 @@ def test_v1_capped_answer_never_marks_reviews_removed(httpserver, tmp_path: Path
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_legacy_crawl_of_the_real_captured_response(httpserver, tmp_path: Path, db_url: str, engine) -> None:
-    body = shared_fixture("google_places_legacy/gplaces_legacy_details_GoogleSydney.json").read_text()
-    httpserver.expect_request("/maps/api/place/details/json").respond_with_data(body, content_type="application/json")
+def test_legacy_crawl_of_the_real_captured_response(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
+    body = shared_fixture(
+        "google_places_legacy/gplaces_legacy_details_GoogleSydney.json"
+    ).read_text()
+    httpserver.expect_request("/maps/api/place/details/json").respond_with_data(
+        body, content_type="application/json"
+    )
     httpserver.expect_request("/maps/api/place/findplacefromtext/json").respond_with_json(
         {"candidates": [], "status": "ZERO_RESULTS"}
     )
     place_id = "ChIJN1t_tDeuEmsRUsoyG83frY4"
-    sources = [{"site": "google", "url": _url(place_id), "api": "places_legacy", "place_id": place_id}]
-    crawl(tmp_path, db_url, sources, {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_MAPS_API_BASE": httpserver.url_for("")})
+    sources = [
+        {"site": "google", "url": _url(place_id), "api": "places_legacy", "place_id": place_id}
+    ]
+    crawl(
+        tmp_path,
+        db_url,
+        sources,
+        {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_MAPS_API_BASE": httpserver.url_for("")},
+    )
     raw = json.loads(body)["result"]
     with Session(engine) as s:
         listing = s.exec(select(Listing).where(Listing.origin == "configured")).one()
         reviews = s.exec(select(Review).where(Review.listing_id == listing.id)).all()
         assert len(reviews) == len(raw["reviews"]) == 5
-        assert {r.published_at for r in reviews} == {from_timestamp(r["time"]) for r in raw["reviews"]}
+        assert {r.published_at for r in reviews} == {
+            from_timestamp(r["time"]) for r in raw["reviews"]
+        }
         assert {r.author for r in reviews} == {r["author_name"] for r in raw["reviews"]}
         check = s.exec(select(ListingCheck)).one()
         assert check.status == "ok" and check.stated_review_count == 458 and check.shortfall == 453
@@ -377,13 +579,25 @@ def test_legacy_crawl_of_the_real_captured_response(httpserver, tmp_path: Path, 
 
 
 @pytest.mark.slow
-def test_a_source_without_place_id_is_a_problem_not_a_request(httpserver, tmp_path: Path, db_url: str, engine) -> None:
-    sources = [{"site": "google", "url": "https://maps.google.com/?cid=123456789", "api": "places_v1"}]
-    crawl(tmp_path, db_url, sources, {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_PLACES_API_BASE": httpserver.url_for("")})
+def test_a_source_without_place_id_is_a_problem_not_a_request(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
+    sources = [
+        {"site": "google", "url": "https://maps.google.com/?cid=123456789", "api": "places_v1"}
+    ]
+    crawl(
+        tmp_path,
+        db_url,
+        sources,
+        {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_PLACES_API_BASE": httpserver.url_for("")},
+    )
     assert httpserver.log == []  # v1 has no GET search, so nothing else is asked either
     with Session(engine) as s:
         problem = s.exec(select(CrawlProblem)).one()
-        assert problem.kind == "error" and "names no id for the Google Places API (New)" in problem.message
+        assert (
+            problem.kind == "error"
+            and "names no id for the Google Places API (New)" in problem.message
+        )
 
 
 def test_relative_date_is_used_when_no_exact_time_is_given() -> None:
@@ -392,5 +606,10 @@ def test_relative_date_is_used_when_no_exact_time_is_given() -> None:
     item = google_places.v1_review(review, now=PINNED_NOW)
     assert item.published_raw == "3 weeks ago" and item.published_precision == DatePrecision.WEEK
     assert item.published_at == datetime(2026, 11, 4, tzinfo=UTC)
-    legacy = google_places.legacy_review({"author_name": "A", "rating": 4, "relative_time_description": "2 months ago"}, now=PINNED_NOW)
-    assert legacy.published_precision == DatePrecision.MONTH and legacy.published_at == datetime(2026, 9, 1, tzinfo=UTC)  # month precision: its first day
+    legacy = google_places.legacy_review(
+        {"author_name": "A", "rating": 4, "relative_time_description": "2 months ago"},
+        now=PINNED_NOW,
+    )
+    assert legacy.published_precision == DatePrecision.MONTH and legacy.published_at == datetime(
+        2026, 9, 1, tzinfo=UTC
+    )  # month precision: its first day

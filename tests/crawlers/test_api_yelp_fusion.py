@@ -21,11 +21,18 @@ KEY = "test-yelp-key-7f3a9c"
 # -- parser on the real capture ------------------------------------------------------------
 @pytest.mark.shared
 def test_business_facts_from_real_lookup() -> None:
-    data = json.loads(shared_fixture("yelp_fusion_api/business_lookup_yelp_san_francisco.json").read_text())
+    data = json.loads(
+        shared_fixture("yelp_fusion_api/business_lookup_yelp_san_francisco.json").read_text()
+    )
     facts = yelp_fusion.business_facts(data)
     assert facts.name == "Yelp"
     assert facts.street_address == "140 New Montgomery St"
-    assert (facts.locality, facts.region, facts.postal_code, facts.country) == ("San Francisco", "CA", "94105", "US")
+    assert (facts.locality, facts.region, facts.postal_code, facts.country) == (
+        "San Francisco",
+        "CA",
+        "94105",
+        "US",
+    )
     assert facts.phone == "+14159083801"
     assert facts.categories == ["Mass Media"]
     assert facts.rating == 2.0 and facts.review_count == 8422
@@ -66,10 +73,45 @@ def test_review_keeps_display_name_only_and_reads_pacific_time() -> None:
 @pytest.mark.parametrize(
     ("body", "http", "status", "words"),
     [
-        ({"error": {"code": "ACCESS_LIMIT_REACHED", "description": "You've reached the access limit for this client."}}, 429, PageStatus.BLOCKED, "quota"),
-        ({"error": {"code": "TOO_MANY_REQUESTS_PER_SECOND", "description": "x"}}, 429, PageStatus.BLOCKED, "per second"),
-        ({"error": {"code": "TOKEN_INVALID", "description": "Invalid access token or authorization header."}}, 401, PageStatus.ERROR, "YELP_API_KEY"),
-        ({"error": {"code": "BUSINESS_NOT_FOUND", "description": "The requested business could not be found."}}, 404, PageStatus.GONE, "no business"),
+        (
+            {
+                "error": {
+                    "code": "ACCESS_LIMIT_REACHED",
+                    "description": "You've reached the access limit for this client.",
+                }
+            },
+            429,
+            PageStatus.BLOCKED,
+            "quota",
+        ),
+        (
+            {"error": {"code": "TOO_MANY_REQUESTS_PER_SECOND", "description": "x"}},
+            429,
+            PageStatus.BLOCKED,
+            "per second",
+        ),
+        (
+            {
+                "error": {
+                    "code": "TOKEN_INVALID",
+                    "description": "Invalid access token or authorization header.",
+                }
+            },
+            401,
+            PageStatus.ERROR,
+            "YELP_API_KEY",
+        ),
+        (
+            {
+                "error": {
+                    "code": "BUSINESS_NOT_FOUND",
+                    "description": "The requested business could not be found.",
+                }
+            },
+            404,
+            PageStatus.GONE,
+            "no business",
+        ),
         (None, 429, PageStatus.BLOCKED, "too many requests"),
         (None, 503, PageStatus.ERROR, "HTTP 503"),
     ],
@@ -84,7 +126,10 @@ def test_no_error_on_a_good_answer_and_paging_stops() -> None:
     assert yelp_fusion.next_offset(0, 3, 5, 20) == 3
     assert yelp_fusion.next_offset(3, 2, 5, 20) is None
     assert yelp_fusion.next_offset(3, 0, 5, 20) is None
-    assert yelp_fusion.next_offset(0, 20, None, 20) == 20 and yelp_fusion.next_offset(20, 4, None, 20) is None
+    assert (
+        yelp_fusion.next_offset(0, 20, None, 20) == 20
+        and yelp_fusion.next_offset(20, 4, None, 20) is None
+    )
 
 
 # -- real crawls ---------------------------------------------------------------------------
@@ -99,30 +144,55 @@ BUSINESS = {
     "rating": 4.5,
     "categories": [{"alias": "counseling", "title": "Counseling & Mental Health"}],
     "location": {
-        "address1": "1234 W Broadway", "address2": "Suite 200", "address3": "",
-        "city": "Vancouver", "zip_code": "V6H 1G6", "country": "CA", "state": "BC",
+        "address1": "1234 W Broadway",
+        "address2": "Suite 200",
+        "address3": "",
+        "city": "Vancouver",
+        "zip_code": "V6H 1G6",
+        "country": "CA",
+        "state": "BC",
         "display_address": ["1234 W Broadway", "Suite 200", "Vancouver, BC V6H 1G6", "Canada"],
     },
-    "hours": [{"hours_type": "REGULAR", "is_open_now": False, "open": [
-        {"day": 0, "start": "0900", "end": "1700", "is_overnight": False},
-        {"day": 2, "start": "0900", "end": "2000", "is_overnight": False},
-    ]}],
-    "is_claimed": True, "is_closed": False, "photos": [], "transactions": [],
+    "hours": [
+        {
+            "hours_type": "REGULAR",
+            "is_open_now": False,
+            "open": [
+                {"day": 0, "start": "0900", "end": "1700", "is_overnight": False},
+                {"day": 2, "start": "0900", "end": "2000", "is_overnight": False},
+            ],
+        }
+    ],
+    "is_claimed": True,
+    "is_closed": False,
+    "photos": [],
+    "transactions": [],
 }
 SEARCH = {
     "total": 3,
     "businesses": [
         {**BUSINESS},
         {
-            **BUSINESS, "id": "hcc-dup-2", "alias": "harbour-counselling-collective-vancouver-2",
+            **BUSINESS,
+            "id": "hcc-dup-2",
+            "alias": "harbour-counselling-collective-vancouver-2",
             "url": "https://www.yelp.com/biz/harbour-counselling-collective-vancouver-2?adjust_creative=abc",
             "name": "Harbour Counselling",
         },
         {
-            **BUSINESS, "id": "other-3", "alias": "harbour-massage-burnaby", "name": "Harbour Massage",
+            **BUSINESS,
+            "id": "other-3",
+            "alias": "harbour-massage-burnaby",
+            "name": "Harbour Massage",
             "url": "https://www.yelp.com/biz/harbour-massage-burnaby",
             "phone": "+16045559999",
-            "location": {"address1": "4500 Kingsway", "city": "Burnaby", "zip_code": "V5H 2A9", "country": "CA", "state": "BC"},
+            "location": {
+                "address1": "4500 Kingsway",
+                "city": "Burnaby",
+                "zip_code": "V5H 2A9",
+                "country": "CA",
+                "state": "BC",
+            },
         },
     ],
 }
@@ -132,16 +202,27 @@ def _serve(httpserver) -> None:
     auth = {"Authorization": f"Bearer {KEY}"}
     httpserver.expect_request("/v3/businesses/hcc-id-1", headers=auth).respond_with_json(BUSINESS)
     pages = {
-        "0": [_review(1, "Sam R."), _review(2, "Priya K.", "2024-01-05 18:30:00"), _review(3, "J. T.")],
+        "0": [
+            _review(1, "Sam R."),
+            _review(2, "Priya K.", "2024-01-05 18:30:00"),
+            _review(3, "J. T."),
+        ],
         "3": [_review(4, "Alex M.")],
         "4": [],  # Yelp serves no more than it serves: the rest is the shortfall
     }
     for offset, reviews in pages.items():
         httpserver.expect_request(
-            "/v3/businesses/hcc-id-1/reviews", headers=auth, query_string={"offset": offset, "limit": "20"}
+            "/v3/businesses/hcc-id-1/reviews",
+            headers=auth,
+            query_string={"offset": offset, "limit": "20"},
         ).respond_with_json({"reviews": reviews, "total": 5, "possible_languages": ["en"]})
     httpserver.expect_request("/v3/businesses/quota-hit", headers=auth).respond_with_json(
-        {"error": {"code": "ACCESS_LIMIT_REACHED", "description": "You've reached the access limit for this client. See instructions for requesting a higher access limit at https://www.yelp.com/developers/documentation/v3/rate_limiting"}},
+        {
+            "error": {
+                "code": "ACCESS_LIMIT_REACHED",
+                "description": "You've reached the access limit for this client. See instructions for requesting a higher access limit at https://www.yelp.com/developers/documentation/v3/rate_limiting",
+            }
+        },
         status=429,
     )
     httpserver.expect_request(
@@ -150,15 +231,32 @@ def _serve(httpserver) -> None:
 
 
 SOURCES = [
-    {"site": "yelp", "url": "https://www.yelp.com/biz/harbour-counselling-vancouver", "api": "yelp_fusion", "business_id": "hcc-id-1"},
-    {"site": "yelp", "url": "https://www.yelp.com/biz/harbour-counselling-richmond", "api": "yelp_fusion", "business_id": "quota-hit"},
+    {
+        "site": "yelp",
+        "url": "https://www.yelp.com/biz/harbour-counselling-vancouver",
+        "api": "yelp_fusion",
+        "business_id": "hcc-id-1",
+    },
+    {
+        "site": "yelp",
+        "url": "https://www.yelp.com/biz/harbour-counselling-richmond",
+        "api": "yelp_fusion",
+        "business_id": "quota-hit",
+    },
 ]
 
 
 @pytest.mark.slow
-def test_crawl_pages_reviews_records_shortfall_quota_and_discovery(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_crawl_pages_reviews_records_shortfall_quota_and_discovery(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     _serve(httpserver)
-    result = crawl(tmp_path, db_url, SOURCES, {"YELP_API_KEY": KEY, "QUIETWATCH_YELP_API_BASE": httpserver.url_for("")})
+    result = crawl(
+        tmp_path,
+        db_url,
+        SOURCES,
+        {"YELP_API_KEY": KEY, "QUIETWATCH_YELP_API_BASE": httpserver.url_for("")},
+    )
     httpserver.check_assertions()
     paths = [(r.path, r.args.get("offset")) for r, _ in httpserver.log]
     assert paths.count(("/v3/businesses/hcc-id-1/reviews", "4")) == 1  # paged to the end, once
@@ -183,7 +281,9 @@ def test_crawl_pages_reviews_records_shortfall_quota_and_discovery(httpserver, t
         assert checks[main.id].stated_review_count == 5 and checks[main.id].shortfall == 1
         problems = s.exec(select(CrawlProblem)).all()
         shortfall = [p for p in problems if p.kind == "shortfall"]
-        assert len(shortfall) == 1 and "states 5 review(s); QuietWatch holds 4" in shortfall[0].message
+        assert (
+            len(shortfall) == 1 and "states 5 review(s); QuietWatch holds 4" in shortfall[0].message
+        )
         # The quota answer is a blocked listing with its reason, never a listing with 0 reviews.
         assert checks[quota.id].status == "blocked"
         blocked = [p for p in problems if p.listing_id == quota.id]
@@ -198,7 +298,12 @@ def test_crawl_pages_reviews_records_shortfall_quota_and_discovery(httpserver, t
     with Session(engine) as s:
         found = s.exec(select(Listing).where(Listing.origin == "discovered")).all()
         assert [(d.url, d.site, d.enabled, d.site_listing_id) for d in found] == [
-            ("https://www.yelp.com/biz/harbour-counselling-collective-vancouver-2", "yelp", False, "hcc-dup-2")
+            (
+                "https://www.yelp.com/biz/harbour-counselling-collective-vancouver-2",
+                "yelp",
+                False,
+                "hcc-dup-2",
+            )
         ]
         assert "same phone (+16045550123)" in found[0].match_reason
         assert "same address (1234 w broadway unit 200)" in found[0].match_reason
@@ -211,7 +316,9 @@ def test_crawl_pages_reviews_records_shortfall_quota_and_discovery(httpserver, t
 
 
 @pytest.mark.slow
-def test_missing_key_is_a_problem_without_any_request(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_missing_key_is_a_problem_without_any_request(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     crawl(tmp_path, db_url, SOURCES[:1], {"QUIETWATCH_YELP_API_BASE": httpserver.url_for("")})
     assert httpserver.log == []
     with Session(engine) as s:
@@ -222,16 +329,33 @@ def test_missing_key_is_a_problem_without_any_request(httpserver, tmp_path: Path
 
 
 @pytest.mark.slow
-def test_no_reviews_means_no_reviews_request_and_a_failed_search_is_only_logged(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_no_reviews_means_no_reviews_request_and_a_failed_search_is_only_logged(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     auth = {"Authorization": f"Bearer {KEY}"}
-    httpserver.expect_request("/v3/businesses/hcc-id-1", headers=auth).respond_with_json({**BUSINESS, "review_count": 0})
+    httpserver.expect_request("/v3/businesses/hcc-id-1", headers=auth).respond_with_json(
+        {**BUSINESS, "review_count": 0}
+    )
     httpserver.expect_request("/v3/businesses/search/phone", headers=auth).respond_with_json(
-        {"error": {"code": "TOO_MANY_REQUESTS_PER_SECOND", "description": "You have exceeded the queries-per-second limit for this endpoint."}},
+        {
+            "error": {
+                "code": "TOO_MANY_REQUESTS_PER_SECOND",
+                "description": "You have exceeded the queries-per-second limit for this endpoint.",
+            }
+        },
         status=429,
     )
-    result = crawl(tmp_path, db_url, SOURCES[:1], {"YELP_API_KEY": KEY, "QUIETWATCH_YELP_API_BASE": httpserver.url_for("")})
+    result = crawl(
+        tmp_path,
+        db_url,
+        SOURCES[:1],
+        {"YELP_API_KEY": KEY, "QUIETWATCH_YELP_API_BASE": httpserver.url_for("")},
+    )
     httpserver.check_assertions()
-    assert sorted(r.path for r, _ in httpserver.log) == ["/v3/businesses/hcc-id-1", "/v3/businesses/search/phone"]
+    assert sorted(r.path for r, _ in httpserver.log) == [
+        "/v3/businesses/hcc-id-1",
+        "/v3/businesses/search/phone",
+    ]
     assert "the Yelp phone search failed" in result.stderr
     with Session(engine) as s:
         check = s.exec(select(ListingCheck)).one()

@@ -12,7 +12,11 @@ from tests.conftest import PINNED_NOW  # 2026-11-25 12:00 UTC
 @pytest.mark.parametrize(
     ("raw", "expected", "precision"),
     [
-        ("2018-05-08T23:46:47.646Z", datetime(2018, 5, 8, 23, 46, 47, 646000, tzinfo=UTC), P.SECOND),
+        (
+            "2018-05-08T23:46:47.646Z",
+            datetime(2018, 5, 8, 23, 46, 47, 646000, tzinfo=UTC),
+            P.SECOND,
+        ),
         ("2016-11-23", datetime(2016, 11, 23, tzinfo=UTC), P.DAY),
         ("11/23/2016", datetime(2016, 11, 23, tzinfo=UTC), P.DAY),
         ("Updated review 3/4/2016", datetime(2016, 3, 4, tzinfo=UTC), P.DAY),

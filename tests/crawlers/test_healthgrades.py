@@ -39,7 +39,12 @@ def test_provider_facts_from_real_capture() -> None:
     facts = healthgrades.provider_facts(provider)
     assert facts.name == "Dr. Luke S. Oh, MD" and facts.site_listing_id == "YN6RL"
     assert facts.street_address == "175 Cambridge St Ste 400"
-    assert (facts.locality, facts.region, facts.postal_code, facts.country) == ("Boston", "MA", "02114", "US")
+    assert (facts.locality, facts.region, facts.postal_code, facts.country) == (
+        "Boston",
+        "MA",
+        "02114",
+        "US",
+    )
     assert facts.phone == "(508) 718-4035"
     assert facts.categories == ["Sports Medicine", "Orthopedic Surgery"]
     assert facts.rating == 4.9
@@ -56,7 +61,10 @@ def test_comments_from_real_capture() -> None:
     assert first.site_review_id == "df577434-b60f-455f-822d-faf1231aeb06"
     assert first.rating == 5.0 and first.best_rating == 5.0
     assert first.published_raw == "Jan 28, 2017"
-    assert first.published_at == datetime(2017, 1, 28, tzinfo=UTC) and first.published_precision == DatePrecision.DAY
+    assert (
+        first.published_at == datetime(2017, 1, 28, tzinfo=UTC)
+        and first.published_precision == DatePrecision.DAY
+    )
     assert reviews[-1].published_at == datetime(2016, 1, 5, tzinfo=UTC)
     assert first.author == raw[0]["displayName"] and first.text == raw[0]["commentText"]
     assert raw[0]["location"] not in repr(first)  # the reviewer's location is never kept
@@ -68,8 +76,10 @@ def test_page_object_reads_a_page_embedding_the_real_capture() -> None:
     provider = json.loads(shared_fixture(PROVIDER).read_text())
     pes = json.loads(shared_fixture(PES).read_text())
     page = healthgrades.parse(
-        _page(provider, pes), page_url="https://www.healthgrades.com/physician/dr-luke-oh-yn6rl",
-        listing_url="https://www.healthgrades.com/physician/dr-luke-oh-yn6rl", crawled_at=PINNED_NOW,
+        _page(provider, pes),
+        page_url="https://www.healthgrades.com/physician/dr-luke-oh-yn6rl",
+        listing_url="https://www.healthgrades.com/physician/dr-luke-oh-yn6rl",
+        crawled_at=PINNED_NOW,
     )
     assert page.status == PageStatus.OK and page.problem is None
     assert page.facts.review_count == 18 and page.facts.rating == 4.9 and len(page.reviews) == 18
@@ -78,10 +88,16 @@ def test_page_object_reads_a_page_embedding_the_real_capture() -> None:
 
 def test_changed_layout_is_unreadable_with_a_reason() -> None:
     page = healthgrades.parse(
-        "<html><body><div id='__next'>Dr. Example</div></body></html>", page_url="https://x/p",
-        listing_url="https://x/p", crawled_at=PINNED_NOW,
+        "<html><body><div id='__next'>Dr. Example</div></body></html>",
+        page_url="https://x/p",
+        listing_url="https://x/p",
+        crawled_at=PINNED_NOW,
     )
-    assert page.status == PageStatus.UNREADABLE and "pageState.pes" in page.problem and not page.reviews
+    assert (
+        page.status == PageStatus.UNREADABLE
+        and "pageState.pes" in page.problem
+        and not page.reviews
+    )
 
 
 PES_DOC = {
@@ -94,19 +110,39 @@ PES_DOC = {
         "comments": {
             "results": [
                 {
-                    "commentId": "0b7c2a9e-0000-4000-8000-000000000001", "overallScore": 5.0,
-                    "displayName": "Chris P", "location": "Vancouver, BC", "submittedDate": "Oct 02, 2026",
-                    "commentText": "Very calm office.", "reviewHelpful": "UnAnswered", "flagged": "NotFlagged",
-                    "providerResponse": {"commentText": None, "isFromProvider": False, "insertedOn": "January 1, 0001"},
+                    "commentId": "0b7c2a9e-0000-4000-8000-000000000001",
+                    "overallScore": 5.0,
+                    "displayName": "Chris P",
+                    "location": "Vancouver, BC",
+                    "submittedDate": "Oct 02, 2026",
+                    "commentText": "Very calm office.",
+                    "reviewHelpful": "UnAnswered",
+                    "flagged": "NotFlagged",
+                    "providerResponse": {
+                        "commentText": None,
+                        "isFromProvider": False,
+                        "insertedOn": "January 1, 0001",
+                    },
                 },
                 {
-                    "commentId": "0b7c2a9e-0000-4000-8000-000000000002", "overallScore": 3.0,
-                    "displayName": "Anonymous", "location": "Burnaby, BC", "submittedDate": "Sep 14, 2026",
-                    "commentText": "Hard to book.", "reviewHelpful": "UnAnswered", "flagged": "NotFlagged",
-                    "providerResponse": {"commentText": "Thank you for your feedback, we are adding evening slots.", "isFromProvider": True, "insertedOn": "September 20, 2026"},
+                    "commentId": "0b7c2a9e-0000-4000-8000-000000000002",
+                    "overallScore": 3.0,
+                    "displayName": "Anonymous",
+                    "location": "Burnaby, BC",
+                    "submittedDate": "Sep 14, 2026",
+                    "commentText": "Hard to book.",
+                    "reviewHelpful": "UnAnswered",
+                    "flagged": "NotFlagged",
+                    "providerResponse": {
+                        "commentText": "Thank you for your feedback, we are adding evening slots.",
+                        "isFromProvider": True,
+                        "insertedOn": "September 20, 2026",
+                    },
                 },
             ],
-            "totalCommentCount": 3, "suppressed": False, "serverError": False,
+            "totalCommentCount": 3,
+            "suppressed": False,
+            "serverError": False,
         },
     }
 }
@@ -115,15 +151,26 @@ PROVIDER_DOC = {
     "displayFullName": "Jordan Lee, RCC",
     "surveyOverallRatingScore": 4.6,
     "specialties": [{"id": 1, "name": "Counseling"}],
-    "primaryPractice": {"name": "Harbour Counselling Collective", "webSiteUrls": ["https://harbourcounselling.example"]},
+    "primaryPractice": {
+        "name": "Harbour Counselling Collective",
+        "webSiteUrls": ["https://harbourcounselling.example"],
+    },
     "primaryOffice": {
         "name": "Harbour Counselling Collective",
         "officeHours": [],
         "address": {
-            "address1": "1234 W Broadway", "address2": "Suite 200",
-            "location": {"cityName": "Vancouver", "regionAbbreviation": "BC", "region": {"regionAbbreviation": "BC", "zip": "V6H 1G6", "nation": "CAN"}},
+            "address1": "1234 W Broadway",
+            "address2": "Suite 200",
+            "location": {
+                "cityName": "Vancouver",
+                "regionAbbreviation": "BC",
+                "region": {"regionAbbreviation": "BC", "zip": "V6H 1G6", "nation": "CAN"},
+            },
         },
-        "phoneNumbers": [{"phoneType": 2, "number": "(604) 555-0199"}, {"phoneType": 1, "number": "(604) 555-0123"}],
+        "phoneNumbers": [
+            {"phoneType": 2, "number": "(604) 555-0199"},
+            {"phoneType": 1, "number": "(604) 555-0123"},
+        ],
     },
 }
 
@@ -138,12 +185,18 @@ SCHEMA_ONLY = """<!DOCTYPE html><html><head><title>Dr. Sam Rivera | Healthgrades
 
 
 @pytest.mark.slow
-def test_crawl_stores_comments_owner_response_and_unreadable_page(httpserver, tmp_path: Path, db_url: str, engine) -> None:
-    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /usearch\n", content_type="text/plain")
+def test_crawl_stores_comments_owner_response_and_unreadable_page(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /usearch\n", content_type="text/plain"
+    )
     httpserver.expect_request("/provider/jordan-lee-xk2p9").respond_with_data(
         _page(PROVIDER_DOC, PES_DOC), content_type="text/html; charset=utf-8"
     )
-    httpserver.expect_request("/provider/schema-only-cd34").respond_with_data(SCHEMA_ONLY, content_type="text/html; charset=utf-8")
+    httpserver.expect_request("/provider/schema-only-cd34").respond_with_data(
+        SCHEMA_ONLY, content_type="text/html; charset=utf-8"
+    )
     httpserver.expect_request("/provider/new-layout-ab12").respond_with_data(
         "<html><body><main><h1>Dr. New Layout</h1><p>Loading...</p></main></body></html>",
         content_type="text/html; charset=utf-8",
@@ -160,7 +213,9 @@ def test_crawl_stores_comments_owner_response_and_unreadable_page(httpserver, tm
     with Session(engine) as s:
         by_url = {listing.url: listing for listing in s.exec(select(Listing))}
         main, changed = by_url[sources[0]["url"]], by_url[sources[1]["url"]]
-        reviews = {r.site_review_id: r for r in s.exec(select(Review).where(Review.listing_id == main.id))}
+        reviews = {
+            r.site_review_id: r for r in s.exec(select(Review).where(Review.listing_id == main.id))
+        }
         assert len(reviews) == 2
         answered = reviews["0b7c2a9e-0000-4000-8000-000000000002"]
         assert answered.owner_response.startswith("Thank you for your feedback")
@@ -169,7 +224,11 @@ def test_crawl_stores_comments_owner_response_and_unreadable_page(httpserver, tm
         assert answered.published_at == datetime(2026, 9, 14, tzinfo=UTC)
         snap = s.get(ListingSnapshot, main.latest_snapshot_id)
         assert (snap.name, snap.phone, snap.website, snap.country) == (
-            "Jordan Lee, RCC", "(604) 555-0123", "https://harbourcounselling.example", "CA")
+            "Jordan Lee, RCC",
+            "(604) 555-0123",
+            "https://harbourcounselling.example",
+            "CA",
+        )
         assert snap.street_address == "1234 W Broadway, Suite 200" and snap.review_count == 3
         checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
         assert checks[main.id].status == "ok" and checks[main.id].shortfall == 1
@@ -181,7 +240,10 @@ def test_crawl_stores_comments_owner_response_and_unreadable_page(httpserver, tm
         assert "owner_response" in kinds
         # A page without Healthgrades' objects but with schema.org data is read from that.
         schema_only = by_url[sources[2]["url"]]
-        assert checks[schema_only.id].status == "ok" and checks[schema_only.id].stated_review_count == 41
+        assert (
+            checks[schema_only.id].status == "ok"
+            and checks[schema_only.id].stated_review_count == 41
+        )
         snap = s.get(ListingSnapshot, schema_only.latest_snapshot_id)
         assert snap.name == "Dr. Sam Rivera, PhD" and snap.rating == 4.2
         stored = " ".join(r.model_dump_json() for r in reviews.values())
@@ -190,10 +252,14 @@ def test_crawl_stores_comments_owner_response_and_unreadable_page(httpserver, tm
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_crawl_of_a_page_embedding_the_real_capture(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_crawl_of_a_page_embedding_the_real_capture(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     provider = json.loads(shared_fixture(PROVIDER).read_text())
     pes = json.loads(shared_fixture(PES).read_text())
-    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n", content_type="text/plain")
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nAllow: /\n", content_type="text/plain"
+    )
     httpserver.expect_request("/physician/dr-luke-oh-yn6rl").respond_with_data(
         _page(provider, pes), content_type="text/html; charset=utf-8"
     )
@@ -207,4 +273,6 @@ def test_crawl_of_a_page_embedding_the_real_capture(httpserver, tmp_path: Path, 
         check = s.exec(select(ListingCheck)).one()
         assert check.status == "ok" and check.stated_review_count == 18 and check.shortfall is None
         snap = s.get(ListingSnapshot, listing.latest_snapshot_id)
-        assert snap.name == "Dr. Luke S. Oh, MD" and snap.rating == 4.9 and snap.postal_code == "02114"
+        assert (
+            snap.name == "Dr. Luke S. Oh, MD" and snap.rating == 4.9 and snap.postal_code == "02114"
+        )

@@ -48,11 +48,17 @@ def test_post_put_delete_never_reach_the_server(tmp_path: Path) -> None:
     script = tmp_path / "naughty.py"
     script.write_text(SPIDER_SCRIPT)
     out = tmp_path / "stats.json"
-    pages = {"/page": (200, "text/html", b"<html><body>ok</body></html>"), "/robots.txt": (200, "text/plain", b"")}
+    pages = {
+        "/page": (200, "text/html", b"<html><body>ok</body></html>"),
+        "/robots.txt": (200, "text/plain", b""),
+    }
     with SampleServer(lambda p: pages.get(p)) as server:
         result = subprocess.run(
             [sys.executable, str(script), server.base_url, str(out)],
-            cwd=REPO, capture_output=True, text=True, timeout=120,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         requests = list(server.requests)
     assert result.returncode == 0, result.stderr[-3000:]

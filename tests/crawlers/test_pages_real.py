@@ -33,7 +33,12 @@ def test_yelp_business_page_facts() -> None:
     assert page.status == PageStatus.OK
     f = page.facts
     assert f.name == "Philz Coffee"
-    assert (f.street_address, f.locality, f.region, f.postal_code) == ("113 S B St", "San Mateo", "CA", "94401")
+    assert (f.street_address, f.locality, f.region, f.postal_code) == (
+        "113 S B St",
+        "San Mateo",
+        "CA",
+        "94401",
+    )
     assert f.phone in ("(650) 931-1770", "+16509311770")
     assert f.website == "http://philzcoffee.com"  # unwrapped from Yelp's /biz_redir link
     assert f.review_count == 393 and f.rating == pytest.approx(4.34, abs=0.2)
@@ -62,7 +67,13 @@ def test_yelp_block_page_is_recognised() -> None:
     block = detect_block_html(html)
     assert block is not None and "refused access" in block.reason
     # Parsed as a listing it would read as "nothing here": the block check comes first.
-    page = StructuredPage(html, url="https://www.yelp.com/biz/x", listing_url="https://www.yelp.com/biz/x", page_number=1, crawled_at=PINNED_NOW).to_item()
+    page = StructuredPage(
+        html,
+        url="https://www.yelp.com/biz/x",
+        listing_url="https://www.yelp.com/biz/x",
+        page_number=1,
+        crawled_at=PINNED_NOW,
+    ).to_item()
     assert page.status == PageStatus.UNREADABLE and not page.reviews
 
 
@@ -71,15 +82,29 @@ def test_yelp_block_page_is_recognised() -> None:
     [
         (
             "ratemds/ratemds_psychologist_Dr-Thomas-M-Brunner-Tucson-AZ.html",
-            "Dr. Thomas M. Brunner", 3.92, 29, "3840248", datetime(2018, 5, 10, tzinfo=UTC), 8, "(520) 314-4772",
+            "Dr. Thomas M. Brunner",
+            3.92,
+            29,
+            "3840248",
+            datetime(2018, 5, 10, tzinfo=UTC),
+            8,
+            "(520) 314-4772",
         ),
         (
             "ratemds/ratemds_endocrinologist_Dr-Kenneth-W-Ordene-Freehold-NJ.html",
-            "Dr. Kenneth W. Ordene", 3.27, 38, "3865180", datetime(2018, 6, 5, tzinfo=UTC), 1, None,
+            "Dr. Kenneth W. Ordene",
+            3.27,
+            38,
+            "3865180",
+            datetime(2018, 6, 5, tzinfo=UTC),
+            1,
+            None,
         ),
     ],
 )
-def test_ratemds_doctor_pages(relative, name, rating, count, first_id, first_date, responses, phone) -> None:
+def test_ratemds_doctor_pages(
+    relative, name, rating, count, first_id, first_date, responses, phone
+) -> None:
     page = _page(RateMDsDoctorPage, relative, "https://www.ratemds.com/doctor-ratings/1/x.html")
     f = page.facts
     assert (f.name, f.rating, f.review_count, f.phone) == (name, rating, count, phone)
@@ -93,14 +118,26 @@ def test_ratemds_doctor_pages(relative, name, rating, count, first_id, first_dat
 
 
 def test_ratemds_address_and_website() -> None:
-    page = _page(RateMDsDoctorPage, "ratemds/ratemds_psychologist_Dr-Thomas-M-Brunner-Tucson-AZ.html", "https://www.ratemds.com/x")
+    page = _page(
+        RateMDsDoctorPage,
+        "ratemds/ratemds_psychologist_Dr-Thomas-M-Brunner-Tucson-AZ.html",
+        "https://www.ratemds.com/x",
+    )
     f = page.facts
-    assert (f.street_address, f.locality, f.postal_code) == ("6614 E Carondelet Dr", "Tucson", "85710")
+    assert (f.street_address, f.locality, f.postal_code) == (
+        "6614 E Carondelet Dr",
+        "Tucson",
+        "85710",
+    )
     assert f.site_listing_id == "871226" and f.categories == ["Psychologist"]
 
 
 def test_psychology_today_profile_has_facts_and_no_reviews() -> None:
-    page = _page(PsychologyTodayProfilePage, "psychologytoday/pt_profile_Allston_121657.html", "https://www.psychologytoday.com/us/therapists/121657")
+    page = _page(
+        PsychologyTodayProfilePage,
+        "psychologytoday/pt_profile_Allston_121657.html",
+        "https://www.psychologytoday.com/us/therapists/121657",
+    )
     assert page.status == PageStatus.OK and page.reviews == [] and page.next_url is None
     f = page.facts
     assert f.name == "Kevin Ketchum"
@@ -108,7 +145,12 @@ def test_psychology_today_profile_has_facts_and_no_reviews() -> None:
     assert (f.locality, f.region, f.postal_code) == ("Brookline", "Massachusetts", "02446")
     assert "Anxiety" in f.categories and f.site_listing_id == "121657"
     # The profile's contact form is guarded by reCAPTCHA; that does not make it a block page.
-    assert detect_block_html(shared_fixture("psychologytoday/pt_profile_Allston_121657.html").read_text()) is None
+    assert (
+        detect_block_html(
+            shared_fixture("psychologytoday/pt_profile_Allston_121657.html").read_text()
+        )
+        is None
+    )
 
 
 def test_every_real_listing_page_is_not_taken_for_a_block() -> None:

@@ -35,7 +35,9 @@ def write_config(tmp_path: Path, sources: list[tuple[str, str]], **crawl: object
         lines.append(f'[[sources]]\nsite = "{site}"\nurl = "{url}"\n')
     lines.append('[database]\ndata_dir = "data"\n')
     settings = {"download_delay": 0, **crawl}
-    lines.append("[crawl]\n" + "\n".join(f"{k} = {json.dumps(v)}" for k, v in settings.items()) + "\n")
+    lines.append(
+        "[crawl]\n" + "\n".join(f"{k} = {json.dumps(v)}" for k, v in settings.items()) + "\n"
+    )
     path = tmp_path / "quietwatch.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
@@ -44,8 +46,21 @@ def write_config(tmp_path: Path, sources: list[tuple[str, str]], **crawl: object
 def crawl(config: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUIETWATCH_")}
     result = subprocess.run(
-        [sys.executable, "-m", "quietwatch", "--config", str(config), "crawl", "--no-progress", *extra],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "quietwatch",
+            "--config",
+            str(config),
+            "crawl",
+            "--no-progress",
+            *extra,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode in (0, 1), result.stderr[-3000:]
     return result
@@ -59,15 +74,27 @@ def robots(httpserver: HTTPServer, body: str = "User-agent: *\nAllow: /\n") -> N
     httpserver.expect_request("/robots.txt").respond_with_data(body, content_type="text/plain")
 
 
-def test_real_yelp_and_ratemds_pages_block_page_and_robots(tmp_path: Path, httpserver: HTTPServer) -> None:
+def test_real_yelp_and_ratemds_pages_block_page_and_robots(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
     yelp = shared_fixture("yelp/yelp_biz_philz-coffee-san-mateo_2016.html").read_bytes()
     blocked = shared_fixture("yelp/yelp_blocked_503_rosinas_2016.html").read_bytes()
-    ratemds = shared_fixture("ratemds/ratemds_psychologist_Dr-Thomas-M-Brunner-Tucson-AZ.html").read_bytes()
+    ratemds = shared_fixture(
+        "ratemds/ratemds_psychologist_Dr-Thomas-M-Brunner-Tucson-AZ.html"
+    ).read_bytes()
     robots(httpserver, "User-agent: *\nDisallow: /private/\n")
-    httpserver.expect_request("/biz/philz-coffee-san-mateo").respond_with_data(yelp, content_type="text/html; charset=utf-8")
-    httpserver.expect_request("/biz/rosinas").respond_with_data(blocked, status=503, content_type="text/html; charset=iso-8859-1")
-    httpserver.expect_request("/biz/rosinas-200").respond_with_data(blocked, status=200, content_type="text/html; charset=iso-8859-1")
-    httpserver.expect_request("/doctor-ratings/871226/brunner.html").respond_with_data(ratemds, content_type="text/html; charset=utf-8")
+    httpserver.expect_request("/biz/philz-coffee-san-mateo").respond_with_data(
+        yelp, content_type="text/html; charset=utf-8"
+    )
+    httpserver.expect_request("/biz/rosinas").respond_with_data(
+        blocked, status=503, content_type="text/html; charset=iso-8859-1"
+    )
+    httpserver.expect_request("/biz/rosinas-200").respond_with_data(
+        blocked, status=200, content_type="text/html; charset=iso-8859-1"
+    )
+    httpserver.expect_request("/doctor-ratings/871226/brunner.html").respond_with_data(
+        ratemds, content_type="text/html; charset=utf-8"
+    )
     base = httpserver.url_for("")
     config = write_config(
         tmp_path,
@@ -86,7 +113,9 @@ def test_real_yelp_and_ratemds_pages_block_page_and_robots(tmp_path: Path, https
         listings = {listing.url.rsplit("/", 1)[-1]: listing for listing in s.exec(select(Listing))}
         checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
         philz = checks[listings["philz-coffee-san-mateo"].id]
-        assert philz.status == "ok" and philz.reviews_seen == 20 and philz.stated_review_count == 393
+        assert (
+            philz.status == "ok" and philz.reviews_seen == 20 and philz.stated_review_count == 393
+        )
         assert philz.shortfall == 373  # 393 stated, 20 read: recorded, not hidden
         for name in ("rosinas", "rosinas-200"):  # a block page is "blocked", never "0 reviews"
             check = checks[listings[name].id]
@@ -123,13 +152,23 @@ def directory_page(url: str, *, reviews: int = 3, structured: bool = True) -> st
         "@id": url,
         "name": "Harbourview Counselling Collective",
         "telephone": "+1 604-555-0142",
-        "address": {"@type": "PostalAddress", "streetAddress": "1200 West 8th Avenue, Suite 300",
-                    "addressLocality": "Vancouver", "addressRegion": "BC", "postalCode": "V6H 1C6"},
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": "1200 West 8th Avenue, Suite 300",
+            "addressLocality": "Vancouver",
+            "addressRegion": "BC",
+            "postalCode": "V6H 1C6",
+        },
         "aggregateRating": {"@type": "AggregateRating", "ratingValue": 4.5, "reviewCount": reviews},
         "review": [
-            {"@type": "Review", "@id": f"{url}#review-{i}", "author": {"@type": "Person", "name": f"R{i}."},
-             "datePublished": f"2026-10-0{i + 1}", "reviewRating": {"@type": "Rating", "ratingValue": 5},
-             "reviewBody": f"Sample review number {i}."}
+            {
+                "@type": "Review",
+                "@id": f"{url}#review-{i}",
+                "author": {"@type": "Person", "name": f"R{i}."},
+                "datePublished": f"2026-10-0{i + 1}",
+                "reviewRating": {"@type": "Rating", "ratingValue": 5},
+                "reviewBody": f"Sample review number {i}.",
+            }
             for i in range(reviews)
         ],
     }
@@ -145,7 +184,9 @@ def test_changed_layout_marks_the_run_degraded(tmp_path: Path, httpserver: HTTPS
 
     def handler(request: Request) -> Response:
         url = base + request.path.lstrip("/")
-        return Response(directory_page(url, structured=layout["structured"]), content_type="text/html")
+        return Response(
+            directory_page(url, structured=layout["structured"]), content_type="text/html"
+        )
 
     for url in urls:
         httpserver.expect_request("/" + url.split("/", 3)[3]).respond_with_handler(handler)
@@ -194,10 +235,12 @@ def test_recrawl_uses_conditional_requests(tmp_path: Path, httpserver: HTTPServe
         assert {c.status for c in checks} == {"not_modified"}
         assert len(s.exec(select(Review)).all()) == 9
     crawl(config, "--full")  # a full sweep asks unconditionally
-    assert all(inm is None for _, inm in seen[first_requests + 3:])
+    assert all(inm is None for _, inm in seen[first_requests + 3 :])
 
 
-def test_empty_listing_and_owner_reply_on_yelp_structured_pages(tmp_path: Path, httpserver: HTTPServer) -> None:
+def test_empty_listing_and_owner_reply_on_yelp_structured_pages(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
     """Cases the real captures lack, written in Yelp's structure: a listing with no reviews
     yet (an empty listing is fine, not unreadable) and a business owner's comment."""
     from datetime import date
@@ -209,14 +252,24 @@ def test_empty_listing_and_owner_reply_on_yelp_structured_pages(tmp_path: Path, 
 
     def business(reviews: list[SampleReview]) -> SampleBusiness:
         return SampleBusiness(
-            name="Harbourview Counselling Collective", street_address="1200 West 8th Avenue, Suite 300",
-            locality="Vancouver", region="BC", postal_code="V6H 1C6", country="CA",
-            phone="(604) 555-0142", website="https://harbourview-counselling.example",
-            categories=["Counseling & Mental Health"], reviews=reviews,
+            name="Harbourview Counselling Collective",
+            street_address="1200 West 8th Avenue, Suite 300",
+            locality="Vancouver",
+            region="BC",
+            postal_code="V6H 1C6",
+            country="CA",
+            phone="(604) 555-0142",
+            website="https://harbourview-counselling.example",
+            categories=["Counseling & Mental Health"],
+            reviews=reviews,
         )
 
     replied = SampleReview(
-        "rv-1", "Sam K.", 2, date(2026, 10, 2), "Waited a long time for the first appointment.",
+        "rv-1",
+        "Sam K.",
+        2,
+        date(2026, 10, 2),
+        "Waited a long time for the first appointment.",
         owner_response="Thank you for your feedback, we are sorry about the wait.",
     )
     for path, biz in (("biz/empty", business([])), ("biz/replied", business([replied]))):

@@ -30,7 +30,9 @@ RDFA = """<!doctype html><html><head><title>Harbourview Counselling Collective</
 
 def _page(html: str):
     url = "https://directory.example/listing/1"
-    return StructuredPage(html, url=url, listing_url=url, page_number=1, crawled_at=PINNED_NOW).to_item()
+    return StructuredPage(
+        html, url=url, listing_url=url, page_number=1, crawled_at=PINNED_NOW
+    ).to_item()
 
 
 def test_rdfa_business_and_review() -> None:
@@ -55,6 +57,11 @@ def test_open_graph_alone_is_not_a_listing() -> None:
 def test_newest_first_parameters_keep_what_the_url_says() -> None:
     from crawlers.spiders.base import add_params
 
-    assert add_params("https://www.yelp.com/biz/x", {"sort_by": "date_desc"}) == "https://www.yelp.com/biz/x?sort_by=date_desc"
-    assert add_params("https://www.yelp.com/biz/x?sort_by=rating_desc&hl=fr", {"sort_by": "date_desc"}).endswith("sort_by=rating_desc&hl=fr")
+    assert (
+        add_params("https://www.yelp.com/biz/x", {"sort_by": "date_desc"})
+        == "https://www.yelp.com/biz/x?sort_by=date_desc"
+    )
+    assert add_params(
+        "https://www.yelp.com/biz/x?sort_by=rating_desc&hl=fr", {"sort_by": "date_desc"}
+    ).endswith("sort_by=rating_desc&hl=fr")
     assert add_params("https://ratemds.example/d/1", {}) == "https://ratemds.example/d/1"

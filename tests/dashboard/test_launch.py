@@ -32,13 +32,28 @@ def test_dashboard_command_binds_localhost_and_stops_on_sigterm(db_url, tmp_path
     port = _free_port()
     env = {**os.environ, "QUIETWATCH_DATABASE_URL": db_url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "quietwatch", "--config", str(config), "dashboard", "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "quietwatch",
+            "--config",
+            str(config),
+            "dashboard",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc)
-        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
+        listening = subprocess.run(
+            ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True
+        )
         if listening.returncode == 0 and listening.stdout.strip():
             assert all("127.0.0.1:" in line for line in listening.stdout.strip().splitlines())
         proc.send_signal(signal.SIGTERM)

@@ -30,12 +30,42 @@ def test_clinical_administrative_and_policy_language_is_clean(text: str) -> None
 @pytest.mark.parametrize(
     ("text", "category", "rule_id", "matched"),
     [
-        ("Please leave us a review on Google.", "express_request", "review_request", "leave us a review"),
-        ("Help us reach 100 Google reviews!", "implied_request", "review_request", "reach 100 Google reviews"),
-        ("Review us and get 10% off your next session.", "incentive", "offer_incentive", "Review us"),
-        ("We'd love a testimonial for our website.", "testimonial_request", "review_request", "testimonial"),
-        ("What our clients say", "testimonial_display", "reuse_review_as_testimonial", "What our clients say"),
-        ("Staff: please post a review of the clinic this week.", "staff_request", "ask_staff_or_friends", "post a review"),
+        (
+            "Please leave us a review on Google.",
+            "express_request",
+            "review_request",
+            "leave us a review",
+        ),
+        (
+            "Help us reach 100 Google reviews!",
+            "implied_request",
+            "review_request",
+            "reach 100 Google reviews",
+        ),
+        (
+            "Review us and get 10% off your next session.",
+            "incentive",
+            "offer_incentive",
+            "Review us",
+        ),
+        (
+            "We'd love a testimonial for our website.",
+            "testimonial_request",
+            "review_request",
+            "testimonial",
+        ),
+        (
+            "What our clients say",
+            "testimonial_display",
+            "reuse_review_as_testimonial",
+            "What our clients say",
+        ),
+        (
+            "Staff: please post a review of the clinic this week.",
+            "staff_request",
+            "ask_staff_or_friends",
+            "post a review",
+        ),
         ("Don't forget to rate us on Yelp!", "express_request", "review_request", "rate us"),
     ],
 )
@@ -81,7 +111,9 @@ def test_write_review_links_are_findings(url: str) -> None:
 
 
 def test_a_plain_ratemds_profile_link_is_a_warning_only() -> None:
-    result = check_text("Find us at https://www.ratemds.com/doctor-ratings/123/Dr-A-Vancouver-BC.html")
+    result = check_text(
+        "Find us at https://www.ratemds.com/doctor-ratings/123/Dr-A-Vancouver-BC.html"
+    )
     (finding,) = result.findings
     assert finding.severity == "warning" and result.clean
 
@@ -152,4 +184,3 @@ def test_the_never_tuned_blind_split_stays_above_its_floor() -> None:
     the honest figure (0.935 / 0.597 when written).  This guards against regressions."""
     result, errors = score("blind3")
     assert result.precision >= 0.9 and result.recall >= 0.55, errors
-

@@ -46,7 +46,9 @@ def _run(*args: str, input: str | None = None):
 
 def test_check_text_exit_codes_and_output(tmp_path: Path) -> None:
     clean = tmp_path / "clean.txt"
-    clean.write_text("Your counsellor will review your intake form.\nWe do not respond to reviews.\n")
+    clean.write_text(
+        "Your counsellor will review your intake form.\nWe do not respond to reviews.\n"
+    )
     bad = tmp_path / "newsletter.txt"
     bad.write_text("Happy new year!\nIf you enjoyed your sessions, please review us on Google.\n")
     result = _run("check-text", str(clean))
@@ -113,7 +115,9 @@ def test_audit_on_an_empty_log(config: Path) -> None:
 
 def test_rules_lists_and_explains(config: Path) -> None:
     result = _run("--config", str(config), "rules")
-    assert result.exit_code == 0 and "reply_to_review" in result.output and "Allowed" in result.output
+    assert (
+        result.exit_code == 0 and "reply_to_review" in result.output and "Allowed" in result.output
+    )
     result = _run("--config", str(config), "rules", "review_gating", "--json")
     assert json.loads(result.output)["duty"] == "no_solicitation"
     assert _run("--config", str(config), "rules", "nope").exit_code == 2

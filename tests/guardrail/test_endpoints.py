@@ -75,8 +75,14 @@ def test_the_read_only_middleware_refuses_them_even_as_get() -> None:
 def test_review_site_hosts_are_recognised() -> None:
     from guardrail.endpoints import is_review_site
 
-    for url in ("https://www.yelp.ca/biz/x", "https://api.yelp.com/v3", "https://maps.googleapis.com/x",
-                "https://graph.facebook.com/1", "https://www.ratemds.com/x", "https://www.psychologytoday.com/ca"):
+    for url in (
+        "https://www.yelp.ca/biz/x",
+        "https://api.yelp.com/v3",
+        "https://maps.googleapis.com/x",
+        "https://graph.facebook.com/1",
+        "https://www.ratemds.com/x",
+        "https://www.psychologytoday.com/ca",
+    ):
         assert is_review_site(url), url
     for url in ("http://127.0.0.1:6800", "https://scrapyd.clinic.example", "https://notyelp.com/"):
         assert not is_review_site(url), url

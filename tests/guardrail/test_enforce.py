@@ -13,7 +13,11 @@ from store.models import AuditEntry
 
 def test_block_appends_an_audit_row_and_explains(engine) -> None:
     explanation = block(
-        "reply_to_review", origin="dashboard", engine_or_session=engine, user="pm", target="review 7"
+        "reply_to_review",
+        origin="dashboard",
+        engine_or_session=engine,
+        user="pm",
+        target="review 7",
     )
     assert explanation.blocked and explanation.audit_id is not None
     assert "cannot respond to any review" in explanation.policy_quote
@@ -24,7 +28,12 @@ def test_block_appends_an_audit_row_and_explains(engine) -> None:
     assert f"entry {explanation.audit_id}" in text
     with Session(engine) as session:
         row = session.exec(select(AuditEntry)).one()
-    assert (row.action_id, row.origin, row.user, row.target) == ("reply_to_review", "dashboard", "pm", "review 7")
+    assert (row.action_id, row.origin, row.user, row.target) == (
+        "reply_to_review",
+        "dashboard",
+        "pm",
+        "review 7",
+    )
     assert (row.rule_set, row.rule_version) == ("bcacc", builtin().version_label)
     assert row.at.tzinfo is not None
 

@@ -26,7 +26,10 @@ def test_any_owner_response_is_a_critical_finding_with_a_stable_key() -> None:
     review = dict(REVIEW, owner_response="Thank you so much for your kind words!")
     (spec,) = review_findings(review)
     assert (spec.kind, spec.category, spec.rule_id, spec.severity) == (
-        "owner_response", "owner_response", "reply_to_review", "critical"
+        "owner_response",
+        "owner_response",
+        "reply_to_review",
+        "critical",
     )
     assert "posing as the clinic" in spec.explanation and "impersonation" in spec.guidance
     assert spec.excerpt == "Thank you so much for your kind words!"
@@ -67,7 +70,12 @@ def test_findings_are_stored_once_with_record_finding(engine) -> None:
         session.flush()
         for _ in range(2):  # a second crawl finds the same things again
             for spec in review_findings(review):
-                crud.record_finding(session, clinic_id=clinic.id, seen_at=now, **spec.record_fields())
+                crud.record_finding(
+                    session, clinic_id=clinic.id, seen_at=now, **spec.record_fields()
+                )
         session.commit()
         rows = session.exec(select(Finding).order_by(Finding.kind)).all()
-    assert [(r.kind, r.severity) for r in rows] == [("disclosure", "warning"), ("owner_response", "critical")]
+    assert [(r.kind, r.severity) for r in rows] == [
+        ("disclosure", "warning"),
+        ("owner_response", "critical"),
+    ]

@@ -30,7 +30,11 @@ def _name(node: ast.AST) -> str:
 
 
 def _const(node: ast.AST | None) -> str | None:
-    return node.value.upper() if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+    return (
+        node.value.upper()
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        else None
+    )
 
 
 def write_calls(source: str) -> list[tuple[int, str]]:
@@ -51,16 +55,36 @@ def write_calls(source: str) -> list[tuple[int, str]]:
         last = name.rsplit(".", 1)[-1]
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         first = _const(node.args[0]) if node.args else None
-        if last == "FormRequest" or last.endswith("FormRequest") or name.endswith("FormRequest.from_response"):
+        if (
+            last == "FormRequest"
+            or last.endswith("FormRequest")
+            or name.endswith("FormRequest.from_response")
+        ):
             found.append((node.lineno, f"{name}: a form submission"))
         elif last == "JsonRequest" and ("data" in keywords or "body" in keywords):
             found.append((node.lineno, f"{name} with a body (sent as POST)"))
         elif "method" in keywords and (_const(keywords["method"]) or "?") not in READ_METHODS:
-            if last in {"Request", "JsonRequest", "replace", "follow", "follow_all", "request", "urlopen"} or uses_client:
+            if (
+                last
+                in {
+                    "Request",
+                    "JsonRequest",
+                    "replace",
+                    "follow",
+                    "follow_all",
+                    "request",
+                    "urlopen",
+                }
+                or uses_client
+            ):
                 found.append((node.lineno, f"{name}(method={ast.unparse(keywords['method'])})"))
-        elif last in {"request", "stream", "build_request", "putrequest"} and first in WRITE_METHODS:
+        elif (
+            last in {"request", "stream", "build_request", "putrequest"} and first in WRITE_METHODS
+        ):
             found.append((node.lineno, f"{name}({first!r}, …)"))
-        elif last in WRITE_VERBS and (name.split(".")[0] in CLIENT_MODULES or (uses_client and last != "delete")):
+        elif last in WRITE_VERBS and (
+            name.split(".")[0] in CLIENT_MODULES or (uses_client and last != "delete")
+        ):
             found.append((node.lineno, f"{name}(…): an HTTP {last.upper()}"))
         elif last == "post":
             found.append((node.lineno, f"{name}(…): looks like an HTTP POST"))
@@ -110,7 +134,9 @@ def test_the_walker_leaves_reads_alone(name: str) -> None:
 
 
 def test_no_package_sends_anything_but_get_or_head() -> None:
-    files = [p for pkg in PACKAGES if (REPO / pkg).is_dir() for p in sorted((REPO / pkg).rglob("*.py"))]
+    files = [
+        p for pkg in PACKAGES if (REPO / pkg).is_dir() for p in sorted((REPO / pkg).rglob("*.py"))
+    ]
     files = [p for p in files if "tests" not in p.relative_to(REPO).parts]
     assert len(files) > 10  # the walk really covers the project
     problems = [

@@ -70,13 +70,18 @@ def _crawl(tmp_path: Path, base: str, db_url: str) -> dict:
     out = tmp_path / "stats.json"
     result = subprocess.run(
         [sys.executable, str(script), base, db_url, str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=180,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(out.read_text())
 
 
-def test_own_site_scan_stores_findings_with_page_and_excerpt(httpserver, tmp_path: Path, db_url: str, engine) -> None:
+def test_own_site_scan_stores_findings_with_page_and_excerpt(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
     _serve(httpserver)
     base = httpserver.url_for("").rstrip("/")
     stats = _crawl(tmp_path, base, db_url)
@@ -108,7 +113,10 @@ def test_own_site_scan_stores_findings_with_page_and_excerpt(httpserver, tmp_pat
     feed_row = next(r for r in rows if r.source_url.endswith("/blog/feed.xml"))
     assert "Our year in review" in feed_row.excerpt and "100 Google reviews" in feed_row.excerpt
     severities = {(r.category, r.severity) for r in rows}
-    assert ("review_site_link", "info") in severities and ("express_request", "critical") in severities
+    assert ("review_site_link", "info") in severities and (
+        "express_request",
+        "critical",
+    ) in severities
 
     # A second scan finds the same things: no duplicate findings, only last_seen moves.
     _crawl(tmp_path, base, db_url)
@@ -122,7 +130,9 @@ def test_page_object_reads_saved_pages_without_network_clock_or_db() -> None:
     assert page.title == "Contact" and page.crawled_at is None
     assert [f.kind for f in page.findings] == ["write_review_link", "write_review_link"]
     assert page.links == []  # no same-site links on this page
-    feed = own_site.parse_feed("https://clinic.example/blog/feed.xml", (SITE / "feed.xml").read_text())
+    feed = own_site.parse_feed(
+        "https://clinic.example/blog/feed.xml", (SITE / "feed.xml").read_text()
+    )
     assert feed.kind == "feed" and feed.title == "Harbour Counselling Collective blog"
     assert feed.links == [
         "https://clinic.example/blog/desire-discrepancy/",

@@ -95,7 +95,9 @@ def test_config_can_add_and_override_rules_and_the_version_changes() -> None:
 
 
 def test_config_can_replace_the_rule_set(tmp_path: Path) -> None:
-    text = CLINIC + """
+    text = (
+        CLINIC
+        + """
 [guardrail]
 rule_set = "crpo"
 replace = true
@@ -111,6 +113,7 @@ explanation = "The college's advertising standard bans testimonials altogether."
 grounds = ["CRPO professional practice standard on advertising"]
 allowed_instead = "Describe services factually."
 """
+    )
     config = parse_config(text, tmp_path / "q.toml")
     rules = rule_set_from_config(config.guardrail)
     assert rules.id == "crpo"
@@ -124,22 +127,47 @@ allowed_instead = "Describe services factually."
     [
         ({"id": "x_y", "title": "A title"}, "verdict: is required but missing"),
         (
-            {"id": "Bad Id", "title": "t", "verdict": "allowed", "duty": "none", "explanation": "long enough"},
+            {
+                "id": "Bad Id",
+                "title": "t",
+                "verdict": "allowed",
+                "duty": "none",
+                "explanation": "long enough",
+            },
             "id:",
         ),
         (
-            {"id": "no_alt", "title": "No alternative", "verdict": "blocked", "duty": "both",
-             "explanation": "blocked without saying what to do", "grounds": ["x"]},
+            {
+                "id": "no_alt",
+                "title": "No alternative",
+                "verdict": "blocked",
+                "duty": "both",
+                "explanation": "blocked without saying what to do",
+                "grounds": ["x"],
+            },
             "allowed_instead",
         ),
         (
-            {"id": "bad_duty", "title": "Bad duty", "verdict": "blocked", "duty": "vibes",
-             "explanation": "an unknown duty", "grounds": ["x"], "allowed_instead": "y"},
+            {
+                "id": "bad_duty",
+                "title": "Bad duty",
+                "verdict": "blocked",
+                "duty": "vibes",
+                "explanation": "an unknown duty",
+                "grounds": ["x"],
+                "allowed_instead": "y",
+            },
             "duty",
         ),
         (
-            {"id": "extra_key", "title": "Extra", "verdict": "allowed", "duty": "none",
-             "explanation": "has a typo field", "allowed_instaed": "y"},
+            {
+                "id": "extra_key",
+                "title": "Extra",
+                "verdict": "allowed",
+                "duty": "none",
+                "explanation": "has a typo field",
+                "allowed_instaed": "y",
+            },
             "allowed_instaed",
         ),
     ],

@@ -32,7 +32,9 @@ def store_url(request, tmp_path):
 
 def _yelp_reviews(engine) -> int:
     with Session(engine) as session:
-        return session.exec(select(func.count()).select_from(Review).where(Review.site == "yelp")).one()
+        return session.exec(
+            select(func.count()).select_from(Review).where(Review.site == "yelp")
+        ).one()
 
 
 def test_kill_mid_run_leaves_whole_pages(tmp_path, sample_sites, store_url) -> None:
@@ -53,7 +55,11 @@ def test_kill_mid_run_leaves_whole_pages(tmp_path, sample_sites, store_url) -> N
     engine = make_engine(store_url)
     crawl = subprocess.Popen(
         [sys.executable, "-m", "quietwatch", "--config", str(config), "crawl", "--no-progress"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert stuck.wait(120), "the crawl never asked for yelp's second page"
@@ -78,9 +84,14 @@ def test_kill_mid_run_leaves_whole_pages(tmp_path, sample_sites, store_url) -> N
         assert 0 < len(first_page) < 24  # the first page, whole; nothing of the second
         assert {r.first_seen_run_id for r in first_page} == {killed.id}
         assert all(r.text and r.review_key for r in first_page)
-        assert session.exec(  # the listing was not finished, so it has no check row
-            select(ListingCheck).where(ListingCheck.run_id == killed.id, ListingCheck.listing_id == yelp.id)
-        ).first() is None
+        assert (
+            session.exec(  # the listing was not finished, so it has no check row
+                select(ListingCheck).where(
+                    ListingCheck.run_id == killed.id, ListingCheck.listing_id == yelp.id
+                )
+            ).first()
+            is None
+        )
     if store_url.startswith("sqlite"):
         with engine.connect() as conn:
             assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
@@ -90,10 +101,14 @@ def test_kill_mid_run_leaves_whole_pages(tmp_path, sample_sites, store_url) -> N
     with Session(engine) as session:
         killed = session.get(CrawlRun, killed.id)
         assert killed.status == "interrupted" and "never finished" in killed.message
-        latest = session.exec(select(CrawlRun).where(CrawlRun.spider == "yelp").order_by(CrawlRun.id.desc())).first()
+        latest = session.exec(
+            select(CrawlRun).where(CrawlRun.spider == "yelp").order_by(CrawlRun.id.desc())
+        ).first()
         assert latest.id != killed.id and latest.status == "ok"
         assert _yelp_reviews(engine) == 24  # completed, no duplicates
-        assert session.exec(select(func.count()).select_from(ReviewVersion)).one() == 0  # no false edits
+        assert (
+            session.exec(select(func.count()).select_from(ReviewVersion)).one() == 0
+        )  # no false edits
     engine.dispose()
 
 
@@ -114,7 +129,11 @@ def test_sigterm_finishes_cleanly_leaving_no_running_run(tmp_path, sample_sites)
     config = demo.write_config(tmp_path, server.base_url)
     crawl = subprocess.Popen(
         [sys.executable, "-m", "quietwatch", "--config", str(config), "crawl", "--no-progress"],
-        cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert stuck.wait(120), "the crawl never asked for yelp's second page"
@@ -138,5 +157,7 @@ def test_sigterm_finishes_cleanly_leaving_no_running_run(tmp_path, sample_sites)
         check = session.exec(select(ListingCheck).where(ListingCheck.listing_id == yelp.id)).first()
         held = _yelp_reviews(engine)
         # either the page in flight was finished (the listing complete) or the listing is not checked
-        assert (check is not None and check.pages == 2 and held == 24) or (check is None and held < 24)
+        assert (check is not None and check.pages == 2 and held == 24) or (
+            check is None and held < 24
+        )
     engine.dispose()

@@ -34,8 +34,13 @@ def _holder(config: Path, tmp_path: Path, db_url: str | None = None) -> subproce
         """
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=REPO, env=clean_env(), stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=clean_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout.readline().strip() == "held", proc.stderr.read()
     return proc
@@ -91,7 +96,11 @@ def test_two_real_crawls_overlap(tmp_path: Path, httpserver) -> None:
     )
     first = subprocess.Popen(
         [sys.executable, "-m", "quietwatch", "--config", str(config), "crawl", "--no-progress"],
-        cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert arrived.wait(120), "the first crawl never reached the site"  # it is mid-crawl
@@ -102,7 +111,9 @@ def test_two_real_crawls_overlap(tmp_path: Path, httpserver) -> None:
     finally:
         release.set()
         out, err = first.communicate(timeout=300)
-    assert first.returncode in (0, 1), err  # the page holds nothing readable: a problem, not a crash
+    assert first.returncode in (0, 1), (
+        err
+    )  # the page holds nothing readable: a problem, not a crash
     assert "Crawl summary" in out
 
 
@@ -113,12 +124,16 @@ def test_postgres_advisory_lock_spans_machines(tmp_path: Path, pg_url: str) -> N
     holder = _holder(minimal_config(tmp_path / "machine-a"), tmp_path, db_url=pg_url)
     try:
         config_b = minimal_config(tmp_path / "machine-b")
-        blocked = quietwatch(config_b, "crawl", "--no-progress", env=clean_env(QUIETWATCH_DATABASE_URL=pg_url))
+        blocked = quietwatch(
+            config_b, "crawl", "--no-progress", env=clean_env(QUIETWATCH_DATABASE_URL=pg_url)
+        )
         assert blocked.returncode == EXIT_LOCKED, blocked.stdout + blocked.stderr
         assert "advisory lock" in blocked.stderr
     finally:
         _release(holder)
-    ok = quietwatch(config_b, "crawl", "--no-progress", env=clean_env(QUIETWATCH_DATABASE_URL=pg_url))
+    ok = quietwatch(
+        config_b, "crawl", "--no-progress", env=clean_env(QUIETWATCH_DATABASE_URL=pg_url)
+    )
     assert ok.returncode == 0, ok.stderr
 
 
@@ -136,7 +151,9 @@ def test_failed_crawl_is_recorded_and_the_next_tick_runs(tmp_path: Path, monkeyp
 
     with monkeypatch.context() as patch:
         patch.setattr(crawlers.runner, "run_crawl", broken)  # the failure: the engine is real
-        failed = CliRunner().invoke(main, ["--config", str(config), "crawl", "--no-progress", "--trigger", "schedule"])
+        failed = CliRunner().invoke(
+            main, ["--config", str(config), "crawl", "--no-progress", "--trigger", "schedule"]
+        )
     assert failed.exit_code == 1, failed.output
     assert "The crawl failed" in failed.output
 

@@ -19,7 +19,9 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def config():
-    return parse_config(MINIMAL_CLINIC + "\n[crawl]\ninterval_hours = 24\n", Path("quietwatch.toml"))
+    return parse_config(
+        MINIMAL_CLINIC + "\n[crawl]\ninterval_hours = 24\n", Path("quietwatch.toml")
+    )
 
 
 @pytest.fixture
@@ -27,7 +29,9 @@ def store(db_url, config):
     engine = make_engine(db_url)
     with session_scope(engine) as session:
         clinic = crud.ensure_clinic(session, key=config.clinic.key, name=config.clinic.name)
-        listing = crud.ensure_listing(session, clinic_id=clinic.id, site="yelp", url="http://127.0.0.1/yelp/biz/x")
+        listing = crud.ensure_listing(
+            session, clinic_id=clinic.id, site="yelp", url="http://127.0.0.1/yelp/biz/x"
+        )
         ids = {"clinic": clinic.id, "listing": listing.id}
     yield engine, ids
     engine.dispose()
@@ -43,25 +47,47 @@ def _run(engine, ids, *, reviews, text=True, status="ok", at=NOW, check_status="
             session,
             listing=listing,
             reviews=[
-                {"site_review_id": f"r{i}", "author": f"P{i}", "rating": 5.0, "published_at": at,
-                 "text": f"Review {i}" if text else None}
+                {
+                    "site_review_id": f"r{i}",
+                    "author": f"P{i}",
+                    "rating": 5.0,
+                    "published_at": at,
+                    "text": f"Review {i}" if text else None,
+                }
                 for i in range(reviews)
             ],
             seen_at=at,
             run_id=run.id,
         )
         listing.last_success_at = at if check_status == "ok" else listing.last_success_at
-        crud.record_check(session, run_id=run.id, listing_id=listing.id, status=check_status,
-                          pages=1, reviews_seen=reviews, checked_at=at)
-        coverage = {"listings": 1, "fields": {"reviews": 1.0 if reviews else 0.0,
-                                              "review_text": 1.0 if text and reviews else 0.0}}
-        crud.finish_run(session, run=run, status=status, coverage=coverage, degraded_fields=list(degraded))
+        crud.record_check(
+            session,
+            run_id=run.id,
+            listing_id=listing.id,
+            status=check_status,
+            pages=1,
+            reviews_seen=reviews,
+            checked_at=at,
+        )
+        coverage = {
+            "listings": 1,
+            "fields": {
+                "reviews": 1.0 if reviews else 0.0,
+                "review_text": 1.0 if text and reviews else 0.0,
+            },
+        }
+        crud.finish_run(
+            session, run=run, status=status, coverage=coverage, degraded_fields=list(degraded)
+        )
         return run.id
 
 
 def _problems(engine, run_id):
     with Session(engine) as session:
-        return {p.kind: p.message for p in session.exec(select(CrawlProblem).where(CrawlProblem.run_id == run_id))}
+        return {
+            p.kind: p.message
+            for p in session.exec(select(CrawlProblem).where(CrawlProblem.run_id == run_id))
+        }
 
 
 def test_healthy_runs_pass_every_check(store, config, db_url) -> None:
@@ -70,7 +96,12 @@ def test_healthy_runs_pass_every_check(store, config, db_url) -> None:
     check_runs(config, db_url, [first], now=NOW)
     second = _run(engine, ids, reviews=20)
     checks = check_runs(config, db_url, [second], now=NOW)
-    assert {c.name: c.status for c in checks} == {"run": "ok", "items": "ok", "coverage": "ok", "error_rate": "ok"}
+    assert {c.name: c.status for c in checks} == {
+        "run": "ok",
+        "items": "ok",
+        "coverage": "ok",
+        "error_rate": "ok",
+    }
     assert _problems(engine, second) == {}
     with Session(engine) as session:
         run = session.get(CrawlRun, second)
@@ -120,15 +151,24 @@ def test_stale_sources(store, config, db_url) -> None:
     assert stale_after(config) == timedelta(hours=48)  # default: twice the interval
     run = _run(engine, ids, reviews=3, at=NOW - timedelta(days=3))
     with session_scope(engine) as session:  # a second listing that has never been read
-        other = crud.ensure_listing(session, clinic_id=ids["clinic"], site="ratemds", url="http://127.0.0.1/ratemds/x")
+        other = crud.ensure_listing(
+            session, clinic_id=ids["clinic"], site="ratemds", url="http://127.0.0.1/ratemds/x"
+        )
         other.created_at = NOW - timedelta(days=5)
     stale = [c for c in check_runs(config, db_url, [run], now=NOW) if c.name == "stale"]
     assert sorted((c.url, c.status) for c in stale) == [
-        ("http://127.0.0.1/ratemds/x", "fail"), ("http://127.0.0.1/yelp/biz/x", "fail"),
+        ("http://127.0.0.1/ratemds/x", "fail"),
+        ("http://127.0.0.1/yelp/biz/x", "fail"),
     ]
     messages = " | ".join(c.message for c in stale)
-    assert "last read successfully 3.0 days ago" in messages and "never read successfully" in messages
+    assert (
+        "last read successfully 3.0 days ago" in messages and "never read successfully" in messages
+    )
     assert "stale" in _problems(engine, run)
-    fresh = [c for c in check_runs(config, db_url, [run], now=NOW - timedelta(days=2, hours=12)) if c.name == "stale"]
+    fresh = [
+        c
+        for c in check_runs(config, db_url, [run], now=NOW - timedelta(days=2, hours=12))
+        if c.name == "stale"
+    ]
     # 12 h after the yelp listing's last success: fresh; the other listed 2.5 days before: stale
     assert [c.url for c in fresh] == ["http://127.0.0.1/ratemds/x"]

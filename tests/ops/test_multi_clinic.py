@@ -26,7 +26,9 @@ website = "https://kitsilano-counselling.example"
 
 def _config(directory, clinic: str, sources: list[tuple[str, str]]):
     directory.mkdir(parents=True)
-    body = clinic + "".join(f'\n[[sources]]\nsite = "{site}"\nurl = "{url}"\n' for site, url in sources)
+    body = clinic + "".join(
+        f'\n[[sources]]\nsite = "{site}"\nurl = "{url}"\n' for site, url in sources
+    )
     path = directory / "quietwatch.toml"
     path.write_text(body + "\n[crawl]\ndownload_delay = 0\n", encoding="utf-8")
     return path
@@ -35,7 +37,11 @@ def _config(directory, clinic: str, sources: list[tuple[str, str]]):
 def test_two_clinics_share_one_store(tmp_path, sample_sites, pg_url) -> None:
     server, _phase = sample_sites
     base = server.base_url
-    first = _config(tmp_path / "a", MINIMAL_CLINIC, [("yelp", base + demo.YELP_PATH), ("ratemds", base + demo.RATEMDS_PATH)])
+    first = _config(
+        tmp_path / "a",
+        MINIMAL_CLINIC,
+        [("yelp", base + demo.YELP_PATH), ("ratemds", base + demo.RATEMDS_PATH)],
+    )
     second = _config(tmp_path / "b", SECOND_CLINIC, [("schema_org", base + demo.DIRECTORY_PATH)])
     env = clean_env(QUIETWATCH_DATABASE_URL=pg_url)
     for config in (first, second):
@@ -53,8 +59,11 @@ def test_two_clinics_share_one_store(tmp_path, sample_sites, pg_url) -> None:
                 sites[key].add(listing.site)
             assert sites == {"harbourview": {"yelp", "ratemds"}, "kitsilano": {"schema_org"}}
             runs = {(r.spider, r.clinic_id) for r in session.exec(select(CrawlRun))}
-            assert runs == {("yelp", clinics["harbourview"]), ("ratemds", clinics["harbourview"]),
-                            ("schema_org", clinics["kitsilano"])}
+            assert runs == {
+                ("yelp", clinics["harbourview"]),
+                ("ratemds", clinics["harbourview"]),
+                ("schema_org", clinics["kitsilano"]),
+            }
             for review in session.exec(select(Review)):
                 listing = session.get(Listing, review.listing_id)
                 assert review.clinic_id == listing.clinic_id
@@ -64,7 +73,9 @@ def test_two_clinics_share_one_store(tmp_path, sample_sites, pg_url) -> None:
     finally:
         engine.dispose()
 
-    mine = quietwatch(second, "check", "--clinic", "kitsilano", "--no-notify", "--last", "5", env=env)
+    mine = quietwatch(
+        second, "check", "--clinic", "kitsilano", "--no-notify", "--last", "5", env=env
+    )
     assert mine.returncode == 0, mine.stdout + mine.stderr
     assert "schema_org" in mine.stdout and "yelp" not in mine.stdout  # only its own runs
     wrong = quietwatch(second, "check", "--clinic", "harbourview", "--no-notify", env=env)

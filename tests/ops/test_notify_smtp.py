@@ -32,7 +32,9 @@ def _notifications(tmp_path: Path) -> list[Notification]:
         engine.dispose()
 
 
-def test_digest_by_email_has_counts_and_links_but_no_review_text(tmp_path, sample_sites, smtp) -> None:
+def test_digest_by_email_has_counts_and_links_but_no_review_text(
+    tmp_path, sample_sites, smtp
+) -> None:
     server, phase = sample_sites
     port, mailbox = smtp
     config = _config(tmp_path, server.base_url, port, include_text=False)
@@ -42,7 +44,9 @@ def test_digest_by_email_has_counts_and_links_but_no_review_text(tmp_path, sampl
     assert len(mailbox.messages) == 1
     message = mailbox.messages[0]
     assert message["To"] == "manager@harbourview.example"
-    assert message["Subject"].startswith("QuietWatch · Harbourview Counselling Collective: 45 new review(s)")
+    assert message["Subject"].startswith(
+        "QuietWatch · Harbourview Counselling Collective: 45 new review(s)"
+    )
     body = mailbox.bodies()[0]
     assert "New reviews: 45" in body
     for site in ("yelp:", "ratemds:", "schema_org:"):

@@ -55,15 +55,21 @@ def test_printed_cron_line_runs_the_crawl(tmp_path: Path) -> None:
     spec, command = _entry(result.stdout)
     assert re.match(r"^\d+ (\*/6|\d-23/6) \* \* \*$", spec)
     venv_script = Path(sys.executable).parent / "quietwatch"
-    assert command.startswith(str(venv_script.absolute()) if venv_script.exists() else sys.executable)
+    assert command.startswith(
+        str(venv_script.absolute()) if venv_script.exists() else sys.executable
+    )
     assert f"--config {config.resolve()}" in command
     assert "crawl --no-progress --trigger schedule" in command
     log = tmp_path / "clinic" / "data" / "schedule.log"
     assert f">> {log} 2>&1" in command
     # Run the command exactly as cron would: /bin/sh, a bare environment, another directory.
     ran = subprocess.run(
-        ["/bin/sh", "-c", command], cwd="/", env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        capture_output=True, text=True, timeout=300,
+        ["/bin/sh", "-c", command],
+        cwd="/",
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert ran.returncode == 0, log.read_text() if log.exists() else ran.stderr
     assert "Nothing was crawled" in log.read_text()
@@ -128,8 +134,17 @@ def test_systemd_units_printed_and_installed(tmp_path: Path) -> None:
     service = (units / "quietwatch-harbourview.service").read_text()
     timer = (units / "quietwatch-harbourview.timer").read_text()
     exec_start = re.search(r"^ExecStart=(.+)$", service, re.M).group(1)
-    assert exec_start.endswith(f"--config {config.resolve()} crawl --no-progress --trigger schedule")
+    assert exec_start.endswith(
+        f"--config {config.resolve()} crawl --no-progress --trigger schedule"
+    )
     assert "Type=oneshot" in service and "SuccessExitStatus=75" in service
     assert "Unit=quietwatch-harbourview.service" in timer and "WantedBy=timers.target" in timer
-    ran = subprocess.run(["/bin/sh", "-c", exec_start], cwd="/", env=clean_env(), capture_output=True, text=True, timeout=300)
+    ran = subprocess.run(
+        ["/bin/sh", "-c", exec_start],
+        cwd="/",
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert ran.returncode == 0, ran.stderr

@@ -47,7 +47,9 @@ def scrapyd(tmp_path):
         "max_proc = 2\n"
     )
     log = (home / "scrapyd.out").open("w")
-    proc = subprocess.Popen([str(BIN / "scrapyd")], cwd=home, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(BIN / "scrapyd")], cwd=home, env=clean_env(), stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -71,16 +73,26 @@ def _deploy(tmp_path: Path, scrapyd_url: str) -> None:
     deploy_dir.mkdir()
     cfg = (REPO / "scrapy.cfg").read_text()
     assert "[deploy:local]" in cfg  # the project's deploy target
-    (deploy_dir / "scrapy.cfg").write_text(cfg.replace("url = http://127.0.0.1:6800/", f"url = {scrapyd_url}/"))
+    (deploy_dir / "scrapy.cfg").write_text(
+        cfg.replace("url = http://127.0.0.1:6800/", f"url = {scrapyd_url}/")
+    )
     egg = subprocess.run(
         [sys.executable, "-m", "quietwatch", "scrapyd-egg", str(tmp_path / "dist")],
-        cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=300,
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert egg.returncode == 0, egg.stderr
     egg_path = egg.stdout.strip().splitlines()[-1]
     deployed = subprocess.run(
         [str(BIN / "scrapyd-deploy"), "local", "-p", "quietwatch", "--egg", egg_path],
-        cwd=deploy_dir, env=clean_env(), capture_output=True, text=True, timeout=300,
+        cwd=deploy_dir,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert '"status": "ok"' in deployed.stdout + deployed.stderr
@@ -100,7 +112,9 @@ def test_crawl_through_scrapyd_into_postgres(tmp_path, scrapyd, sample_sites, pg
     env = clean_env(QUIETWATCH_DATABASE_URL=pg_url)
     scheduled = quietwatch(config, "scrapyd-schedule", "--url", scrapyd_url, env=env)
     assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
-    job_ids = dict(line.split(": job ") for line in scheduled.stdout.splitlines() if ": job " in line)
+    job_ids = dict(
+        line.split(": job ") for line in scheduled.stdout.splitlines() if ": job " in line
+    )
     assert set(job_ids) == {"yelp", "ratemds", "schema_org"}
 
     deadline = time.monotonic() + 300
@@ -121,7 +135,9 @@ def test_crawl_through_scrapyd_into_postgres(tmp_path, scrapyd, sample_sites, pg
             runs = session.exec(select(CrawlRun)).all()
             assert sorted(r.spider for r in runs) == ["ratemds", "schema_org", "yelp"], logs[-5000:]
             assert {r.trigger for r in runs} == {"scrapyd"}
-            assert {r.status for r in runs} == {"ok"}, [(r.spider, r.status, r.message) for r in runs]
+            assert {r.status for r in runs} == {"ok"}, [
+                (r.spider, r.status, r.message) for r in runs
+            ]
             assert {r.clinic_id for r in runs} == {clinic.id}
             reviews = session.exec(select(func.count()).select_from(Review)).one()
             assert reviews == 45

@@ -38,10 +38,15 @@ def test_one_job_per_spider_and_the_own_content_scan(tmp_path: Path, db_url: str
     config = parse_config(CONFIG, tmp_path / "quietwatch.toml")
     jobs = {job["spider"]: job for job in scrapyd_jobs(config, db_url)}
     assert set(jobs) == {"yelp", "ratemds", "own_content"}
-    assert all(isinstance(v, str) for job in jobs.values() for k, v in job.items() if k != "settings")
+    assert all(
+        isinstance(v, str) for job in jobs.values() for k, v in job.items() if k != "settings"
+    )
     assert json.loads(jobs["yelp"]["sources"])[0]["url"].endswith("vancouver")
     own = jobs["own_content"]
-    assert own["urls"].split(",") == ["https://harbourview-counselling.example/", "https://harbourview-counselling.example/fees"]
+    assert own["urls"].split(",") == [
+        "https://harbourview-counselling.example/",
+        "https://harbourview-counselling.example/fees",
+    ]
     assert own["feeds"] == "https://harbourview-counselling.example/blog/feed.xml"
     assert {job["settings"]["QUIETWATCH_FULL_SWEEP_DAYS"] for job in jobs.values()} == {"3.0"}
     # Each job names a spider Scrapy can find, and the own-content spider reads its

@@ -39,11 +39,20 @@ def test_good_file_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (GOOD.replace('phone = "+1 604-555-0142"\n', ""), ["clinic.phone", "is required", "line 1"]),
+        (
+            GOOD.replace('phone = "+1 604-555-0142"\n', ""),
+            ["clinic.phone", "is required", "line 1"],
+        ),
         (GOOD.replace('site = "ratemds"', 'site = "ratemd"'), ["sources[1].site", "line 15"]),
-        (GOOD.replace('site = "yelp"', 'site = "yelp"\nurll = "x"'), ["sources[0].urll", "line 12", "not a known setting"]),
+        (
+            GOOD.replace('site = "yelp"', 'site = "yelp"\nurll = "x"'),
+            ["sources[0].urll", "line 12", "not a known setting"],
+        ),
         (GOOD.replace('city = "Vancouver"', 'city = "Vancouver'), ["not valid TOML", "line 4"]),
-        (GOOD.replace("https://harbourview-counselling.example", "not a url"), ["clinic.website", "line 8"]),
+        (
+            GOOD.replace("https://harbourview-counselling.example", "not a url"),
+            ["clinic.website", "line 8"],
+        ),
     ],
 )
 def test_bad_file_names_field_and_line(tmp_path: Path, text: str, expected: list[str]) -> None:
@@ -71,7 +80,9 @@ def test_database_url_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert database_url(config, Settings()) == "postgresql+psycopg://u@127.0.0.1/qw"
 
 
-def test_default_database_is_sqlite_under_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_database_is_sqlite_under_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("QUIETWATCH_DATABASE_URL", raising=False)
     monkeypatch.delenv("QUIETWATCH_DATA_DIR", raising=False)
     path = tmp_path / "quietwatch.toml"

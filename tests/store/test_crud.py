@@ -46,12 +46,23 @@ def _crawl(engine, listing, reviews, facts, at, *, complete=True):
         run = crud.start_run(session, clinic_id=listing.clinic_id, spider="yelp")
         listing = session.get(type(listing), listing.id)
         crud.record_facts(session, listing=listing, facts=facts, seen_at=at, run_id=run.id)
-        outcome = crud.upsert_reviews(session, listing=listing, reviews=reviews, seen_at=at, run_id=run.id)
-        removed = crud.mark_removed(session, listing=listing, run_id=run.id, seen_at=at) if complete else []
+        outcome = crud.upsert_reviews(
+            session, listing=listing, reviews=reviews, seen_at=at, run_id=run.id
+        )
+        removed = (
+            crud.mark_removed(session, listing=listing, run_id=run.id, seen_at=at)
+            if complete
+            else []
+        )
         return {k: len(v) for k, v in outcome.items()}, len(removed)
 
 
-FACTS = {"name": "Harbourview Counselling", "phone": "(604) 555-0142", "rating": 4.5, "review_count": 3}
+FACTS = {
+    "name": "Harbourview Counselling",
+    "phone": "(604) 555-0142",
+    "rating": 4.5,
+    "review_count": 3,
+}
 
 
 def test_second_crawl_of_unchanged_pages_adds_no_rows(engine, listing) -> None:
@@ -64,21 +75,35 @@ def test_second_crawl_of_unchanged_pages_adds_no_rows(engine, listing) -> None:
     assert second == {"new": 0, "changed": 0, "unchanged": 3}
     assert removed == 0
     with Session(engine) as s:
-        assert (_count(s, Review), _count(s, ReviewVersion), _count(s, ListingSnapshot)) == before == (3, 0, 1)
+        assert (
+            (_count(s, Review), _count(s, ReviewVersion), _count(s, ListingSnapshot))
+            == before
+            == (3, 0, 1)
+        )
         assert all(r.last_seen_at == T0 + timedelta(hours=6) for r in s.exec(select(Review)))
 
 
 def test_edit_keeps_old_text_and_removal_keeps_row(engine, listing) -> None:
     _crawl(engine, listing, [_review(i) for i in range(3)], FACTS, T0)
     edited = [_review(0, text="Review number 0, updated.", rating=3.0), _review(1)]
-    outcome, removed = _crawl(engine, listing, edited, {**FACTS, "review_count": 2}, T0 + timedelta(days=1))
+    outcome, removed = _crawl(
+        engine, listing, edited, {**FACTS, "review_count": 2}, T0 + timedelta(days=1)
+    )
     assert outcome == {"new": 0, "changed": 1, "unchanged": 1}
     assert removed == 1
     with Session(engine) as s:
         review = s.exec(select(Review).where(Review.site_review_id == "r0")).one()
-        assert (review.text, review.rating, review.version_count) == ("Review number 0, updated.", 3.0, 2)
+        assert (review.text, review.rating, review.version_count) == (
+            "Review number 0, updated.",
+            3.0,
+            2,
+        )
         version = s.exec(select(ReviewVersion)).one()
-        assert (version.text, version.rating, version.review_id) == ("Review number 0.", 5.0, review.id)
+        assert (version.text, version.rating, version.review_id) == (
+            "Review number 0.",
+            5.0,
+            review.id,
+        )
         gone = s.exec(select(Review).where(Review.site_review_id == "r2")).one()
         assert gone.removed_at == T0 + timedelta(days=1)
         assert _count(s, ListingSnapshot) == 2  # review_count changed
@@ -86,17 +111,33 @@ def test_edit_keeps_old_text_and_removal_keeps_row(engine, listing) -> None:
 
 def test_incomplete_crawl_marks_nothing_removed(engine, listing) -> None:
     _crawl(engine, listing, [_review(i) for i in range(3)], FACTS, T0)
-    _, removed = _crawl(engine, listing, [_review(0)], FACTS, T0 + timedelta(days=1), complete=False)
+    _, removed = _crawl(
+        engine, listing, [_review(0)], FACTS, T0 + timedelta(days=1), complete=False
+    )
     assert removed == 0
     with Session(engine) as s:
-        assert s.exec(select(func.count()).select_from(Review).where(Review.removed_at.is_not(None))).one() == 0
+        assert (
+            s.exec(
+                select(func.count()).select_from(Review).where(Review.removed_at.is_not(None))
+            ).one()
+            == 0
+        )
 
 
-def test_review_without_site_id_keeps_its_key_across_text_edit_and_relative_date_drift(engine, listing) -> None:
-    first = _review(0, site_review_id=None, published_precision="week", published_raw="3 weeks ago",
-                    published_at=T0 - timedelta(weeks=3))
+def test_review_without_site_id_keeps_its_key_across_text_edit_and_relative_date_drift(
+    engine, listing
+) -> None:
+    first = _review(
+        0,
+        site_review_id=None,
+        published_precision="week",
+        published_raw="3 weeks ago",
+        published_at=T0 - timedelta(weeks=3),
+    )
     _crawl(engine, listing, [first], FACTS, T0)
-    later = dict(first, text="Edited text.", published_at=T0 + timedelta(days=4) - timedelta(weeks=3, days=2))
+    later = dict(
+        first, text="Edited text.", published_at=T0 + timedelta(days=4) - timedelta(weeks=3, days=2)
+    )
     outcome, removed = _crawl(engine, listing, [later], FACTS, T0 + timedelta(days=4))
     assert outcome == {"new": 0, "changed": 1, "unchanged": 0}
     assert removed == 0
@@ -109,7 +150,9 @@ def test_review_without_site_id_keeps_its_key_across_text_edit_and_relative_date
 
 def test_audit_log_is_append_only_in_orm_and_database(engine) -> None:
     with session_scope(engine) as session:
-        entry = crud.append_audit(session, action_id="reply-publicly", rule_set="bcacc", rule_version="1", origin="cli")
+        entry = crud.append_audit(
+            session, action_id="reply-publicly", rule_set="bcacc", rule_version="1", origin="cli"
+        )
         entry_id = entry.id
     with Session(engine) as session:
         row = session.get(AuditEntry, entry_id)
@@ -148,20 +191,31 @@ def test_runs_left_running_are_marked_interrupted(engine) -> None:
 
 def test_dismissed_listing_is_never_proposed_again(engine, listing) -> None:
     with session_scope(engine) as session:
-        found = crud.record_discovered(session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/other")
+        found = crud.record_discovered(
+            session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/other"
+        )
         crud.decide_listing(session, listing_id=found.id, decision="dismissed")
     with session_scope(engine) as session:
-        again = crud.record_discovered(session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/other")
+        again = crud.record_discovered(
+            session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/other"
+        )
         assert again is None
 
 
 def test_read_only_engine_cannot_write(db_url: str) -> None:
     ro = make_engine(db_url, read_only=True)
     try:
-        with ro.begin() as conn, pytest.raises(
-            (sa.exc.OperationalError, sa.exc.InternalError),  # SQLite / PostgreSQL
-            match="readonly|read-only",
+        with (
+            ro.begin() as conn,
+            pytest.raises(
+                (sa.exc.OperationalError, sa.exc.InternalError),  # SQLite / PostgreSQL
+                match="readonly|read-only",
+            ),
         ):
-            conn.execute(sa.text("INSERT INTO clinic (key, name, created_at) VALUES ('x', 'y', '2026-01-01')"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO clinic (key, name, created_at) VALUES ('x', 'y', '2026-01-01')"
+                )
+            )
     finally:
         ro.dispose()

@@ -31,7 +31,9 @@ def _assert_models_match(url: str) -> None:
     try:
         assert schema_is_current(engine)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+            )
         assert diff == [], f"models and migrations differ: {diff}"
     finally:
         engine.dispose()

@@ -75,26 +75,54 @@ def test_postal_codes() -> None:
 
 
 def test_street_of_one_line_addresses() -> None:
-    assert street_of("1234 W Broadway #200, Vancouver, BC V6H 1G6, Canada") == "1234 W Broadway #200"
-    assert normalize_address(street_of("5, 48 Pirrama Rd, Pyrmont NSW 2009, Australia")) == "48 pirrama rd unit 5"
+    assert (
+        street_of("1234 W Broadway #200, Vancouver, BC V6H 1G6, Canada") == "1234 W Broadway #200"
+    )
+    assert (
+        normalize_address(street_of("5, 48 Pirrama Rd, Pyrmont NSW 2009, Australia"))
+        == "48 pirrama rd unit 5"
+    )
 
 
 def test_same_address_needs_number_street_and_postal_code() -> None:
-    facts = ListingFacts(street_address="1234 W Broadway", locality="Vancouver", postal_code="V6H1G6")
+    facts = ListingFacts(
+        street_address="1234 W Broadway", locality="Vancouver", postal_code="V6H1G6"
+    )
     assert same_address(facts, CLINIC)  # no unit on one side: still the same building entry
-    assert not same_address(ListingFacts(street_address="1234 W Broadway Suite 300", postal_code="V6H 1G6"), CLINIC)
-    assert not same_address(ListingFacts(street_address="1234 W Broadway", postal_code="V5K 0A1"), CLINIC)
-    assert not same_address(ListingFacts(street_address="1243 W Broadway", postal_code="V6H 1G6"), CLINIC)
-    assert not same_address(ListingFacts(street_address="1234 E Broadway", locality="Vancouver"), CLINIC)
-    assert not same_address(ListingFacts(street_address="W Broadway"), CLINIC)  # no number: never a match
+    assert not same_address(
+        ListingFacts(street_address="1234 W Broadway Suite 300", postal_code="V6H 1G6"), CLINIC
+    )
+    assert not same_address(
+        ListingFacts(street_address="1234 W Broadway", postal_code="V5K 0A1"), CLINIC
+    )
+    assert not same_address(
+        ListingFacts(street_address="1243 W Broadway", postal_code="V6H 1G6"), CLINIC
+    )
+    assert not same_address(
+        ListingFacts(street_address="1234 E Broadway", locality="Vancouver"), CLINIC
+    )
+    assert not same_address(
+        ListingFacts(street_address="W Broadway"), CLINIC
+    )  # no number: never a match
     assert same_address("1234 W Broadway #200, Vancouver, BC V6H 1G6, Canada", CLINIC)
 
 
 def test_match_reason_in_plain_words() -> None:
-    both = ListingFacts(phone="+1 604-555-0123", street_address="1234 W Broadway, Suite 200", postal_code="V6H 1G6")
-    assert match_reason(both, CLINIC) == "same phone (+16045550123) and same address (1234 w broadway unit 200)"
+    both = ListingFacts(
+        phone="+1 604-555-0123", street_address="1234 W Broadway, Suite 200", postal_code="V6H 1G6"
+    )
+    assert (
+        match_reason(both, CLINIC)
+        == "same phone (+16045550123) and same address (1234 w broadway unit 200)"
+    )
     phone_only = ListingFacts(phone="604 555 0123", street_address="99 Other St")
     assert match_reason(phone_only, CLINIC) == "same phone (+16045550123)"
-    address_only = {"street_address": "200-1234 W. Broadway", "city": "Vancouver", "phone": "604 555 9999"}
+    address_only = {
+        "street_address": "200-1234 W. Broadway",
+        "city": "Vancouver",
+        "phone": "604 555 9999",
+    }
     assert match_reason(address_only, CLINIC) == "same address (1234 w broadway unit 200)"
-    assert match_reason(ListingFacts(phone="604 555 9999", street_address="1 Main St"), CLINIC) is None
+    assert (
+        match_reason(ListingFacts(phone="604 555 9999", street_address="1 Main St"), CLINIC) is None
+    )
