@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 ## Set up, then run the whole test suite (lint included).
 test: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
