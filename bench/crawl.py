@@ -56,7 +56,7 @@ def crawl_in_this_process(
     process (a Twisted reactor starts once per process)."""
     from crawlers.runner import run_crawl
     from store.config import Settings, parse_config
-    from store.db import init_db
+    from store.db import engine_for, init_db
 
     sources = "\n".join(
         f'[[sources]]\nsite = "yelp"\nurl = "{base_url}/biz/bench-{i}"\n' for i in range(listings)
@@ -74,12 +74,12 @@ website = "https://bench.example"
 download_delay = 0
 """
     config = parse_config(text, workdir / "quietwatch.toml")
-    db_url = f"sqlite:///{workdir / 'bench.db'}"
-    init_db(db_url)
+    engine = engine_for(f"sqlite:///{workdir / 'bench.db'}")
+    init_db(engine)
     started = time.perf_counter()
     run_crawl(
         config,
-        db_url,
+        engine,
         Settings(_env_file=None),
         full_sweep=full_sweep,
         overrides={

@@ -90,23 +90,11 @@ def _hash(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 
-def _insert(session, model, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
-    """Bulk-insert ``rows`` (executemany needs the same keys in every row)."""
-    import sqlalchemy as sa
-
-    keys = sorted({k for row in rows for k in row})
-    for start in range(0, len(rows), 20_000):
-        batch = [{k: row.get(k) for k in keys} for row in rows[start : start + 20_000]]
-        session.execute(sa.insert(model.__table__), batch)
-
-
 def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict[str, int]:
     """A migrated SQLite store at ``url`` holding one clinic with ``listings`` listings and
     ``reviews`` reviews spread over them; returns the row counts written."""
-    import sqlalchemy as sa
-    from sqlmodel import Session
-
-    from store.db import init_db, make_engine
+    from store.crud import insert_rows, relink_latest_snapshots
+    from store.db import Session, init_db, make_engine
     from store.models import (
         AuditEntry,
         Clinic,
@@ -122,8 +110,8 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
 
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
-    init_db(url)
     engine = make_engine(url)
+    init_db(engine)
     counts: dict[str, int] = {}
     try:
         with Session(engine) as s:
@@ -188,14 +176,7 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
                         "match_reason": "same phone number",
                     }
                 )
-            _insert(s, Listing, listing_rows)
-            listing_ids = list(
-                s.execute(
-                    sa.select(Listing.__table__.c.id)
-                    .where(Listing.__table__.c.origin == "configured")
-                    .order_by(Listing.__table__.c.id)
-                ).scalars()
-            )
+            listing_ids = insert_rows(s, Listing, listing_rows)[:listings]  # configured first
             counts["listings"] = len(listing_ids)
             counts["discovered listings"] = 20
 
@@ -224,14 +205,9 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
                             "fingerprint": _hash(lid, k),
                         }
                     )
-            _insert(s, ListingSnapshot, snapshots)
+            insert_rows(s, ListingSnapshot, snapshots)
             counts["listing snapshots"] = len(snapshots)
-            s.execute(
-                sa.text(
-                    "UPDATE listing SET latest_snapshot_id = (SELECT max(id) FROM listingsnapshot "
-                    "WHERE listingsnapshot.listing_id = listing.id)"
-                )
-            )
+            relink_latest_snapshots(s)
 
             checks, problems = [], []
             for k, (rid, at) in enumerate(zip(run_ids, run_at, strict=True)):
@@ -260,8 +236,8 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
                                 "message": "the site answered with a CAPTCHA page",
                             }
                         )
-            _insert(s, ListingCheck, checks)
-            _insert(s, CrawlProblem, problems)
+            insert_rows(s, ListingCheck, checks)
+            insert_rows(s, CrawlProblem, problems)
             counts["listing checks"] = len(checks)
 
             # Reviews: published over three years; first seen by the run after publication.
@@ -302,13 +278,8 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
                         "removed_at": run_at[-1] if removed else None,
                     }
                 )
-            _insert(s, Review, review_rows)
+            ids = insert_rows(s, Review, review_rows)
             counts["reviews"] = len(review_rows)
-            ids = list(
-                s.execute(
-                    sa.select(Review.__table__.c.id).order_by(Review.__table__.c.id)
-                ).scalars()
-            )
 
             versions = [
                 {
@@ -322,7 +293,7 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
                 }
                 for n in range(0, len(ids), 31)
             ]
-            _insert(s, ReviewVersion, versions)
+            insert_rows(s, ReviewVersion, versions)
             counts["review versions"] = len(versions)
 
             findings = []
@@ -366,7 +337,7 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
                         "last_seen_at": run_at[-1],
                     }
                 )
-            _insert(s, Finding, findings)
+            insert_rows(s, Finding, findings)
             counts["findings"] = len(findings)
 
             audit = [
@@ -381,7 +352,7 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
                 }
                 for n in range(500)
             ]
-            _insert(s, AuditEntry, audit)
+            insert_rows(s, AuditEntry, audit)
             counts["audit entries"] = len(audit)
             s.commit()
     finally:

@@ -9,17 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from store.models import ListingStatus
 
-class PageStatus(StrEnum):
-    """What a fetched page turned out to be."""
-
-    OK = "ok"  # parsed; facts and/or reviews may be present
-    BLOCKED = "blocked"  # block page, CAPTCHA, consent wall, 403/429/503 interstitial
-    GONE = "gone"  # 404 / 410: the listing no longer exists
-    UNREADABLE = "unreadable"  # fetched, but nothing we know how to read (changed layout?)
-    ERROR = "error"  # network error, timeout, 5xx after retries
-    ROBOTS = "robots"  # robots.txt forbids it; we obeyed
-    NOT_MODIFIED = "not_modified"  # 304 on a conditional request
+# What a fetched page turned out to be: the store's listing statuses (ok, partial,
+# not_modified, blocked, gone, unreadable, error, robots, ...), one definition for both.
+PageStatus = ListingStatus
 
 
 class DatePrecision(StrEnum):

@@ -13,17 +13,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.statscollectors import StatsCollector
 
+from crawlers.sites import SITE_ENDPOINTS
+from guardrail.endpoints import is_write_endpoint
+
 logger = logging.getLogger(__name__)
 
 ALLOWED_METHODS = frozenset({"GET", "HEAD"})
-
-
-def _write_endpoint_reason(url: str) -> str | None:
-    try:
-        from guardrail.endpoints import is_write_endpoint
-    except ImportError:  # the guardrail's endpoint list is optional at import time
-        return None
-    return is_write_endpoint(url)
 
 
 class ReadOnlyMiddleware:
@@ -45,7 +40,7 @@ class ReadOnlyMiddleware:
                 "refused a %s request to %s: QuietWatch only reads (GET/HEAD)", method, request.url
             )
             raise IgnoreRequest(f"QuietWatch is read-only: {method} refused")
-        reason = _write_endpoint_reason(request.url)
+        reason = is_write_endpoint(request.url, SITE_ENDPOINTS)
         if reason:
             self.stats.inc_value("quietwatch/refused/endpoint")
             logger.error("refused a request to %s: %s", request.url, reason)

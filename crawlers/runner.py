@@ -16,7 +16,11 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils.project import get_project_settings
 
+from crawlers.extensions import CrawlRunExtension
+from crawlers.sites import spider_for
+from store import queries
 from store.config import QuietWatchConfig, Settings
+from store.db import Engine, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ def clinic_facts(config: QuietWatchConfig) -> dict[str, Any]:
 
 def scrapy_settings(
     config: QuietWatchConfig,
-    db_url: str,
+    engine: Engine,
     settings: Settings | None = None,
     *,
     trigger: str = "cli",
@@ -71,7 +75,7 @@ def scrapy_settings(
         "AUTOTHROTTLE_START_DELAY", max(config.crawl.download_delay, 0.1), priority="cmdline"
     )
     values = {
-        "QUIETWATCH_DATABASE_URL": db_url,
+        "QUIETWATCH_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "QUIETWATCH_CLINIC": clinic_facts(config),
         "QUIETWATCH_TRIGGER": trigger,
         "QUIETWATCH_FULL_SWEEP_DAYS": config.crawl.full_sweep_days,
@@ -105,8 +109,6 @@ def plan(
     extra_sources: list[dict[str, Any]] | None = None,
 ) -> CrawlPlan:
     """Group the enabled sources (configured, plus confirmed discoveries) by spider."""
-    from crawlers.registry import spider_for
-
     groups: dict[type, list[dict[str, Any]]] = defaultdict(list)
     sources = [s.model_dump(mode="json") for s in config.sources if s.enabled]
     known = {s["url"] for s in sources}
@@ -118,25 +120,10 @@ def plan(
     return CrawlPlan(groups=dict(groups))
 
 
-def confirmed_sources(config: QuietWatchConfig, db_url: str) -> list[dict[str, Any]]:
+def confirmed_sources(config: QuietWatchConfig, engine: Engine) -> list[dict[str, Any]]:
     """Listings a person confirmed with `quietwatch listings confirm`: crawled like sources."""
-    from sqlmodel import Session, select
-
-    from store.db import make_engine
-    from store.models import Clinic, Listing
-
-    engine = make_engine(db_url)
-    try:
-        with Session(engine) as session:
-            rows = session.exec(
-                select(Listing.site, Listing.url)
-                .join(Clinic, Clinic.id == Listing.clinic_id)
-                .where(
-                    Clinic.key == config.clinic.key, Listing.origin == "confirmed", Listing.enabled
-                )
-            ).all()
-    finally:
-        engine.dispose()
+    with session_scope(engine) as session:
+        rows = queries.confirmed_listings(session, clinic_key=config.clinic.key)
     return [_confirmed_source(site, url) for site, url in rows]
 
 
@@ -172,7 +159,7 @@ def own_content_jobs(
 
 def run_crawl(
     config: QuietWatchConfig,
-    db_url: str,
+    engine: Engine,
     settings: Settings | None = None,
     *,
     trigger: str = "cli",
@@ -183,10 +170,10 @@ def run_crawl(
     extra_crawls: list[tuple[type, dict[str, Any]]] | None = None,
 ) -> list[int]:
     """Crawl every enabled source in one process; return the crawl-run ids written."""
-    crawl_plan = plan(config, sites=sites, extra_sources=confirmed_sources(config, db_url))
+    crawl_plan = plan(config, sites=sites, extra_sources=confirmed_sources(config, engine))
     root_level = logging.root.level
     process_settings = scrapy_settings(
-        config, db_url, settings, trigger=trigger, overrides=overrides
+        config, engine, settings, trigger=trigger, overrides=overrides
     )
     # The CLI owns logging: no Scrapy root handler, and Scrapy's loggers (which Scrapy sets
     # to DEBUG) follow the level the CLI chose (-v/-vv).
@@ -223,7 +210,7 @@ def run_crawl(
         return []
     process.start()
     return [
-        run_id
+        run.run_id
         for crawler in crawlers
-        if (run_id := getattr(crawler.spider, "quietwatch_run_id", None)) is not None
+        if (run := CrawlRunExtension.of(crawler)) is not None and run.run_id is not None
     ]

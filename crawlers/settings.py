@@ -41,11 +41,17 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.ReadOnlyMiddleware": 50,
 }
 
+# The crawl run in the store (opened and closed with the spider); off without a store.
+EXTENSIONS = {
+    "crawlers.extensions.CrawlRunExtension": 500,
+}
+
 ITEM_PIPELINES = {
     "crawlers.pipelines.validate.ValidatePipeline": 100,
-    # The own-content scan's findings (OwnContentPage items only; others pass through).
-    "crawlers.pipelines.content_findings.ContentFindingsPipeline": 700,
+    # Listing pages: facts, reviews, problems and the run's counts, one transaction a page.
     "crawlers.pipelines.store.StorePipeline": 800,
+    # Findings of every kind: reviews the store pipeline wrote, the clinic's own pages.
+    "crawlers.pipelines.findings.FindingsPipeline": 900,
 }
 
 # Quiet by default; the CLI shows progress itself.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from store import normalize
-from store.queries import ClinicFacts, ListingFacts
+from store.models import ClinicRead, ListingRead
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def _address(
     return " | ".join(p or "-" for p in parts)
 
 
-def compare(clinic: ClinicFacts, listing: ListingFacts) -> list[FactComparison]:
+def compare(clinic: ClinicRead, listing: ListingRead) -> list[FactComparison]:
     """Name, address, phone and website, as stated by the clinic and by the listing.
 
     The address is compared on the parts the listing states (a listing that gives a
@@ -164,5 +164,5 @@ def compare(clinic: ClinicFacts, listing: ListingFacts) -> list[FactComparison]:
     ]
 
 
-def mismatches(clinic: ClinicFacts, listing: ListingFacts) -> list[FactComparison]:
+def mismatches(clinic: ClinicRead, listing: ListingRead) -> list[FactComparison]:
     return [c for c in compare(clinic, listing) if c.mismatch]

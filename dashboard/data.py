@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from dashboard import compare
 from store import queries
@@ -29,7 +27,8 @@ from store.config import (
     database_url,
     load_config,
 )
-from store.db import make_engine
+from store.db import Engine, Session, make_engine
+from store.models import ClinicRead, ListingRead, Origin
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +90,10 @@ def _query(name: str, url: str, kwargs: tuple) -> Any:
 
 def _comparisons_now(
     url: str, clinic_id: int
-) -> list[tuple[queries.ListingFacts, list[compare.FactComparison]]]:
+) -> list[tuple[ListingRead, list[compare.FactComparison]]]:
     with Session(read_engine(url)) as session:
         clinic = next((c for c in queries.clinics(session) if c.id == clinic_id), None)
-        rows = queries.listings(session, clinic_id=clinic_id, origins=queries.ACTIVE_ORIGINS)
+        rows = queries.listings(session, clinic_id=clinic_id, origins=Origin.active())
     if clinic is None:
         return []
     return [(row, compare.compare(clinic, row)) for row in rows]
@@ -134,11 +133,11 @@ def clear_cache() -> None:
 CLINIC_KEY = "clinic_id"
 
 
-def clinics() -> list[queries.ClinicFacts]:
+def clinics() -> list[ClinicRead]:
     return load("clinics")
 
 
-def current_clinic() -> queries.ClinicFacts | None:
+def current_clinic() -> ClinicRead | None:
     """The clinic chosen in the sidebar; by default the one the config describes."""
     known = clinics()
     if not known:
@@ -154,7 +153,7 @@ def current_clinic() -> queries.ClinicFacts | None:
     return known[0]
 
 
-def require_clinic() -> queries.ClinicFacts:
+def require_clinic() -> ClinicRead:
     """The current clinic, or a plain message and a stop when the store holds none."""
     clinic = current_clinic()
     if clinic is None:
@@ -165,8 +164,8 @@ def require_clinic() -> queries.ClinicFacts:
 
 # -- derived data -------------------------------------------------------------------------
 def comparisons(
-    clinic: queries.ClinicFacts,
-) -> list[tuple[queries.ListingFacts, list[compare.FactComparison]]]:
+    clinic: ClinicRead,
+) -> list[tuple[ListingRead, list[compare.FactComparison]]]:
     """Each active listing with its facts compared to the clinic's (normalised)."""
     ctx = context()
     _, run = _cached(ctx.dashboard.cache_ttl_seconds)

@@ -10,11 +10,12 @@ import html
 import io
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from datetime import datetime
 
+from sqlmodel import SQLModel
+
 from dashboard import render
-from store.queries import AuditRow, ClinicFacts, FindingRow
+from store.models import AuditRead, ClinicRead, FindingRead
 
 logger = logging.getLogger(__name__)
 
@@ -65,21 +66,21 @@ def _cell(value: object) -> str:
     return text
 
 
-def to_csv(rows: Iterable[object], columns: Sequence[str]) -> str:
+def to_csv(rows: Iterable[SQLModel], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
     for row in rows:
-        values = asdict(row)  # type: ignore[call-overload]
+        values = row.model_dump()
         writer.writerow([_cell(values.get(c)) for c in columns])
     return buffer.getvalue()
 
 
-def findings_csv(findings: Iterable[FindingRow]) -> str:
+def findings_csv(findings: Iterable[FindingRead]) -> str:
     return to_csv(findings, FINDING_COLUMNS)
 
 
-def audit_csv(entries: Iterable[AuditRow]) -> str:
+def audit_csv(entries: Iterable[AuditRead]) -> str:
     return to_csv(entries, AUDIT_COLUMNS)
 
 
@@ -108,9 +109,9 @@ th{background:#eee} .meta{color:#444;font-size:10pt}
 
 def printable_html(
     *,
-    clinic: ClinicFacts,
-    findings: Sequence[FindingRow],
-    audit: Sequence[AuditRow],
+    clinic: ClinicRead,
+    findings: Sequence[FindingRead],
+    audit: Sequence[AuditRead],
     generated_at: datetime,
 ) -> str:
     """A compliance report: findings by kind, then the audit log of blocked attempts."""

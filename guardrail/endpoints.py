@@ -8,8 +8,10 @@ grows a new one.  Shapes were taken from the sites' public URLs and API referenc
 shape we could not confirm is better listed than missed, as long as no read page matches.
 """
 
+import functools
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -25,85 +27,9 @@ class EndpointRule:
     reason: str
 
 
-_YELP = r"(?:[a-z0-9-]+\.)?yelp\.[a-z.]{2,6}"
-_GOOGLE = r"(?:[a-z0-9-]+\.)?google\.[a-z.]{2,6}"
-_FB = r"(?:[a-z0-9-]+\.)?(?:facebook\.com|fb\.com)"
-
-ENDPOINT_RULES: tuple[EndpointRule, ...] = (
-    # --- Yelp ------------------------------------------------------------------------------
-    EndpointRule(_YELP, r"^/writeareview", "Yelp write-a-review page"),
-    EndpointRule(r"biz\.yelp\.[a-z.]{2,6}", r"", "Yelp for Business (owner replies and messages)"),
-    EndpointRule(_YELP, r"^/biz_owner", "Yelp business-owner pages (replies)"),
-    EndpointRule(_YELP, r"^/(mail|inbox|message_the_business|raq)\b", "Yelp messaging"),
-    EndpointRule(_YELP, r"^/user_details", "a Yelp reviewer's profile (identifying a reviewer)"),
-    EndpointRule(
-        _YELP,
-        r"^/(review_feedback|compliments?|flag_content)\b",
-        "Yelp review voting, compliments or flagging",
-    ),
-    # --- Google ----------------------------------------------------------------------------
-    EndpointRule(r"search\.google\.com", r"^/local/writereview", "Google write-a-review page"),
-    EndpointRule(r"g\.page", r"/review\b", "Google Business leave-a-review short link"),
-    EndpointRule(r"business\.google\.com", r"", "Google Business Profile owner console (replies)"),
-    EndpointRule(
-        r"mybusiness\.googleapis\.com",
-        r"/reviews/[^/?]+/reply",
-        "Google Business Profile API review reply",
-    ),
-    EndpointRule(
-        r"mybusiness\.googleapis\.com",
-        r"/localPosts|/questions|/answers",
-        "Google Business Profile API posts or Q&A",
-    ),
-    EndpointRule(
-        _GOOGLE,
-        r"/maps/contrib/",
-        "a Google reviewer's contributor profile (identifying a reviewer)",
-    ),
-    # --- Facebook --------------------------------------------------------------------------
-    EndpointRule(_FB, r"^/messages\b|/inbox\b", "Facebook messaging"),
-    EndpointRule(r"m\.me|(?:www\.)?messenger\.com", r"", "Facebook Messenger"),
-    EndpointRule(
-        _FB,
-        r"^/(sharer|dialog|ufi|a/comment\.php|a/like\.php|reactions|composer)\b",
-        "Facebook posting, comment, like or share endpoint",
-    ),
-    EndpointRule(
-        _FB,
-        r"/reviews/?\?.*\b(compose|composer|recommend|reply)",
-        "Facebook recommendation compose or reply",
-    ),
-    EndpointRule(
-        r"graph\.facebook\.com",
-        r"/(messages|conversations|feed|likes|reactions|subscribed_apps)\b",
-        "Facebook Graph API messaging, posting or liking",
-    ),
-    # --- Healthgrades ----------------------------------------------------------------------
-    EndpointRule(
-        r"(?:[a-z0-9-]+\.)?healthgrades\.com", r"^/review/", "Healthgrades write-a-review survey"
-    ),
-    EndpointRule(
-        r"(?:[a-z0-9-]+\.)?healthgrades\.com",
-        r"^/(provider-login|providers?/(respond|reply))",
-        "Healthgrades provider console (responses)",
-    ),
-    # --- RateMDs ---------------------------------------------------------------------------
-    EndpointRule(
-        r"(?:[a-z0-9-]+\.)?ratemds\.com",
-        r"(^|/)(rate|add-rating|rating/add|respond|reply|message)(/|$|\?)",
-        "RateMDs rating, response or messaging page",
-    ),
-    # --- Psychology Today, YellowPages, Trustpilot, Bing ------------------------------------
-    EndpointRule(
-        r"(?:[a-z0-9-]+\.)?psychologytoday\.com",
-        r"/(email|contact|send-?message)\b",
-        "Psychology Today contact/e-mail form",
-    ),
-    EndpointRule(
-        r"(?:[a-z0-9-]+\.)?yellowpages\.ca",
-        r"(review/(write|add|new)|writeReview|/contact-?business)",
-        "YellowPages.ca write-a-review or contact page",
-    ),
+#: Write, reply and messaging shapes on any site.  Each site's own shapes are declared with
+#: the site (``crawlers.sites``) and handed to :func:`is_write_endpoint` by the crawler.
+GENERIC_RULES: tuple[EndpointRule, ...] = (
     EndpointRule(
         r"(?:[a-z0-9-]+\.)?trustpilot\.com", r"^/evaluate/", "Trustpilot write-a-review page"
     ),
@@ -121,14 +47,17 @@ ENDPOINT_RULES: tuple[EndpointRule, ...] = (
     ),
 )
 
-_COMPILED = tuple(
-    (re.compile(rf"^(?:{rule.host})$", re.I), re.compile(rule.path, re.I), rule.reason)
-    for rule in ENDPOINT_RULES
-)
+
+@functools.cache
+def _compiled(rule: EndpointRule) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(rf"^(?:{rule.host})$", re.I), re.compile(rule.path, re.I)
 
 
-def is_write_endpoint(url: str) -> str | None:
-    """Why ``url`` must not be opened (a reason in plain words), or None when it may be."""
+def is_write_endpoint(url: str, site_rules: Iterable[EndpointRule] = ()) -> str | None:
+    """Why ``url`` must not be opened (a reason in plain words), or None when it may be.
+
+    ``site_rules`` are the sites' own write/reply shapes (``crawlers.sites``), checked
+    before the shapes that hold on any site."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -137,31 +66,24 @@ def is_write_endpoint(url: str) -> str | None:
     if host.startswith("www."):
         host = host[4:]
     target = unquote(parts.path or "/") + ("?" + unquote(parts.query) if parts.query else "")
-    for host_re, path_re, reason in _COMPILED:
+    for rule in (*site_rules, *GENERIC_RULES):
+        host_re, path_re = _compiled(rule)
         if host_re.match(host) and path_re.search(target):
-            return reason
+            return rule.reason
     link = classify_link(url)
     if link is not None and link.opens_form:
         return link.reason
     return None
 
 
-# Hosts of the review and directory sites QuietWatch reads.  Nothing in QuietWatch may send
-# anything but GET/HEAD to them; the few places that send to QuietWatch's own services
-# (Scrapyd's schedule.json) refuse these hosts outright, so a mistyped address cannot turn
-# a control call into a write to a review site.
-_REVIEW_SITE_HOSTS = re.compile(
-    r"^(?:[a-z0-9-]+\.)*(?:yelp\.[a-z.]{2,6}|google\.[a-z.]{2,6}|googleapis\.com|g\.page|"
-    r"facebook\.com|fb\.com|m\.me|messenger\.com|healthgrades\.com|ratemds\.com|"
-    r"psychologytoday\.com|yellowpages\.ca|yahoo\.com|bing\.com|trustpilot\.com)$",
-    re.I,
-)
-
-
-def is_review_site(url: str) -> bool:
-    """Whether ``url`` is on one of the review or directory sites QuietWatch reads."""
+def is_review_site(url: str, hosts: Iterable[str]) -> bool:
+    """Whether ``url`` is on one of these review or directory sites' ``hosts`` (registrable
+    domains, subdomains included).  Nothing in QuietWatch may send anything but GET/HEAD
+    there; the few places that send to QuietWatch's own services (Scrapyd's schedule.json)
+    refuse these hosts outright, so a mistyped address cannot turn a control call into a
+    write to a review site."""
     try:
-        host = (urlsplit(url.strip()).hostname or "").lower()
+        host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
     except ValueError:
         return False
-    return bool(host) and _REVIEW_SITE_HOSTS.match(host) is not None
+    return bool(host) and any(host == h or host.endswith("." + h) for h in hosts)

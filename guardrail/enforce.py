@@ -10,10 +10,9 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from guardrail.rules import DUTY_WORDS, Rule, RuleSet, builtin
+from store.crud import append_audit
+from store.db import Engine, Session, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -111,9 +110,6 @@ def block(
     never a reviewer's identity.  Raises ``KeyError`` for an unknown action and
     :class:`NotBlockedError` for an action the rule set allows.
     """
-    from store.crud import append_audit
-    from store.db import session_scope
-
     rule_set = rule_set or builtin()
     rule = rule_set.get(action_id)
     if not rule.blocked:
@@ -129,12 +125,10 @@ def block(
         "detail": detail,
     }
     if isinstance(engine_or_session, Session):
-        entry = append_audit(engine_or_session, **fields)
-        audit_id = entry.id
+        audit_id = append_audit(engine_or_session, **fields)
     else:
         with session_scope(engine_or_session) as session:
-            entry = append_audit(session, **fields)
-            audit_id = entry.id
+            audit_id = append_audit(session, **fields)
     logger.warning(
         "blocked %s from %s (user %s, rule set %s %s, audit entry %s)",
         rule.id,

@@ -15,20 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from guardrail.rules import RuleSet, builtin, rule_set_from_config
+from quietwatch.console import report_console as _console
 from store.config import ConfigError
 
 logger = logging.getLogger(__name__)
-
-
-def _console() -> Console:
-    """A console for this call (tests swap stdout); wide when not a terminal."""
-    return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -150,17 +144,13 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
 @click.option("--action", "action_id", help="Only entries for this action id.")
 def audit(as_json: bool, limit: int | None, action_id: str | None) -> None:
     """List the audit log: every blocked attempt, oldest first.  Nothing edits or deletes it."""
-    from guardrail.audit import list_entries
-    from store.db import make_engine
+    from store import queries
+    from store.db import Session
 
-    try:
-        engine = make_engine(_qw().db_url, read_only=True)
-    except FileNotFoundError as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        rows = list_entries(engine, limit=limit, action_id=action_id)
-    finally:
-        engine.dispose()
+    with Session(_qw().read_engine) as session:
+        rows = [
+            r.model_dump() for r in queries.audit_entries(session, limit=limit, action_id=action_id)
+        ]
     if as_json:
         _echo_json(rows)
         return
@@ -227,26 +217,20 @@ def rules(action_id: str | None, as_json: bool) -> None:
 def _refusal(name: str, action_id: str, help_text: str, takes_review: bool) -> click.Command:
     def refuse(review_id: str | None = None) -> None:
         from guardrail.enforce import block
-        from store.db import make_engine
 
-        qw = _qw()
         try:
             user = getpass.getuser()
         except Exception:  # no login name in some containers
             user = None
-        engine = make_engine(qw.db_url)
-        try:
-            explanation = block(
-                action_id,
-                origin="cli",
-                engine_or_session=engine,
-                user=user,
-                target=f"review {review_id}" if review_id else None,
-                detail=f"quietwatch {name}",
-                rule_set=_rule_set(),
-            )
-        finally:
-            engine.dispose()
+        explanation = block(
+            action_id,
+            origin="cli",
+            engine_or_session=_qw().engine,
+            user=user,
+            target=f"review {review_id}" if review_id else None,
+            detail=f"quietwatch {name}",
+            rule_set=_rule_set(),
+        )
         click.echo(explanation.as_text(), err=True)
         sys.exit(EXIT_FOUND)
 
@@ -254,22 +238,18 @@ def _refusal(name: str, action_id: str, help_text: str, takes_review: bool) -> c
     return click.Command(name, callback=refuse, params=params, help=help_text)
 
 
-REFUSALS = [
-    _refusal(
-        "reply", "reply_to_review", "Reply to a review: refused, recorded and explained.", True
-    ),
-    _refusal(
-        "contact-reviewer",
-        "contact_reviewer",
-        "Contact a reviewer: refused, recorded and explained.",
-        True,
-    ),
-    _refusal(
-        "request-reviews",
-        "review_request",
-        "Send review requests: refused, recorded and explained.",
-        False,
-    ),
-]
-
-ALL: list[click.Command] = [check_text, audit, rules, *REFUSALS]
+reply = _refusal(
+    "reply", "reply_to_review", "Reply to a review: refused, recorded and explained.", True
+)
+contact_reviewer = _refusal(
+    "contact-reviewer",
+    "contact_reviewer",
+    "Contact a reviewer: refused, recorded and explained.",
+    True,
+)
+request_reviews = _refusal(
+    "request-reviews",
+    "review_request",
+    "Send review requests: refused, recorded and explained.",
+    False,
+)

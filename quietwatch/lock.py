@@ -7,15 +7,13 @@ The operating system drops both locks when the holding process ends, however it 
 
 import contextlib
 import fcntl
-import hashlib
 import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from store.config import QuietWatchConfig, Settings
+from store.db import Engine, advisory_lock, sqlite_path
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +26,8 @@ class CrawlLocked(RuntimeError):
 
 def lock_path(config: QuietWatchConfig, db_url: str, settings: Settings | None = None) -> Path:
     """Beside the SQLite file; for a server database, in the data directory."""
-    url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        database = Path(url.database)
+    database = sqlite_path(db_url)
+    if database is not None:
         return database.with_name(f"{database.name}.crawl-{config.clinic.key}.lock")
     settings = settings or Settings()
     data_dir = settings.data_dir or config.database.data_dir
@@ -42,13 +39,8 @@ def lock_path(config: QuietWatchConfig, db_url: str, settings: Settings | None =
     return Path(data_dir).expanduser() / f"crawl-{config.clinic.key}.lock"
 
 
-def _advisory_key(clinic_key: str) -> int:
-    digest = hashlib.sha256(f"quietwatch-crawl:{clinic_key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 @contextlib.contextmanager
-def crawl_lock(path: Path, *, db_url: str | None = None, clinic_key: str = "") -> Iterator[None]:
+def crawl_lock(path: Path, *, engine: Engine | None = None, clinic_key: str = "") -> Iterator[None]:
     """Hold the crawl lock for the block, or raise :class:`CrawlLocked` at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
@@ -65,42 +57,15 @@ def crawl_lock(path: Path, *, db_url: str | None = None, clinic_key: str = "") -
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
-        with _server_lock(db_url, clinic_key):
-            yield
-    finally:
-        handle.close()  # closing releases the flock
-
-
-@contextlib.contextmanager
-def _server_lock(db_url: str | None, clinic_key: str) -> Iterator[None]:
-    """On PostgreSQL, a session advisory lock held on its own connection."""
-    if not db_url or make_url(db_url).get_backend_name() != "postgresql":
-        yield
-        return
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
-    try:
-        try:
-            conn = engine.connect()
-        except sa.exc.OperationalError as exc:
-            # The crawl will meet the same error and record or report it; do not hide it here.
-            logger.warning("no advisory lock (the database is not reachable): %s", exc.orig)
+        if engine is None:
             yield
             return
-        with conn:
-            key = _advisory_key(clinic_key)
-            got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-            conn.commit()
+        with advisory_lock(engine, f"quietwatch-crawl:{clinic_key}") as got:
             if not got:
                 raise CrawlLocked(
                     "another crawl of this clinic is running against the same database "
                     "(PostgreSQL advisory lock held by another session)"
                 )
-            try:
-                yield
-            finally:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
+            yield
     finally:
-        engine.dispose()
+        handle.close()  # closing releases the flock

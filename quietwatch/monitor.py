@@ -11,12 +11,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, col, select
-
-from store import crud
+from store import queries, runs
 from store.config import QuietWatchConfig
-from store.db import make_engine, session_scope
-from store.models import Clinic, CrawlRun, Listing, ListingCheck
+from store.db import Engine, session_scope
+from store.models import ListingCheck, ListingRead, ListingStatus, RunRead, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +23,6 @@ logger = logging.getLogger(__name__)
 # compared: an incremental crawl stops at known reviews and reads fewer by design.
 ERROR_RATE_WARN = 0.2
 ERROR_RATE_FAIL = 0.5
-GOOD_LISTING_STATUSES = ("ok", "not_modified")
 
 
 @dataclass
@@ -47,34 +44,18 @@ def stale_after(config: QuietWatchConfig) -> timedelta:
     return timedelta(hours=hours)
 
 
-def last_good_run(session: Session, run: CrawlRun) -> CrawlRun | None:
-    return session.exec(
-        select(CrawlRun)
-        .where(
-            CrawlRun.clinic_id == run.clinic_id,
-            CrawlRun.spider == run.spider,
-            CrawlRun.full_sweep == run.full_sweep,
-            CrawlRun.status == "ok",
-            col(CrawlRun.id) < run.id,
-        )
-        .order_by(col(CrawlRun.id).desc())
-    ).first()
-
-
-def _reviews_by_listing(session: Session, run_id: int) -> dict[int, tuple[str, int]]:
-    """listing id -> (status, reviews read) for one run."""
-    rows = session.exec(
-        select(ListingCheck.listing_id, ListingCheck.status, ListingCheck.reviews_seen).where(
-            ListingCheck.run_id == run_id
-        )
-    ).all()
-    return {listing_id: (status, seen) for listing_id, status, seen in rows}
-
-
-def check_run(session: Session, run: CrawlRun) -> list[Check]:
-    checks: list[Check] = []
-    if run.status in ("failed", "interrupted", "running"):
-        checks.append(
+def check_run(
+    run: RunRead,
+    checks: dict[int, ListingCheck],
+    good: RunRead | None,
+    good_checks: dict[int, ListingCheck],
+    urls: dict[int, str],
+) -> list[Check]:
+    """The checks of one run, from its listings' checks and its last good run's
+    (``good``: the same spider's last ``ok`` run with the same kind of sweep)."""
+    checks_: list[Check] = []
+    if RunStatus(run.status).failed:
+        checks_.append(
             Check(
                 "run",
                 "fail",
@@ -83,30 +64,31 @@ def check_run(session: Session, run: CrawlRun) -> list[Check]:
             )
         )
     else:
-        checks.append(Check("run", "ok", f"the {run.spider} crawl ended {run.status}", run.id))
+        checks_.append(Check("run", "ok", f"the {run.spider} crawl ended {run.status}", run.id))
 
-    good = last_good_run(session, run)
     if good is not None:
-        now, before = _reviews_by_listing(session, run.id), _reviews_by_listing(session, good.id)
         emptied = [
             listing_id
-            for listing_id, (status, seen) in now.items()
-            if status == "ok" and seen == 0 and before.get(listing_id, ("", 0))[1] > 0
+            for listing_id, check in checks.items()
+            if check.status == ListingStatus.OK
+            and check.reviews_seen == 0
+            and listing_id in good_checks
+            and good_checks[listing_id].reviews_seen > 0
         ]
         if emptied:
-            urls = [session.get(Listing, i).url for i in emptied]
-            checks.append(
+            checks_.append(
                 Check(
                     "items",
                     "fail",
-                    f"{len(emptied)} {run.spider} listing(s) read without error gave no review, where the "
-                    f"last good run (#{good.id}) read some: {', '.join(urls)}",
+                    f"{len(emptied)} {run.spider} listing(s) read without error gave no review, "
+                    f"where the last good run (#{good.id}) read some: "
+                    + ", ".join(urls.get(i, f"listing {i}") for i in emptied),
                     run.id,
                 )
             )
         else:
-            total = sum(seen for _status, seen in now.values())
-            checks.append(
+            total = sum(c.reviews_seen for c in checks.values())
+            checks_.append(
                 Check(
                     "items",
                     "ok",
@@ -115,10 +97,10 @@ def check_run(session: Session, run: CrawlRun) -> list[Check]:
                 )
             )
 
-    # Field coverage is measured by the store pipeline as each listing is read (so blocked
-    # and unreadable listings count as listings that gave nothing) and compared there with
-    # the last good run (crawlers/coverage.py); a drop marks the run "degraded" with the
-    # fields that vanished.  The monitor reports it; it does not measure it a second time.
+    # Field coverage is measured by the crawl as each listing is read (so blocked and
+    # unreadable listings count as listings that gave nothing) and compared there with the
+    # last good run (crawlers/coverage.py); a drop marks the run "degraded" with the fields
+    # that vanished.  The monitor reports it; it does not measure it a second time.
     shares = (run.coverage or {}).get("fields", {})
     if run.degraded_fields:
         previous = (good.coverage or {}).get("fields", {}) if good is not None else {}
@@ -126,23 +108,24 @@ def check_run(session: Session, run: CrawlRun) -> list[Check]:
             f"{n} {previous.get(n, 0):.0%} → {shares.get(n, 0):.0%}" if n in previous else n
             for n in run.degraded_fields
         )
-        checks.append(
+        checks_.append(
             Check(
                 "coverage",
                 "fail",
-                f"fields vanished from {run.spider} pages (did the site change its layout?): {detail}",
+                f"fields vanished from {run.spider} pages (did the site change its layout?): "
+                f"{detail}",
                 run.id,
             )
         )
     elif shares:
-        checks.append(Check("coverage", "ok", "field coverage as before", run.id))
+        checks_.append(Check("coverage", "ok", "field coverage as before", run.id))
 
-    statuses = session.exec(select(ListingCheck.status).where(ListingCheck.run_id == run.id)).all()
+    statuses = [ListingStatus(c.status) for c in checks.values()]
     if statuses:
-        bad = sum(1 for s in statuses if s not in GOOD_LISTING_STATUSES)
+        bad = sum(1 for s in statuses if not s.good)
         rate = bad / len(statuses)
         level = "fail" if rate >= ERROR_RATE_FAIL else "warn" if rate > ERROR_RATE_WARN else "ok"
-        checks.append(
+        checks_.append(
             Check(
                 "error_rate",
                 level,
@@ -150,23 +133,16 @@ def check_run(session: Session, run: CrawlRun) -> list[Check]:
                 run.id,
             )
         )
-    return checks
+    return checks_
 
 
 def stale_sources(
-    session: Session, clinic_id: int, threshold: timedelta, now: datetime, run_id: int | None
+    listings: list[ListingRead], threshold: timedelta, now: datetime, run_id: int | None
 ) -> list[Check]:
     """Enabled listings not read successfully for longer than ``threshold``."""
     checks: list[Check] = []
-    listings = session.exec(
-        select(Listing).where(
-            Listing.clinic_id == clinic_id,
-            Listing.enabled,
-            col(Listing.origin).in_(("configured", "confirmed")),
-        )
-    ).all()
     for listing in listings:
-        since = listing.last_success_at or listing.created_at
+        since = listing.last_success_at or listing.created_at or now
         if now - since <= threshold:
             continue
         hours = (now - since).total_seconds() / 3600
@@ -190,67 +166,47 @@ def stale_sources(
 
 
 def check_runs(
-    config: QuietWatchConfig, db_url: str, run_ids: list[int], *, now: datetime | None = None
+    config: QuietWatchConfig, engine: Engine, run_ids: list[int], *, now: datetime | None = None
 ) -> list[Check]:
     """Run every check for these runs, store the results, and return them."""
     now = now or datetime.now(UTC)
-    engine = make_engine(db_url)
-    try:
-        with session_scope(engine) as session:
-            clinic = session.exec(select(Clinic).where(Clinic.key == config.clinic.key)).first()
-            if clinic is None:
-                return []
-            runs = session.exec(
-                select(CrawlRun).where(col(CrawlRun.id).in_(run_ids)).order_by(col(CrawlRun.id))
-            ).all()
-            checks: list[Check] = []
-            for run in runs:
-                run_checks = check_run(session, run)
-                run.stats = {
-                    **(run.stats or {}),
-                    "quietwatch/monitor": {c.name: c.status for c in run_checks},
-                }
-                checks += run_checks
-            last_id = runs[-1].id if runs else None
-            checks += stale_sources(session, clinic.id, stale_after(config), now, last_id)
-            for check in checks:
-                if check.failing and check.run_id is not None:
-                    crud.record_problem(
-                        session,
-                        run_id=check.run_id,
-                        listing_id=check.listing_id,
-                        url=check.url,
-                        kind="stale" if check.name == "stale" else f"check_{check.name}",
-                        message=check.message,
-                    )
-    finally:
-        engine.dispose()
+    with session_scope(engine) as session:
+        clinic = queries.clinic_by_key(session, config.clinic.key)
+        if clinic is None:
+            return []
+        listings = queries.active_listings(session, clinic_id=clinic.id)
+        urls = {listing.id: listing.url for listing in listings}
+        checks: list[Check] = []
+        done = queries.runs_by_ids(session, run_ids=run_ids)
+        for run in done:
+            good = queries.last_good_run(session, run=run, same_sweep=True)
+            run_checks = check_run(
+                run,
+                queries.checks_of_run(session, run_id=run.id),
+                good,
+                queries.checks_of_run(session, run_id=good.id) if good else {},
+                urls,
+            )
+            runs.annotate_run(
+                session,
+                run_id=run.id,
+                key="quietwatch/monitor",
+                value={c.name: c.status for c in run_checks},
+            )
+            checks += run_checks
+        last_id = done[-1].id if done else None
+        checks += stale_sources(listings, stale_after(config), now, last_id)
+        for check in checks:
+            if check.failing and check.run_id is not None:
+                runs.record_problem(
+                    session,
+                    run_id=check.run_id,
+                    listing_id=check.listing_id,
+                    url=check.url,
+                    kind="stale" if check.name == "stale" else f"check_{check.name}",
+                    message=check.message,
+                )
     for check in checks:
         if check.failing:
             logger.warning("check %s: %s", check.name, check.message)
     return checks
-
-
-def record_failure(
-    config: QuietWatchConfig, db_url: str, *, trigger: str, error: BaseException
-) -> int | None:
-    """A crawl that could not run at all still leaves a 'failed' run with its error."""
-    message = f"the crawl could not run: {type(error).__name__}: {error}"[:2000]
-    try:
-        engine = make_engine(db_url)
-        try:
-            with session_scope(engine) as session:
-                clinic = session.exec(select(Clinic).where(Clinic.key == config.clinic.key)).first()
-                run = crud.start_run(
-                    session,
-                    clinic_id=clinic.id if clinic else None,
-                    spider="quietwatch",
-                    trigger=trigger,
-                )
-                crud.finish_run(session, run=run, status="failed", message=message)
-                return run.id
-        finally:
-            engine.dispose()
-    except Exception:  # the store itself is unreachable: the log is all we have
-        logger.exception("could not record the failed crawl in the store")
-        return None

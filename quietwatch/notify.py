@@ -8,26 +8,12 @@ successful or not, is recorded in the store.
 """
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
-
 from quietwatch.monitor import Check
-from store import crud
+from store import crud, queries
 from store.config import QuietWatchConfig
-from store.crud import FACT_FIELDS
-from store.db import make_engine, session_scope
-from store.models import (
-    Clinic,
-    CrawlProblem,
-    CrawlRun,
-    Finding,
-    Listing,
-    ListingCheck,
-    ListingSnapshot,
-    Review,
-)
+from store.db import Engine, Session, session_scope
 
 logger = logging.getLogger(__name__)
 
@@ -48,60 +34,22 @@ def _link(config: QuietWatchConfig, page: str) -> str:
     return f"{config.notifications.dashboard_url.rstrip('/')}/{page}"
 
 
-def _fact_changes(session: Session, run_ids: list[int]) -> list[tuple[Listing, list[str]]]:
-    changes = []
-    snapshots = session.exec(
-        select(ListingSnapshot)
-        .where(col(ListingSnapshot.run_id).in_(run_ids))
-        .order_by(col(ListingSnapshot.id))
-    ).all()
-    for snap in snapshots:
-        before = session.exec(
-            select(ListingSnapshot)
-            .where(ListingSnapshot.listing_id == snap.listing_id, col(ListingSnapshot.id) < snap.id)
-            .order_by(col(ListingSnapshot.id).desc())
-        ).first()
-        if before is None:
-            continue  # first sight of the listing: nothing changed
-        fields = [f for f in FACT_FIELDS if getattr(before, f) != getattr(snap, f)]
-        if fields:
-            changes.append((session.get(Listing, snap.listing_id), fields))
-    return changes
-
-
 def build_digest(
     session: Session, config: QuietWatchConfig, run_ids: list[int], checks: list[Check]
 ) -> Digest:
-    clinic = session.exec(select(Clinic).where(Clinic.key == config.clinic.key)).first()
+    clinic = queries.clinic_by_key(session, config.clinic.key)
     name = clinic.name if clinic else config.clinic.name
-    per_site: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"new": 0, "changed": 0, "removed": 0}
-    )
-    rows = session.exec(
-        select(Listing.site, ListingCheck)
-        .join(Listing, col(Listing.id) == col(ListingCheck.listing_id))
-        .where(col(ListingCheck.run_id).in_(run_ids))
-    ).all()
-    for site, check in rows:
-        per_site[site]["new"] += check.new_reviews
-        per_site[site]["changed"] += check.changed_reviews
-        per_site[site]["removed"] += check.removed_reviews
+    per_site = queries.site_counts_of_runs(session, run_ids=run_ids)
     totals = {k: sum(s[k] for s in per_site.values()) for k in ("new", "changed", "removed")}
-    changes = _fact_changes(session, run_ids)
-    findings = session.exec(
-        select(Finding).where(col(Finding.run_id).in_(run_ids)).order_by(col(Finding.id))
-    ).all()
+    changes = queries.listing_changes(session, run_ids=run_ids)
+    findings = queries.findings_of_runs(session, run_ids=run_ids)
     failing = [c for c in checks if c.failing]
-    problems = session.exec(
-        select(CrawlProblem)
-        .where(
-            col(CrawlProblem.run_id).in_(run_ids),
-            col(CrawlProblem.kind).not_in(NOT_FAILURES),
-            ~col(CrawlProblem.kind).startswith("check_"),
-        )
-        .order_by(col(CrawlProblem.id))
-    ).all()
-    runs = session.exec(select(CrawlRun).where(col(CrawlRun.id).in_(run_ids))).all()
+    problems = [
+        p
+        for p in queries.problems_of_runs(session, run_ids=run_ids, exclude_kinds=NOT_FAILURES)
+        if not p.kind.startswith("check_")
+    ]
+    runs = queries.runs_by_ids(session, run_ids=run_ids)
     include_text = config.notifications.include_review_text
 
     lines = [f"QuietWatch digest for {name}", ""]
@@ -118,17 +66,7 @@ def build_digest(
     if any(totals.values()):
         lines.append(f"  See them: {_link(config, 'reviews')}")
     if include_text and totals["new"] + totals["changed"]:
-        reviews = session.exec(
-            select(Review)
-            .where(
-                (col(Review.first_seen_run_id).in_(run_ids))
-                | (
-                    (col(Review.last_seen_run_id).in_(run_ids))
-                    & (col(Review.edited_at).is_not(None))
-                )
-            )
-            .order_by(col(Review.id))
-        ).all()
+        reviews = queries.reviews_of_runs(session, run_ids=run_ids)
         lines += ["", "Review text (included because the configuration asks for it):"]
         for review in reviews:
             rating = f"{review.rating:g}★ " if review.rating is not None else ""
@@ -215,7 +153,7 @@ def deliver(title: str, body: str, urls: list[str]) -> list[tuple[str, bool, str
 
 def notify_after_run(
     config: QuietWatchConfig,
-    db_url: str,
+    engine: Engine,
     run_ids: list[int],
     checks: list[Check],
     *,
@@ -225,28 +163,24 @@ def notify_after_run(
     urls = config.notifications.urls
     if not urls:
         return None
-    engine = make_engine(db_url)
-    try:
-        with session_scope(engine) as session:
-            digest = build_digest(session, config, run_ids, checks)
-        if not (digest.newsworthy or force):
-            logger.info("nothing new: no notification sent")
-            return digest
-        outcomes = deliver(digest.title, digest.body, urls)
-        with session_scope(engine) as session:
-            clinic = session.exec(select(Clinic).where(Clinic.key == config.clinic.key)).first()
-            for scheme, ok, error in outcomes:
-                crud.record_notification(
-                    session,
-                    kind="digest",
-                    title=f"{digest.title} [{scheme}]",
-                    ok=ok,
-                    error=error,
-                    run_id=max(run_ids) if run_ids else None,
-                    clinic_id=clinic.id if clinic else None,
-                )
-                if not ok:
-                    logger.warning("notification not delivered: %s", error)
-    finally:
-        engine.dispose()
+    with session_scope(engine) as session:
+        digest = build_digest(session, config, run_ids, checks)
+    if not (digest.newsworthy or force):
+        logger.info("nothing new: no notification sent")
+        return digest
+    outcomes = deliver(digest.title, digest.body, urls)
+    with session_scope(engine) as session:
+        clinic = queries.clinic_by_key(session, config.clinic.key)
+        for scheme, ok, error in outcomes:
+            crud.record_notification(
+                session,
+                kind="digest",
+                title=f"{digest.title} [{scheme}]",
+                ok=ok,
+                error=error,
+                run_id=max(run_ids) if run_ids else None,
+                clinic_id=clinic.id if clinic else None,
+            )
+            if not ok:
+                logger.warning("notification not delivered: %s", error)
     return digest

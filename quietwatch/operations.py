@@ -12,44 +12,65 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlmodel import select
 
-from store import crud
-from store.config import QuietWatchConfig, Settings
-from store.db import init_db, make_engine, session_scope
-from store.models import CrawlProblem, CrawlRun
+from crawlers.items import ListingPage
+from crawlers.runner import clinic_facts, confirmed_sources, plan, run_crawl
+from dashboard.launch import dashboard_env, streamlit_command
+from quietwatch import demo
+from quietwatch.demo.server import SampleServer
+from quietwatch.monitor import check_runs
+from quietwatch.notify import notify_after_run
+from store import crud, queries, runs
+from store.config import QuietWatchConfig, Settings, database_url, load_config
+from store.db import Engine, init_db, session_scope
+from store.models import RunStatus
 
 logger = logging.getLogger(__name__)
 
 
-def initialise(config: QuietWatchConfig, db_url: str) -> tuple[str, str, int]:
-    """Create/upgrade the schema, register the clinic and its configured listings."""
-    from crawlers.runner import clinic_facts
+def initialise(config: QuietWatchConfig, engine: Engine) -> tuple[str, int]:
+    """Create/upgrade the schema, register the clinic and its configured listings; the
+    schema revision and the number of listings."""
+    revision = init_db(engine)
+    with session_scope(engine) as session:
+        facts = clinic_facts(config)
+        clinic_id = crud.ensure_clinic(
+            session, key=facts.pop("key"), name=facts.pop("name"), **facts
+        )
+        for source in config.sources:
+            crud.ensure_listing(
+                session,
+                clinic_id=clinic_id,
+                site=source.site,
+                url=str(source.url),
+                enabled=source.enabled,
+            )
+    return revision, len(config.sources)
 
-    revision = init_db(db_url)
-    engine = make_engine(db_url)
+
+def record_failure(
+    config: QuietWatchConfig, engine: Engine, *, trigger: str, error: BaseException
+) -> int | None:
+    """A crawl that could not run at all still leaves a 'failed' run with its error."""
+    message = f"the crawl could not run: {type(error).__name__}: {error}"[:2000]
     try:
         with session_scope(engine) as session:
-            facts = clinic_facts(config)
-            clinic = crud.ensure_clinic(
-                session, key=facts.pop("key"), name=facts.pop("name"), **facts
+            clinic = queries.clinic_by_key(session, config.clinic.key)
+            return runs.record_failed_run(
+                session,
+                clinic_id=clinic.id if clinic else None,
+                spider="quietwatch",
+                trigger=trigger,
+                message=message,
             )
-            for source in config.sources:
-                crud.ensure_listing(
-                    session,
-                    clinic_id=clinic.id,
-                    site=source.site.value,
-                    url=str(source.url),
-                    enabled=source.enabled,
-                )
-    finally:
-        engine.dispose()
-    return db_url, revision, len(config.sources)
+    except Exception:  # the store itself is unreachable: the log is all we have
+        logger.exception("could not record the failed crawl in the store")
+        return None
 
 
 def crawl_with_progress(
     config: QuietWatchConfig,
-    db_url: str,
+    engine: Engine,
     settings: Settings,
     *,
     trigger: str = "cli",
@@ -59,17 +80,14 @@ def crawl_with_progress(
     verbose: int = 0,
 ) -> list[int]:
     """Initialise if needed, then crawl all sources in this process, showing progress."""
-    from crawlers.items import ListingPage
-    from crawlers.runner import confirmed_sources, plan, run_crawl
-
-    initialise(config, db_url)
+    initialise(config, engine)
     overrides: dict[str, Any] = {
         "LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"
     }
     if console is None:
         return run_crawl(
             config,
-            db_url,
+            engine,
             settings,
             trigger=trigger,
             sites=sites,
@@ -78,7 +96,7 @@ def crawl_with_progress(
         )
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    total = plan(config, sites=sites, extra_sources=confirmed_sources(config, db_url)).listing_count
+    total = plan(config, sites=sites, extra_sources=confirmed_sources(config, engine)).listing_count
     with Progress(
         TextColumn("[bold]Crawling[/]"),
         BarColumn(),
@@ -95,13 +113,13 @@ def crawl_with_progress(
             if not isinstance(item, ListingPage):
                 return
             counts["pages"] += 1
-            if item.status.value not in ("ok", "not_modified"):
+            if not item.status.good:
                 counts["problems"] += 1
             progress.update(task, advance=1 if item.is_last_page else 0, **counts)
 
         return run_crawl(
             config,
-            db_url,
+            engine,
             settings,
             trigger=trigger,
             sites=sites,
@@ -111,38 +129,29 @@ def crawl_with_progress(
         )
 
 
-def after_crawl(config: QuietWatchConfig, db_url: str, run_ids: list[int]) -> list[Any]:
+def after_crawl(config: QuietWatchConfig, engine: Engine, run_ids: list[int]) -> list[Any]:
     """Spidermon-style checks on the runs, then the digest through the configured channels.
     Neither may fail the crawl: what went wrong is logged (and kept in the store)."""
-    from quietwatch.monitor import check_runs
-    from quietwatch.notify import notify_after_run
-
     try:
-        checks = check_runs(config, db_url, run_ids)
+        checks = check_runs(config, engine, run_ids)
     except Exception:
         logger.exception("the after-crawl checks failed")
         checks = []
     try:
-        notify_after_run(config, db_url, run_ids, checks)
+        notify_after_run(config, engine, run_ids, checks)
     except Exception:
         logger.exception("the notification could not be sent")
     return checks
 
 
-def summarise_runs(db_url: str, run_ids: list[int], console: Console) -> bool:
+def summarise_runs(engine: Engine, run_ids: list[int], console: Console) -> bool:
     """Print what the runs did; False when one failed outright or was interrupted."""
     if not run_ids:
         console.print("Nothing was crawled (no enabled sources).")
         return True
-    engine = make_engine(db_url)
-    try:
-        with session_scope(engine) as session:
-            runs = list(session.exec(select(CrawlRun).where(CrawlRun.id.in_(run_ids))))  # type: ignore[attr-defined]
-            problems = list(
-                session.exec(select(CrawlProblem).where(CrawlProblem.run_id.in_(run_ids)))  # type: ignore[attr-defined]
-            )
-    finally:
-        engine.dispose()
+    with session_scope(engine) as session:
+        done = queries.runs_by_ids(session, run_ids=run_ids)
+        problems = queries.problems_of_runs(session, run_ids=run_ids)
     table = Table(title="Crawl summary", title_justify="left")
     for column in ("spider", "status", "listings", "pages", "new", "changed", "removed", "errors"):
         table.add_column(column, justify="left" if column in ("spider", "status") else "right")
@@ -157,7 +166,7 @@ def summarise_runs(db_url: str, run_ids: list[int], console: Console) -> bool:
         ),
         0,
     )
-    for run in runs:
+    for run in done:
         table.add_row(
             run.spider,
             run.status,
@@ -182,7 +191,7 @@ def summarise_runs(db_url: str, run_ids: list[int], console: Console) -> bool:
         console.print(
             f"  [yellow]![/] {escape(kind)}:{where} — {escape(problem.message)}", markup=True
         )
-    return all(run.status not in ("failed", "interrupted") for run in runs)
+    return not any(RunStatus(run.status).failed for run in done)
 
 
 def dashboard_command(
@@ -190,8 +199,6 @@ def dashboard_command(
 ) -> tuple[list[str], dict[str, str]]:
     """The streamlit command line and environment for the dashboard (``dashboard/app.py``,
     bound to the configured address, 127.0.0.1 by default); see :mod:`dashboard.launch`."""
-    from dashboard.launch import dashboard_env, streamlit_command
-
     command = streamlit_command(config, db_url, host=host, port=port)
     return command, dashboard_env(config, db_url, os.environ)
 
@@ -221,10 +228,6 @@ def run_dashboard(
 
 def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> int:
     """Serve the sample sites, crawl them twice, then start the dashboard."""
-    from quietwatch import demo
-    from quietwatch.demo.server import SampleServer
-    from store.config import database_url, load_config
-
     phase = {"n": 1}
     server = SampleServer(lambda p: None).start()
     server.resolve = demo.resolver(server.base_url, lambda: phase["n"])

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from quietwatch.console import console
+from quietwatch.lock import lock_path
 from store.config import QuietWatchConfig
 
 logger = logging.getLogger(__name__)
@@ -234,9 +236,6 @@ def schedule(obj, use_systemd: bool, install: bool, unit_dir: Path, log_file: Pa
     is still running when the next one is due makes the new one exit at once (code 75);
     a failed crawl is recorded with its error and retried on the next tick.
     """
-    from quietwatch.cli import console
-    from quietwatch.lock import lock_path
-
     config = obj.config
     if use_systemd:
         units = systemd_units(config)

@@ -20,7 +20,12 @@ from typing import Any
 
 import click
 
+from crawlers.runner import clinic_facts, confirmed_sources, own_content_jobs, plan
+from crawlers.sites import review_site_hosts
+from guardrail.endpoints import is_review_site
+from quietwatch.operations import initialise
 from store.config import QuietWatchConfig
+from store.db import Engine, is_sqlite
 
 logger = logging.getLogger(__name__)
 
@@ -82,15 +87,13 @@ def build_egg(out_dir: Path, *, version: str | None = None) -> Path:
 
 
 def scrapyd_jobs(
-    config: QuietWatchConfig, db_url: str, *, trigger: str = "scrapyd"
+    config: QuietWatchConfig, engine: Engine, *, trigger: str = "scrapyd"
 ) -> list[dict[str, Any]]:
     """One schedule.json request per spider: spider arguments are strings, so the sources
     and the clinic go as JSON."""
-    from crawlers.runner import clinic_facts, confirmed_sources, own_content_jobs, plan
-
-    crawl_plan = plan(config, extra_sources=confirmed_sources(config, db_url))
+    crawl_plan = plan(config, extra_sources=confirmed_sources(config, engine))
     settings = {
-        "QUIETWATCH_DATABASE_URL": db_url,
+        "QUIETWATCH_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "QUIETWATCH_CLINIC": json.dumps(clinic_facts(config)),
         "QUIETWATCH_TRIGGER": trigger,
         "QUIETWATCH_FULL_SWEEP_DAYS": str(config.crawl.full_sweep_days),
@@ -135,11 +138,9 @@ def schedule_job(scrapyd_url: str, project: str, job: dict[str, Any]) -> str:
         raise click.ClickException(
             "scrapyd-client is not installed: pip install 'quietwatch[scrapyd]'"
         ) from None
-    from guardrail.endpoints import is_review_site
-
     if not scrapyd_url.startswith(("http://", "https://")):
         raise click.UsageError(f"--url {scrapyd_url}: Scrapyd's address must be http(s)://")
-    if is_review_site(scrapyd_url):
+    if is_review_site(scrapyd_url, review_site_hosts()):
         raise click.UsageError(
             f"--url {scrapyd_url}: that is a review site, not a Scrapyd server; QuietWatch "
             "sends nothing but GET and HEAD requests to review sites"
@@ -183,19 +184,15 @@ def scrapyd_schedule(obj, scrapyd_url: str, project: str, dry_run: bool) -> None
     Use a store every Scrapyd node can reach (PostgreSQL: `[database] url` or
     QUIETWATCH_DATABASE_URL).  Prints one Scrapyd job id per spider.
     """
-    from sqlalchemy.engine import make_url
-
-    from quietwatch.operations import initialise
-
-    config, db_url = obj.config, obj.db_url
-    if make_url(db_url).get_backend_name() == "sqlite":
+    config, engine = obj.config, obj.engine
+    if is_sqlite(engine):
         click.echo(
             "Note: the store is a SQLite file; Scrapyd must run on this machine to reach it.",
             err=True,
         )
     if not dry_run:
-        initialise(config, db_url)
-    jobs = scrapyd_jobs(config, db_url)
+        initialise(config, engine)
+    jobs = scrapyd_jobs(config, engine)
     for job in jobs:
         if dry_run:
             shown = {**job, "settings": {**job["settings"], "QUIETWATCH_DATABASE_URL": "<store>"}}

@@ -6,10 +6,9 @@ line, never a traceback.
 """
 
 import logging
-import os
 import re
 import tomllib
-from enum import StrEnum
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +19,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,21 +31,6 @@ DEFAULT_CONFIG_FILE = "quietwatch.toml"
 
 class ConfigError(Exception):
     """A configuration file that cannot be used, with a message meant for a person."""
-
-
-class Site(StrEnum):
-    """Sites QuietWatch knows.  ``schema_org`` is any page carrying schema.org data."""
-
-    YELP = "yelp"
-    HEALTHGRADES = "healthgrades"
-    YAHOO = "yahoo"
-    BING = "bing"
-    GOOGLE = "google"
-    FACEBOOK = "facebook"
-    RATEMDS = "ratemds"
-    PSYCHOLOGYTODAY = "psychologytoday"
-    YELLOWPAGES = "yellowpages"
-    SCHEMA_ORG = "schema_org"
 
 
 class _Strict(BaseModel):
@@ -72,16 +57,27 @@ class ClinicConfig(_Strict):
 
 
 class SourceConfig(_Strict):
-    """One listing the clinic knows about, tagged with its site."""
+    """One listing the clinic knows about, tagged with its site.
 
-    site: Site
+    Which sites and APIs exist is the crawlers' registry's to say: whoever loads the file
+    for a crawl hands their names in (``load_config(..., vocabulary=...)``)."""
+
+    site: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     url: AnyHttpUrl
     # Official-API sources name the business on the API instead of (or as well as) a page.
-    api: Literal["yelp_fusion", "places_v1", "places_legacy", "graph"] | None = None
+    api: str | None = None
     place_id: str | None = None
     business_id: str | None = None
     page_id: str | None = None
     enabled: bool = True
+
+    @field_validator("site", "api")
+    @classmethod
+    def _known(cls, value: str | None, info: ValidationInfo) -> str | None:
+        known = (info.context or {}).get(f"{info.field_name}s")
+        if value is not None and known is not None and value not in known:
+            raise ValueError(f"Input should be one of {', '.join(repr(k) for k in known)}")
+        return value
 
 
 class DatabaseConfig(_Strict):
@@ -226,14 +222,19 @@ def _describe(error: dict[str, Any], text: str, path: Path) -> str:
     return f"{where}: {field or 'file'}: {msg}"
 
 
-def parse_config(text: str, path: Path) -> QuietWatchConfig:
-    """Validate TOML text; raise :class:`ConfigError` with the field and line on failure."""
+def parse_config(
+    text: str, path: Path, vocabulary: dict[str, Sequence[str]] | None = None
+) -> QuietWatchConfig:
+    """Validate TOML text; raise :class:`ConfigError` with the field and line on failure.
+
+    ``vocabulary`` names the known ``sites`` and ``apis`` (``crawlers.sites``); without it
+    any well-formed name passes (the dashboard does not need to know)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
-        config = QuietWatchConfig.model_validate(data)
+        config = QuietWatchConfig.model_validate(data, context=vocabulary)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         first = _describe(errors[0], text, path)
@@ -244,7 +245,9 @@ def parse_config(text: str, path: Path) -> QuietWatchConfig:
 
 
 def load_config(
-    path: Path | str | None = None, settings: Settings | None = None
+    path: Path | str | None = None,
+    settings: Settings | None = None,
+    vocabulary: dict[str, Sequence[str]] | None = None,
 ) -> QuietWatchConfig:
     """Read the configuration file: ``path``, else ``QUIETWATCH_CONFIG``, else ./quietwatch.toml."""
     settings = settings or Settings()
@@ -257,7 +260,7 @@ def load_config(
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{chosen}: cannot be read: {exc}") from None
-    return parse_config(text, chosen.resolve())
+    return parse_config(text, chosen.resolve(), vocabulary)
 
 
 def database_url(config: QuietWatchConfig | None, settings: Settings | None = None) -> str:
@@ -276,8 +279,3 @@ def database_url(config: QuietWatchConfig | None, settings: Settings | None = No
         data_dir = config.path.parent / data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(data_dir / 'quietwatch.db').resolve()}"
-
-
-def environ_snapshot() -> dict[str, str]:
-    """The QUIETWATCH_* environment, for handing to a child process (dashboard, scrapyd)."""
-    return {k: v for k, v in os.environ.items() if k.startswith("QUIETWATCH_")}

@@ -1,31 +1,34 @@
 """Writes.  Keyword-only functions taking the session; the caller owns the transaction.
 
 Upserts are idempotent: writing the same listing facts or the same reviews again changes
-``last_seen`` fields only, and adds no review, version or snapshot row.
+``last_seen`` fields only, and adds no review, version or snapshot row.  Run bookkeeping
+(runs, checks, problems) is in :mod:`store.runs`.
 """
 
 import hashlib
 import json
 import logging
-import os
-import socket
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from store.models import (
+    CONTENT_FIELDS,
+    FACT_FIELDS,
+    REVIEW_FIELDS,
     AuditEntry,
     Clinic,
-    CrawlProblem,
-    CrawlRun,
     Finding,
     Listing,
-    ListingCheck,
     ListingSnapshot,
+    ListingStatus,
     Notification,
+    Origin,
     Review,
     ReviewVersion,
     utcnow,
@@ -33,21 +36,6 @@ from store.models import (
 
 logger = logging.getLogger(__name__)
 
-FACT_FIELDS = (
-    "name",
-    "street_address",
-    "locality",
-    "region",
-    "postal_code",
-    "country",
-    "phone",
-    "website",
-    "hours",
-    "categories",
-    "rating",
-    "review_count",
-)
-CONTENT_FIELDS = ("rating", "title", "text", "owner_response")
 PRECISION_WINDOW = {
     "second": timedelta(days=1),
     "day": timedelta(days=1),
@@ -76,18 +64,24 @@ def facts_fingerprint(facts: Mapping[str, Any]) -> str:
 
 
 # -- clinics and listings -----------------------------------------------------------------
-def ensure_clinic(session: Session, *, key: str, name: str, **facts: Any) -> Clinic:
-    """Create the clinic or bring its canonical facts up to date with the config."""
+def ensure_clinic(session: Session, *, key: str, name: str, **facts: Any) -> int:
+    """Create the clinic or bring its canonical facts up to date; return its id."""
     clinic = session.exec(select(Clinic).where(Clinic.key == key)).first()
     if clinic is None:
         clinic = Clinic(key=key, name=name, **facts)
         session.add(clinic)
     else:
         clinic.name = name
-        for field, value in facts.items():
-            setattr(clinic, field, value)
+        for name_, value in facts.items():
+            setattr(clinic, name_, value)
     session.flush()
-    return clinic
+    return clinic.id
+
+
+def _listing_by_url(session: Session, clinic_id: int, url: str) -> Listing | None:
+    return session.exec(
+        select(Listing).where(Listing.clinic_id == clinic_id, Listing.url == url)
+    ).first()
 
 
 def ensure_listing(
@@ -96,22 +90,20 @@ def ensure_listing(
     clinic_id: int,
     site: str,
     url: str,
-    origin: str = "configured",
+    origin: str = Origin.CONFIGURED,
     enabled: bool = True,
-) -> Listing:
-    """The listing for a configured source (a discovered one becomes configured)."""
-    listing = session.exec(
-        select(Listing).where(Listing.clinic_id == clinic_id, Listing.url == url)
-    ).first()
+) -> int:
+    """The listing for a configured source (a discovered one becomes configured); its id."""
+    listing = _listing_by_url(session, clinic_id, url)
     if listing is None:
         listing = Listing(clinic_id=clinic_id, site=site, url=url, origin=origin, enabled=enabled)
         session.add(listing)
     else:
         listing.enabled = enabled
-        if origin == "configured" and listing.origin in ("discovered", "dismissed"):
-            listing.origin = "configured"
+        if origin == Origin.CONFIGURED and listing.origin in (Origin.DISCOVERED, Origin.DISMISSED):
+            listing.origin = Origin.CONFIGURED
     session.flush()
-    return listing
+    return listing.id
 
 
 def record_discovered(
@@ -122,11 +114,9 @@ def record_discovered(
     url: str,
     match_reason: str | None = None,
     site_listing_id: str | None = None,
-) -> Listing | None:
+) -> int | None:
     """Store a listing found by a search, unless it is known already (or was dismissed)."""
-    existing = session.exec(
-        select(Listing).where(Listing.clinic_id == clinic_id, Listing.url == url)
-    ).first()
+    existing = _listing_by_url(session, clinic_id, url)
     if existing is None and site_listing_id:
         existing = session.exec(
             select(Listing).where(
@@ -141,178 +131,103 @@ def record_discovered(
         clinic_id=clinic_id,
         site=site,
         url=url,
-        origin="discovered",
+        origin=Origin.DISCOVERED,
         enabled=False,
         match_reason=match_reason,
         site_listing_id=site_listing_id,
     )
     session.add(listing)
     session.flush()
-    return listing
+    return listing.id
 
 
-def decide_listing(session: Session, *, listing_id: int, decision: str) -> Listing:
-    """Confirm a discovered listing as the clinic's, or dismiss it for good."""
-    if decision not in ("confirmed", "dismissed"):
+def decide_listing(session: Session, *, clinic_id: int, listing_id: int, decision: str) -> str:
+    """Confirm a discovered listing as the clinic's, or dismiss it for good; its URL.
+
+    Raises LookupError for a listing that is not the clinic's and ValueError for one that
+    is in the config file (it is removed there, not here)."""
+    if decision not in (Origin.CONFIRMED, Origin.DISMISSED):
         raise ValueError("decision must be 'confirmed' or 'dismissed'")
     listing = session.get(Listing, listing_id)
-    if listing is None:
-        raise LookupError(f"no listing with id {listing_id}")
+    if listing is None or listing.clinic_id != clinic_id:
+        raise LookupError(f"no listing {listing_id} for this clinic")
+    if listing.origin == Origin.CONFIGURED:
+        raise ValueError(f"listing {listing_id} is in the config file; remove it there instead")
     listing.origin = decision
-    listing.enabled = decision == "confirmed"
+    listing.enabled = decision == Origin.CONFIRMED
     listing.decided_at = utcnow()
     session.flush()
-    return listing
+    return listing.url
 
 
-# -- crawl runs ---------------------------------------------------------------------------
-def start_run(
-    session: Session,
-    *,
-    clinic_id: int | None,
-    spider: str,
-    trigger: str = "cli",
-    full_sweep: bool = True,
-) -> CrawlRun:
-    run = CrawlRun(
-        clinic_id=clinic_id,
-        spider=spider,
-        trigger=trigger,
-        full_sweep=full_sweep,
-        # Who runs it, so a later crawl can tell a run that is still going from one whose
-        # process died (see mark_interrupted_runs).
-        stats={"host": socket.gethostname(), "pid": os.getpid()},
-    )
-    session.add(run)
-    session.flush()
-    return run
-
-
-def finish_run(session: Session, *, run: CrawlRun, status: str, **fields: Any) -> CrawlRun:
-    run = session.merge(run)
-    run.status = status
-    run.finished_at = utcnow()
+def update_listing(session: Session, listing_id: int, **fields: Any) -> None:
+    """Set bookkeeping fields of a listing (validators, the last full sweep)."""
+    listing = session.get(Listing, listing_id)
     for name, value in fields.items():
-        setattr(run, name, value)
-    session.flush()
-    return run
+        setattr(listing, name, value)
 
 
-def mark_interrupted_runs(
-    session: Session,
-    *,
-    older_than: datetime | None = None,
-    stale_after: timedelta = timedelta(days=2),
-) -> int:
-    """Runs still 'running' that no process finishes any more (killed, crashed).
-
-    A run started on this host whose process is gone is interrupted; so is a run from
-    another host (a Scrapyd node) that has been 'running' longer than ``stale_after``.
-    A run whose process is still alive (another spider of the same crawl, a parallel
-    Scrapyd job) is left alone.  ``older_than`` marks every running run started before it.
-    """
-    host, now = socket.gethostname(), utcnow()
-    runs = session.exec(select(CrawlRun).where(col(CrawlRun.status) == "running")).all()
-    dead = []
-    for run in runs:
-        info = run.stats or {}
-        started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
-        if older_than is not None:
-            if started < older_than:
-                dead.append(run)
-        elif info.get("host") == host and info.get("pid") is not None:
-            if not _alive(int(info["pid"])):
-                dead.append(run)
-        elif now - started > stale_after:
-            dead.append(run)
-    for run in dead:
-        run.status = "interrupted"
-        run.finished_at = now
-        run.message = "the run never finished (killed or crashed); what it wrote before is kept"
-    session.flush()
-    return len(dead)
+def mark_gone(session: Session, *, listing_id: int, at: datetime) -> None:
+    """The site says the listing no longer exists (kept: since when)."""
+    listing = session.get(Listing, listing_id)
+    if listing.gone_at is None:
+        listing.gone_at = at
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def record_problem(
-    session: Session,
-    *,
-    run_id: int,
-    kind: str,
-    message: str,
-    listing_id: int | None = None,
-    url: str | None = None,
-) -> CrawlProblem:
-    problem = CrawlProblem(
-        run_id=run_id, listing_id=listing_id, url=url, kind=kind, message=message
-    )
-    session.add(problem)
-    return problem
-
-
-def record_check(session: Session, *, run_id: int, listing_id: int, **fields: Any) -> ListingCheck:
-    """The per-listing outcome of a run (one row per run and listing)."""
-    check = session.exec(
-        select(ListingCheck).where(
-            ListingCheck.run_id == run_id, ListingCheck.listing_id == listing_id
-        )
-    ).first()
-    if check is None:
-        check = ListingCheck(run_id=run_id, listing_id=listing_id, **fields)
-        session.add(check)
-    else:
-        for name, value in fields.items():
-            setattr(check, name, value)
-    return check
+def close_listing(
+    session: Session, *, listing_id: int, status: ListingStatus, at: datetime
+) -> None:
+    """A run is done with the listing: its last status, and when it was last read."""
+    listing = session.get(Listing, listing_id)
+    listing.last_crawled_at = at
+    listing.last_status = status
+    if status.read:
+        listing.last_success_at = at
+        listing.gone_at = None  # it is back, if it was gone
 
 
 # -- listing facts ------------------------------------------------------------------------
 def record_facts(
     session: Session,
     *,
-    listing: Listing,
+    listing_id: int,
     facts: Mapping[str, Any],
     seen_at: datetime,
     run_id: int | None = None,
-) -> tuple[ListingSnapshot, bool]:
-    """Store the facts a listing showed; a new snapshot only when one of them changed."""
+) -> bool:
+    """Store the facts a listing showed; a new snapshot only when one of them changed.
+    Returns whether a snapshot was written."""
+    listing = session.get(Listing, listing_id)
     fingerprint = facts_fingerprint(facts)
-    latest = (
-        session.get(ListingSnapshot, listing.latest_snapshot_id)
-        if listing.latest_snapshot_id
-        else None
-    )
     if site_id := facts.get("site_listing_id"):
         listing.site_listing_id = str(site_id)
-    if latest is not None and latest.fingerprint == fingerprint:
-        return latest, False
+    if listing.latest_snapshot_id:
+        latest = session.get(ListingSnapshot, listing.latest_snapshot_id)
+        if latest is not None and latest.fingerprint == fingerprint:
+            return False
     values = {f: facts.get(f) for f in FACT_FIELDS}
     values["hours"] = list(values["hours"] or [])
     values["categories"] = list(values["categories"] or [])
     snapshot = ListingSnapshot(
-        listing_id=listing.id, run_id=run_id, captured_at=seen_at, fingerprint=fingerprint, **values
+        listing_id=listing_id, run_id=run_id, captured_at=seen_at, fingerprint=fingerprint, **values
     )
     session.add(snapshot)
     session.flush()
     listing.latest_snapshot_id = snapshot.id
-    return snapshot, True
+    return True
 
 
 # -- reviews ------------------------------------------------------------------------------
-def _derived_key(
-    session: Session, *, listing: Listing, review: Mapping[str, Any], candidates: list[Review]
-) -> str:
+@dataclass
+class ReviewOutcome:
+    """What one batch of reviews did to the store."""
+
+    new: list[int] = field(default_factory=list)  # review ids first seen now
+    changed: list[int] = field(default_factory=list)  # edited: the old content is kept
+    unchanged: int = 0
+
+
+def _derived_key(listing: Listing, review: Mapping[str, Any], candidates: list[Review]) -> str:
     """A key for a review the site gives no id to, stable across text edits.
 
     Built from the listing, the author's display name and the published date.  A relative
@@ -338,47 +253,43 @@ def _derived_key(
 def upsert_reviews(
     session: Session,
     *,
-    listing: Listing,
+    listing_id: int,
     reviews: Iterable[Mapping[str, Any]],
     seen_at: datetime,
     run_id: int | None = None,
-) -> dict[str, list[Review]]:
-    """Insert new reviews, version edited ones, touch unchanged ones.
-
-    Returns the reviews by outcome: ``new``, ``changed`` (text, rating, title or owner
-    response edited; the old content is kept in ReviewVersion), ``unchanged``.
-    """
+) -> ReviewOutcome:
+    """Insert new reviews, version edited ones, touch unchanged ones."""
     reviews = list(reviews)
-    outcome: dict[str, list[Review]] = {"new": [], "changed": [], "unchanged": []}
+    outcome = ReviewOutcome()
     if not reviews:
         return outcome
+    listing = session.get(Listing, listing_id)
     ids = [f"id:{r['site_review_id']}" for r in reviews if r.get("site_review_id")]
-    existing = (
-        {
+    existing: dict[str, Review] = {}
+    if ids:
+        existing = {
             r.review_key: r
             for r in session.exec(
                 select(Review).where(Review.site == listing.site, col(Review.review_key).in_(ids))
             )
         }
-        if ids
-        else {}
-    )
-    unkeyed_candidates: list[Review] | None = None
+    unkeyed: list[Review] | None = None
     seen_keys: set[str] = set()
+    added: list[Review] = []
     for data in reviews:
         if data.get("site_review_id"):
             key = f"id:{data['site_review_id']}"
         else:
-            if unkeyed_candidates is None:
-                unkeyed_candidates = list(
+            if unkeyed is None:
+                unkeyed = list(
                     session.exec(
                         select(Review).where(
                             Review.listing_id == listing.id, col(Review.site_review_id).is_(None)
                         )
                     )
                 )
-                existing.update({r.review_key: r for r in unkeyed_candidates})
-            key = _derived_key(session, listing=listing, review=data, candidates=unkeyed_candidates)
+                existing.update({r.review_key: r for r in unkeyed})
+            key = _derived_key(listing, data, unkeyed)
         if key in seen_keys:  # the same review twice on one page or in one call
             continue
         seen_keys.add(key)
@@ -399,16 +310,15 @@ def upsert_reviews(
             )
             session.add(review)
             existing[key] = review
-            if unkeyed_candidates is not None and not data.get("site_review_id"):
-                unkeyed_candidates.append(review)
-            outcome["new"].append(review)
+            added.append(review)
+            if unkeyed is not None and not data.get("site_review_id"):
+                unkeyed.append(review)
             continue
         review.last_seen_at = seen_at
         review.last_seen_run_id = run_id
-        if review.removed_at is not None:
-            review.removed_at = None  # it is back
+        review.removed_at = None  # seen again: it is back, if it was gone
         if review.content_hash == digest:
-            outcome["unchanged"].append(review)
+            outcome.unchanged += 1
             continue
         session.add(
             ReviewVersion(
@@ -416,46 +326,29 @@ def upsert_reviews(
                 run_id=run_id,
                 valid_from=review.edited_at or review.first_seen_at,
                 valid_to=seen_at,
-                rating=review.rating,
-                title=review.title,
-                text=review.text,
-                owner_response=review.owner_response,
                 published_raw=review.published_raw,
                 content_hash=review.content_hash,
+                **{f: getattr(review, f) for f in CONTENT_FIELDS},
             )
         )
         values = _review_values(data)
         if review.published_at is not None:
             # Keep the first, most precise date; relative dates drift between crawls.
-            for field in ("published_at", "published_precision", "published_raw"):
-                values.pop(field, None)
-        for field, value in values.items():
-            setattr(review, field, value)
+            for name in ("published_at", "published_precision", "published_raw"):
+                values.pop(name, None)
+        for name, value in values.items():
+            setattr(review, name, value)
         review.content_hash = digest
         review.edited_at = seen_at
         review.version_count += 1
-        outcome["changed"].append(review)
+        outcome.changed.append(review.id)
     session.flush()
+    outcome.new = [r.id for r in added]
     return outcome
 
 
 def _review_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    fields = (
-        "site_review_id",
-        "author",
-        "rating",
-        "best_rating",
-        "published_raw",
-        "published_at",
-        "published_precision",
-        "title",
-        "text",
-        "language",
-        "owner_response",
-        "owner_response_raw_date",
-        "url",
-    )
-    values = {f: data.get(f) for f in fields}
+    values = {f: data.get(f) for f in REVIEW_FIELDS}
     if values["site_review_id"] is not None:
         values["site_review_id"] = str(values["site_review_id"])
     if values["published_precision"] is not None:
@@ -463,31 +356,24 @@ def _review_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def mark_removed(
-    session: Session, *, listing: Listing, run_id: int, seen_at: datetime
-) -> list[Review]:
+def mark_removed(session: Session, *, listing_id: int, run_id: int, seen_at: datetime) -> int:
     """After a complete full sweep of a listing: reviews it no longer shows are removed.
 
-    Never deleted: ``removed_at`` is set and the row stays.
-    """
-    gone = list(
-        session.exec(
-            select(Review).where(
-                Review.listing_id == listing.id,
-                col(Review.removed_at).is_(None),
-                (col(Review.last_seen_run_id) != run_id) | col(Review.last_seen_run_id).is_(None),
-            )
+    Never deleted: ``removed_at`` is set and the row stays.  Returns how many."""
+    gone = session.exec(
+        select(Review).where(
+            Review.listing_id == listing_id,
+            col(Review.removed_at).is_(None),
+            (col(Review.last_seen_run_id) != run_id) | col(Review.last_seen_run_id).is_(None),
         )
-    )
+    ).all()
     for review in gone:
         review.removed_at = seen_at
     session.flush()
-    return gone
+    return len(gone)
 
 
 def visible_review_count(session: Session, *, listing_id: int) -> int:
-    from sqlalchemy import func
-
     return session.exec(
         select(func.count())
         .select_from(Review)
@@ -504,15 +390,15 @@ def record_finding(
     dedupe_key: str,
     seen_at: datetime | None = None,
     **fields: Any,
-) -> tuple[Finding, bool]:
-    """Insert a compliance finding, or touch it when already known; returns (row, is_new)."""
+) -> tuple[int, bool]:
+    """Insert a compliance finding, or touch it when already known; (id, is_new)."""
     seen_at = seen_at or utcnow()
     finding = session.exec(
         select(Finding).where(Finding.clinic_id == clinic_id, Finding.dedupe_key == dedupe_key)
     ).first()
     if finding is not None:
         finding.last_seen_at = seen_at
-        return finding, False
+        return finding.id, False
     finding = Finding(
         clinic_id=clinic_id,
         kind=kind,
@@ -523,7 +409,51 @@ def record_finding(
     )
     session.add(finding)
     session.flush()
-    return finding, True
+    return finding.id, True
+
+
+ReviewChecker = Callable[[Mapping[str, Any]], Iterable[Mapping[str, Any]]]
+
+
+def check_reviews(
+    session: Session,
+    *,
+    listing_id: int,
+    checker: ReviewChecker,
+    seen_at: datetime,
+    run_id: int | None = None,
+) -> int:
+    """Work out the compliance findings of every review of the listing whose current
+    content was not checked yet (new, edited, or left unchecked by a crawl that died),
+    record them, and mark the reviews checked.  ``checker`` maps a review's fields to
+    finding records (``kind``, ``dedupe_key`` and the Finding's other fields).
+    Returns the number of new findings."""
+    listing = session.get(Listing, listing_id)
+    unchecked = session.exec(
+        select(Review).where(
+            Review.listing_id == listing_id,
+            (col(Review.checked_hash).is_(None))
+            | (col(Review.checked_hash) != Review.content_hash),
+        )
+    ).all()
+    new = 0
+    for review in unchecked:
+        data = review.model_dump(include={*REVIEW_FIELDS, "review_key", "site"})
+        data["listing_url"] = listing.url
+        for record in checker(data):
+            _id, is_new = record_finding(
+                session,
+                clinic_id=listing.clinic_id,
+                seen_at=seen_at,
+                review_id=review.id,
+                listing_id=listing_id,
+                source_url=review.url or listing.url,
+                run_id=run_id,
+                **record,
+            )
+            new += int(is_new)
+        review.checked_hash = review.content_hash
+    return new
 
 
 def append_audit(
@@ -537,8 +467,8 @@ def append_audit(
     clinic_id: int | None = None,
     target: str | None = None,
     detail: str | None = None,
-) -> AuditEntry:
-    """Append a blocked attempt to the audit log (the only way rows get there)."""
+) -> int:
+    """Append a blocked attempt to the audit log (the only way rows get there); its id."""
     entry = AuditEntry(
         action_id=action_id,
         rule_set=rule_set,
@@ -551,15 +481,13 @@ def append_audit(
     )
     session.add(entry)
     session.flush()
-    return entry
+    return entry.id
 
 
 def record_notification(
     session: Session, *, kind: str, title: str, ok: bool, error: str | None = None, **fields: Any
-) -> Notification:
-    note = Notification(kind=kind, title=title, ok=ok, error=error, **fields)
-    session.add(note)
-    return note
+) -> None:
+    session.add(Notification(kind=kind, title=title, ok=ok, error=error, **fields))
 
 
 class AppendOnlyError(RuntimeError):
@@ -571,3 +499,27 @@ def _audit_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyError("the audit log is append-only: entries cannot be changed")
+
+
+# -- bulk loading -------------------------------------------------------------------------
+def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows of one table at once (SQLAlchemy Core, in batches); their ids, in
+    the order given.  Rows are plain column values; missing keys are NULL."""
+    table = model.__table__
+    keys = sorted({k for row in rows for k in row})
+    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids: list[int] = []
+    for start in range(0, len(rows), 20_000):
+        batch = [{k: row.get(k) for k in keys} for row in rows[start : start + 20_000]]
+        ids += session.execute(statement, batch).scalars().all()
+    return ids
+
+
+def relink_latest_snapshots(session: Session) -> None:
+    """Point every listing at its newest snapshot (after snapshots were bulk-loaded)."""
+    newest = (
+        select(func.max(ListingSnapshot.id))
+        .where(ListingSnapshot.listing_id == Listing.id)
+        .scalar_subquery()
+    )
+    session.execute(sa.update(Listing).values(latest_snapshot_id=newest))

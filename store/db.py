@@ -1,6 +1,14 @@
-"""One engine factory, the read-only variant for the dashboard, and schema set-up."""
+"""Engines, sessions and schema set-up: the only place that knows how to connect.
 
+A process makes its engine once, where it starts (a CLI command, the dashboard's
+``cache_resource``, the crawl's Scrapy extension) with :func:`engine_for`, and passes it
+down; every other function takes the engine or a session.  :func:`make_engine` is the
+factory behind it (tests use it directly).
+"""
+
+import hashlib
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,6 +16,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
+
+__all__ = ["Engine", "Session", "engine_for", "init_db", "make_engine", "session_scope"]
 
 logger = logging.getLogger(__name__)
 
@@ -21,45 +31,60 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
 def make_engine(url: str, *, read_only: bool = False, echo: bool = False) -> Engine:
     """An engine for ``url``.  ``read_only`` opens SQLite with ``mode=ro`` and PostgreSQL
     with read-only transactions, so a reader cannot write even by mistake."""
     parsed = make_url(url)
     kwargs: dict = {"echo": echo, "pool_pre_ping": True}
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite":
         if read_only:
-            if not database or database == ":memory:":
-                raise ValueError("a read-only engine needs a SQLite file")
-            if not Path(database).exists():
-                raise FileNotFoundError(
-                    f"no database at {database}: run `quietwatch init` and a crawl first"
-                )
-            uri = f"file:{Path(database).resolve()}?mode=ro"
-            engine = sa.create_engine(
-                "sqlite://",
-                creator=lambda: __import__("sqlite3").connect(
-                    uri, uri=True, check_same_thread=False, timeout=30
-                ),
-                **kwargs,
-            )
-        else:
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-            )
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        if not read_only:
-            sa.event.listen(
-                engine,
-                "connect",
-                lambda conn, _r: conn.execute("PRAGMA journal_mode=WAL"),
-            )
-        return engine
+            kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+        return sa.create_engine(url, **kwargs)
+    database = parsed.database or ""
     if read_only:
-        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
-    return sa.create_engine(url, **kwargs)
+        if not database or database == ":memory:":
+            raise ValueError("a read-only engine needs a SQLite file")
+        if not Path(database).exists():
+            raise FileNotFoundError(
+                f"no database at {database}: run `quietwatch init` and a crawl first"
+            )
+        uri = f"file:{Path(database).resolve()}?mode=ro"
+        engine = sa.create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30),
+            **kwargs,
+        )
+    else:
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
+        sa.event.listen(engine, "connect", _sqlite_wal)
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+_ENGINES: dict[tuple[str, bool], Engine] = {}
+
+
+def engine_for(url: str, *, read_only: bool = False) -> Engine:
+    """This process's engine for ``url``: made on first use, then shared by every part of
+    the process (the CLI command and the crawl it starts use one engine, one pool)."""
+    key = (make_url(url).render_as_string(hide_password=False), read_only)
+    if key not in _ENGINES:
+        _ENGINES[key] = make_engine(url, read_only=read_only)
+    return _ENGINES[key]
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of this process (at the end of a command)."""
+    while _ENGINES:
+        _ENGINES.popitem()[1].dispose()
 
 
 @contextmanager
@@ -74,28 +99,44 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def alembic_config(url: str):  # type: ignore[no-untyped-def]
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for printing."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def sqlite_path(engine_or_url: Engine | str) -> Path | None:
+    """The database file of a SQLite store (None for PostgreSQL or an in-memory store)."""
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    url = engine.url.render_as_string(hide_password=False)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     return cfg
 
 
-def init_db(url: str) -> str:
+def init_db(engine: Engine) -> str:
     """Create or upgrade the database to the newest schema; return the revision."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            revision = MigrationContext.configure(conn).get_current_revision()
-    finally:
-        engine.dispose()
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+        revision = MigrationContext.configure(connection).get_current_revision()
     logger.info("database at revision %s", revision)
     return revision or ""
 
@@ -105,7 +146,33 @@ def schema_is_current(engine: Engine) -> bool:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     return current == script.get_current_head()
+
+
+@contextmanager
+def advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """On PostgreSQL, a session advisory lock named ``name``, held on its own connection for
+    the block; yields whether it was got.  Other databases have none: yields True.  An
+    unreachable database yields True too (whatever uses it next will meet the error)."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    try:
+        conn = engine.connect()
+    except sa.exc.OperationalError as exc:
+        logger.warning("no advisory lock (the database is not reachable): %s", exc.orig)
+        yield True
+        return
+    with conn:
+        got = bool(conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+        conn.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()

@@ -1,11 +1,17 @@
-"""SQLModel tables.  Every row belongs to a clinic, directly or through its listing.
+"""The store's schema: SQLModel tables, the models readers get, and the statuses.
 
-History is kept, never rewritten: listing facts are snapshots (a new row only when a fact
-changed), review edits keep the superseded text in ``ReviewVersion``, removed reviews get a
-``removed_at`` and stay, and the guardrail's audit log is append-only.
+Every row belongs to a clinic, directly or through its listing.  History is kept, never
+rewritten: listing facts are snapshots (a new row only when a fact changed), review edits
+keep the superseded content in ``ReviewVersion``, removed reviews get a ``removed_at`` and
+stay, and the guardrail's audit log is append-only.
+
+Following SQLModel's pattern, the fields of a thing are declared once in a base model; the
+``table=True`` model adds the keys and bookkeeping, and a ``*Read`` model is what readers
+(the dashboard, the CLI, the notifier) get back from ``store.queries``.
 """
 
 from datetime import UTC, datetime
+from enum import Enum, StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,8 +47,90 @@ def _ts(**kw: Any) -> Any:
     return Field(sa_type=UTCDateTime, **kw)
 
 
-class Clinic(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class EnumValue(TypeDecorator):
+    """A StrEnum member stored as its plain string value (no database enum type), so that
+    every driver writes ``"ok"`` and never the member's name."""
+
+    impl = sa.String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else str(value.value if isinstance(value, Enum) else value)
+
+
+def _status(default: Any = None, **kw: Any) -> Any:
+    return Field(default=default, sa_type=EnumValue, **kw)
+
+
+# -- statuses -----------------------------------------------------------------------------
+class RunStatus(StrEnum):
+    """How a crawl run ended (``running`` until it does)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"  # some listings could not be read
+    DEGRADED = "degraded"  # fields most listings gave last time vanished (layout change?)
+    FAILED = "failed"  # nothing usable
+    INTERRUPTED = "interrupted"  # never finished: stopped early, killed or crashed
+
+    @property
+    def failed(self) -> bool:
+        """The run failed outright or never finished (the crawl command exits 1)."""
+        return self in (RunStatus.FAILED, RunStatus.INTERRUPTED, RunStatus.RUNNING)
+
+
+class ListingStatus(StrEnum):
+    """What one listing (or one fetched page of it) turned out to be in a run."""
+
+    OK = "ok"  # read; facts and/or reviews may be present
+    PARTIAL = "partial"  # read, but something the site normally shows could not be read
+    NOT_MODIFIED = "not_modified"  # 304 on a conditional request
+    BLOCKED = "blocked"  # block page, CAPTCHA, consent wall, 401/403/429, quota
+    GONE = "gone"  # 404 / 410: the listing no longer exists
+    UNREADABLE = "unreadable"  # fetched, but nothing we know how to read (changed layout?)
+    ERROR = "error"  # network error, timeout, 5xx after retries, refused key
+    ROBOTS = "robots"  # robots.txt forbids it; we obeyed
+    NOT_SET_UP = "not_set_up"  # an API source without its key or token: nothing was asked
+    UNAVAILABLE = "unavailable"  # the source no longer gives this data (a retired API)
+
+    @property
+    def good(self) -> bool:
+        """The one definition of "the source was read" (health, checks, error rates)."""
+        return self in (ListingStatus.OK, ListingStatus.NOT_MODIFIED)
+
+    @property
+    def read(self) -> bool:
+        """The listing was reached and read (in full or in part): it is not stale."""
+        return self.good or self is ListingStatus.PARTIAL
+
+    @property
+    def problem(self) -> bool:
+        """Counts as a failed listing in a run's status and error rate."""
+        return self in (
+            ListingStatus.BLOCKED,
+            ListingStatus.GONE,
+            ListingStatus.UNREADABLE,
+            ListingStatus.ERROR,
+            ListingStatus.ROBOTS,
+        )
+
+
+class Origin(StrEnum):
+    """Where a listing came from."""
+
+    CONFIGURED = "configured"  # in the config file
+    DISCOVERED = "discovered"  # found by a search, not confirmed
+    CONFIRMED = "confirmed"  # a person confirmed a discovered listing
+    DISMISSED = "dismissed"  # a person said it is not the clinic's; never proposed again
+
+    @classmethod
+    def active(cls) -> tuple["Origin", ...]:
+        """Listings that are the clinic's."""
+        return (cls.CONFIGURED, cls.CONFIRMED)
+
+
+# -- clinics ------------------------------------------------------------------------------
+class ClinicBase(SQLModel):
     key: str = Field(index=True, unique=True, max_length=100)
     name: str
     street_address: str | None = None
@@ -52,43 +140,49 @@ class Clinic(SQLModel, table=True):
     country: str | None = None
     phone: str | None = None
     website: str | None = None
+
+
+class Clinic(ClinicBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _ts(default_factory=utcnow)
 
 
-class Listing(SQLModel, table=True):
+class ClinicRead(ClinicBase):
+    id: int
+
+
+# -- listings -----------------------------------------------------------------------------
+class ListingBase(SQLModel):
+    site: str = Field(index=True, max_length=40)
+    url: str = Field(max_length=2000)
+    origin: str = _status(default=Origin.CONFIGURED, index=True)
+    enabled: bool = True
+    last_crawled_at: datetime | None = _ts(default=None)
+    last_success_at: datetime | None = _ts(default=None)
+    last_status: str | None = _status()
+    gone_at: datetime | None = _ts(default=None)
+    match_reason: str | None = None  # for discovered listings: why we think it is the clinic
+
+
+class Listing(ListingBase, table=True):
     """One page about the clinic on one site (configured, or discovered by a search)."""
 
     __table_args__ = (sa.UniqueConstraint("clinic_id", "url", name="uq_listing_clinic_url"),)
 
     id: int | None = Field(default=None, primary_key=True)
     clinic_id: int = Field(foreign_key="clinic.id", index=True)
-    site: str = Field(index=True, max_length=40)
-    url: str = Field(max_length=2000)
-    # configured: in the config; discovered: found by a search, not confirmed;
-    # confirmed / dismissed: a person decided (dismissed ones are never proposed again).
-    origin: str = Field(default="configured", max_length=20, index=True)
     site_listing_id: str | None = Field(default=None, max_length=200)
-    enabled: bool = True
     created_at: datetime = _ts(default_factory=utcnow)
-    last_crawled_at: datetime | None = _ts(default=None)
-    last_success_at: datetime | None = _ts(default=None)
     last_full_sweep_at: datetime | None = _ts(default=None)
-    last_status: str | None = Field(default=None, max_length=20)
-    gone_at: datetime | None = _ts(default=None)
     etag: str | None = Field(default=None, max_length=500)
     last_modified: str | None = Field(default=None, max_length=100)
     latest_snapshot_id: int | None = Field(default=None, index=True)
-    match_reason: str | None = None  # for discovered listings: why we think it is the clinic
     decided_at: datetime | None = _ts(default=None)
 
 
-class ListingSnapshot(SQLModel, table=True):
-    """The facts a listing showed; a new row only when one of them changed."""
+class FactsBase(SQLModel):
+    """The facts a listing shows (what the Listings page compares with the clinic's)."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    listing_id: int = Field(foreign_key="listing.id", index=True)
-    run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
-    captured_at: datetime = _ts(default_factory=utcnow, index=True)
     name: str | None = None
     street_address: str | None = None
     locality: str | None = None
@@ -101,10 +195,67 @@ class ListingSnapshot(SQLModel, table=True):
     categories: list[str] = Field(default_factory=list, sa_type=JSON)
     rating: float | None = None
     review_count: int | None = None
+
+
+#: The facts compared between snapshots (a new snapshot only when one of them changed).
+FACT_FIELDS: tuple[str, ...] = tuple(FactsBase.model_fields)
+
+
+class ListingSnapshot(FactsBase, table=True):
+    """The facts a listing showed; a new row only when one of them changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(foreign_key="listing.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
+    captured_at: datetime = _ts(default_factory=utcnow, index=True)
     fingerprint: str = Field(max_length=64)
 
 
-class Review(SQLModel, table=True):
+class SnapshotRead(FactsBase):
+    id: int
+    captured_at: datetime
+    run_id: int | None = None
+
+
+class ListingRead(ListingBase, FactsBase):
+    """A listing with the facts of its latest snapshot (empty when never read)."""
+
+    id: int
+    created_at: datetime | None = None
+    captured_at: datetime | None = None
+
+
+# -- reviews ------------------------------------------------------------------------------
+class ReviewContent(SQLModel):
+    """What counts as an edit: a new version when one of these changed."""
+
+    rating: float | None = None
+    title: str | None = None
+    text: str | None = None
+    owner_response: str | None = None
+
+
+class ReviewBase(ReviewContent):
+    """A review as the site shows it (the crawl item's fields, as stored)."""
+
+    site_review_id: str | None = Field(default=None, max_length=300)
+    author: str | None = None
+    best_rating: float | None = None
+    published_raw: str | None = None
+    published_at: datetime | None = _ts(default=None)
+    published_precision: str | None = Field(default=None, max_length=10)
+    language: str | None = Field(default=None, max_length=20)
+    owner_response_raw_date: str | None = None
+    url: str | None = None
+
+
+#: The item fields the store keeps for a review.
+REVIEW_FIELDS: tuple[str, ...] = tuple(ReviewBase.model_fields)
+#: The fields whose change is an edit.
+CONTENT_FIELDS: tuple[str, ...] = tuple(ReviewContent.model_fields)
+
+
+class Review(ReviewBase, table=True):
     """A review as the site shows it now; superseded content lives in ReviewVersion."""
 
     __table_args__ = (
@@ -120,20 +271,9 @@ class Review(SQLModel, table=True):
     # The site's own id when it gives one; otherwise a key derived from the listing, the
     # author's display name and the published date, so that it survives a text edit.
     review_key: str = Field(max_length=300)
-    site_review_id: str | None = Field(default=None, max_length=300)
-    author: str | None = None
-    rating: float | None = None
-    best_rating: float | None = None
-    published_raw: str | None = None
-    published_at: datetime | None = _ts(default=None)
-    published_precision: str | None = Field(default=None, max_length=10)
-    title: str | None = None
-    text: str | None = None
-    language: str | None = Field(default=None, max_length=20)
-    owner_response: str | None = None
-    owner_response_raw_date: str | None = None
-    url: str | None = None
     content_hash: str = Field(max_length=64)
+    # The content hash the compliance findings were last worked out for (None: not yet).
+    checked_hash: str | None = Field(default=None, max_length=64)
     first_seen_at: datetime = _ts(default_factory=utcnow)
     last_seen_at: datetime = _ts(default_factory=utcnow)
     first_seen_run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
@@ -143,33 +283,44 @@ class Review(SQLModel, table=True):
     version_count: int = 1
 
 
-class ReviewVersion(SQLModel, table=True):
+class ReviewRead(ReviewBase):
+    id: int
+    site: str
+    listing_id: int
+    first_seen_at: datetime
+    edited_at: datetime | None = None
+    removed_at: datetime | None = None
+    version_count: int = 1
+
+
+class VersionBase(ReviewContent):
+    published_raw: str | None = None
+    valid_from: datetime = _ts()
+    valid_to: datetime = _ts()
+
+
+class ReviewVersion(VersionBase, table=True):
     """Content a review had before an edit (the review row holds the current content)."""
 
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", index=True)
     run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
-    valid_from: datetime = _ts()
-    valid_to: datetime = _ts()
-    rating: float | None = None
-    title: str | None = None
-    text: str | None = None
-    owner_response: str | None = None
-    published_raw: str | None = None
     content_hash: str = Field(max_length=64)
 
 
-class CrawlRun(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    clinic_id: int | None = Field(default=None, foreign_key="clinic.id", index=True)
-    spider: str = Field(max_length=100)
-    trigger: str = Field(default="cli", max_length=20)
-    started_at: datetime = _ts(default_factory=utcnow, index=True)
-    finished_at: datetime | None = _ts(default=None)
-    # running, ok, partial (some listings failed), degraded (coverage dropped),
-    # failed (nothing usable), interrupted (never finished: killed or crashed)
-    status: str = Field(default="running", max_length=20, index=True)
-    full_sweep: bool = True
+class VersionRead(VersionBase):
+    pass
+
+
+class ReviewDetail(SQLModel):
+    review: ReviewRead
+    versions: list[VersionRead] = Field(default_factory=list)  # oldest first
+
+
+# -- crawl runs ---------------------------------------------------------------------------
+class RunCounts(SQLModel):
+    """A run's counts, kept current as each page commits."""
+
     pages: int = 0
     items: int = 0
     listings_checked: int = 0
@@ -179,10 +330,35 @@ class CrawlRun(SQLModel, table=True):
     errors: int = 0
     blocked: int = 0
     requests: int = 0
+
+
+class RunBase(RunCounts):
+    spider: str = Field(max_length=100)
+    trigger: str = Field(default="cli", max_length=20)
+    started_at: datetime = _ts(default_factory=utcnow, index=True)
+    finished_at: datetime | None = _ts(default=None)
+    status: str = _status(default=RunStatus.RUNNING, index=True)
+    full_sweep: bool = True
     message: str | None = None
-    stats: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     coverage: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     degraded_fields: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class CrawlRun(RunBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int | None = Field(default=None, foreign_key="clinic.id", index=True)
+    stats: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class RunRead(RunBase):
+    id: int
+    clinic_id: int | None = None
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 class ListingCheck(SQLModel, table=True):
@@ -193,7 +369,7 @@ class ListingCheck(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="crawlrun.id", index=True)
     listing_id: int = Field(foreign_key="listing.id", index=True)
-    status: str = Field(max_length=20)  # crawlers.items.PageStatus values
+    status: str = _status()
     pages: int = 0
     reviews_seen: int = 0
     new_reviews: int = 0
@@ -204,13 +380,12 @@ class ListingCheck(SQLModel, table=True):
     complete: bool = False  # every review page was read
     http_status: int | None = None
     message: str | None = None
+    # Which fields the listing gave in this run (crawlers/coverage.py: the layout watch).
+    fields: list[str] = Field(default_factory=list, sa_type=JSON)
     checked_at: datetime = _ts(default_factory=utcnow)
 
 
-class CrawlProblem(SQLModel, table=True):
-    """Something that went wrong in a run, in plain words, with where."""
-
-    id: int | None = Field(default=None, primary_key=True)
+class ProblemBase(SQLModel):
     run_id: int = Field(foreign_key="crawlrun.id", index=True)
     listing_id: int | None = Field(default=None, foreign_key="listing.id")
     url: str | None = None
@@ -219,13 +394,34 @@ class CrawlProblem(SQLModel, table=True):
     at: datetime = _ts(default_factory=utcnow)
 
 
-class Finding(SQLModel, table=True):
-    """A compliance finding: an owner response, solicitation in own content, a disclosure."""
-
-    __table_args__ = (sa.UniqueConstraint("clinic_id", "dedupe_key", name="uq_finding_key"),)
+class CrawlProblem(ProblemBase, table=True):
+    """Something that went wrong in a run, in plain words, with where."""
 
     id: int | None = Field(default=None, primary_key=True)
-    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+
+
+class ProblemRead(ProblemBase):
+    site: str | None = None
+
+
+class SourceHealth(SQLModel):
+    """An active listing with its latest check, flagged stale or failing."""
+
+    listing_id: int
+    site: str
+    url: str
+    last_success_at: datetime | None = None
+    last_crawled_at: datetime | None = None
+    last_status: str | None = None  # the listing's own last status
+    last_check_status: str | None = None  # the status of its latest listing check
+    last_check_message: str | None = None
+    shortfall: int | None = None
+    stale: bool = False  # not crawled successfully for longer than the schedule allows
+    failing: bool = False  # the latest attempt did not read it
+
+
+# -- compliance ---------------------------------------------------------------------------
+class FindingBase(SQLModel):
     # owner_response, solicitation, write_review_link, disclosure, review_markup
     kind: str = Field(max_length=40, index=True)
     category: str | None = Field(default=None, max_length=60)
@@ -237,16 +433,27 @@ class Finding(SQLModel, table=True):
     excerpt: str | None = None
     explanation: str | None = None
     guidance: str | None = None
-    dedupe_key: str = Field(max_length=64)
     first_seen_at: datetime = _ts(default_factory=utcnow)
     last_seen_at: datetime = _ts(default_factory=utcnow)
+
+
+class Finding(FindingBase, table=True):
+    """A compliance finding: an owner response, solicitation in own content, a disclosure."""
+
+    __table_args__ = (sa.UniqueConstraint("clinic_id", "dedupe_key", name="uq_finding_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+    dedupe_key: str = Field(max_length=64)
     run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
 
 
-class AuditEntry(SQLModel, table=True):
-    """A blocked attempt.  Append-only: nothing updates or deletes these rows."""
+class FindingRead(FindingBase):
+    id: int
+    site: str | None = None
 
-    id: int | None = Field(default=None, primary_key=True)
+
+class AuditBase(SQLModel):
     at: datetime = _ts(default_factory=utcnow, index=True)
     action_id: str = Field(max_length=100)
     rule_set: str = Field(max_length=100)
@@ -256,6 +463,16 @@ class AuditEntry(SQLModel, table=True):
     clinic_id: int | None = Field(default=None, foreign_key="clinic.id")
     target: str | None = None  # e.g. "review 42" (never the reviewer's identity)
     detail: str | None = None
+
+
+class AuditEntry(AuditBase, table=True):
+    """A blocked attempt.  Append-only: nothing updates or deletes these rows."""
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class AuditRead(AuditBase):
+    id: int
 
 
 class Notification(SQLModel, table=True):

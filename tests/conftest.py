@@ -34,6 +34,17 @@ def require_or_skip(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available on this machine")
 
 
+def migrate(url: str) -> str:
+    """Create or upgrade the store at ``url`` to the newest schema; the revision."""
+    from store.db import init_db, make_engine
+
+    engine = make_engine(url)
+    try:
+        return init_db(engine)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def pinned_now() -> datetime:
     return PINNED_NOW
@@ -42,10 +53,8 @@ def pinned_now() -> datetime:
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     """A real SQLite file, migrated to the newest schema."""
-    from store.db import init_db
-
     url = f"sqlite:///{tmp_path / 'quietwatch.db'}"
-    init_db(url)
+    migrate(url)
     return url
 
 
@@ -73,10 +82,8 @@ def postgres_server():
 @pytest.fixture
 def pg_url(postgres_server) -> str:
     """A fresh database on the test PostgreSQL server, migrated to the newest schema."""
-    from store.db import init_db
-
     url = postgres_server.create_database()
-    init_db(url)
+    migrate(url)
     yield url
     postgres_server.drop_database(url)
 

@@ -16,6 +16,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from parsel import Selector
 
 from guardrail.checker import CheckResult, TextFinding, check_html
+from guardrail.findings import FindingSpec
 from guardrail.rules import RuleSet
 
 logger = logging.getLogger(__name__)
@@ -49,18 +50,6 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+j
 
 
 @dataclass
-class ContentFinding:
-    kind: str  # solicitation | write_review_link | review_markup
-    category: str
-    rule_id: str
-    severity: str  # critical (a breach) | info (worth a look)
-    excerpt: str
-    explanation: str
-    guidance: str
-    dedupe_key: str
-
-
-@dataclass
 class OwnContentPage:
     """One page or feed of the clinic's own site, with what the checker found on it."""
 
@@ -68,7 +57,7 @@ class OwnContentPage:
     crawled_at: datetime | None
     kind: str = "page"  # page | feed
     title: str | None = None
-    findings: list[ContentFinding] = field(default_factory=list)
+    findings: list[FindingSpec] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # pages to read next
     feeds: list[str] = field(default_factory=list)  # feeds the page advertises
     http_status: int | None = None
@@ -90,12 +79,12 @@ def _excerpt(finding: TextFinding, where: str | None = None) -> str:
     return f"{where}: {text}" if where else text
 
 
-def to_findings(url: str, result: CheckResult, where: str | None = None) -> list[ContentFinding]:
+def to_findings(url: str, result: CheckResult, where: str | None = None) -> list[FindingSpec]:
     found = []
     for finding in result.findings:
         kind = KIND_BY_CATEGORY.get(finding.category, "solicitation")
         found.append(
-            ContentFinding(
+            FindingSpec(
                 kind=kind,
                 category=finding.category,
                 rule_id=finding.rule_id,
@@ -176,7 +165,7 @@ def parse_feed(
     selector = Selector(text=body, type="xml")
     selector.remove_namespaces()
     title = selector.xpath("normalize-space(/rss/channel/title | /feed/title)").get() or None
-    findings: list[ContentFinding] = []
+    findings: list[FindingSpec] = []
     entry_links: list[str] = []
     for entry in selector.xpath("//item | //entry"):
         entry_title = entry.xpath("normalize-space(title)").get() or ""

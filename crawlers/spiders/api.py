@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 
 from crawlers.items import DiscoveredListing, ListingFacts, ListingPage, PageStatus
 from crawlers.pages import facebook_graph, google_places, yelp_fusion
+from crawlers.sites import APIS, SITES
 from crawlers.spiders.base import ListingSpider
 from store.normalize import match_reason, normalize_phone, normalize_postal_code, street_of
 
@@ -81,9 +82,17 @@ class ApiSpider(ListingSpider):
     base_name: str = ""  # the name in QUIETWATCH_API_BASES
     default_base: str = ""
     label: str = ""
-    # An API that serves only some reviews (Google: five; Yelp Fusion: a few excerpts) never
-    # shows them all, so a review missing from its answer is not a removed review.
-    capped: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.api:
+            cls.spec = SITES[APIS[cls.api].site]  # the site this API reads
+
+    @property
+    def capped(self) -> bool:
+        """An API that serves only some reviews (Google: five; Yelp Fusion: a few excerpts)
+        never shows them all, so a review missing from its answer is not a removed one."""
+        return not APIS[self.api].complete
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -272,12 +281,10 @@ class YelpFusionSpider(ApiSpider):
     """Yelp Fusion: business details, then its reviews page by page (offset/limit)."""
 
     name = "yelp_fusion"
-    site = "yelp"
     api = "yelp_fusion"
     key_name, key_env, base_name = "yelp", "YELP_API_KEY", "yelp"
     default_base = "https://api.yelp.com"
     label = "Yelp Fusion API"
-    capped = True
     review_limit = 20
 
     def identifier(self, source: dict[str, Any]) -> str | None:
@@ -357,9 +364,7 @@ class YelpFusionSpider(ApiSpider):
 
 
 class _GooglePlacesSpider(ApiSpider):
-    site = "google"
     key_name, key_env = "google", "GOOGLE_PLACES_API_KEY"
-    capped = True
 
     def identifier(self, source: dict[str, Any]) -> str | None:
         if source.get("place_id"):
@@ -476,7 +481,6 @@ class GraphSpider(ApiSpider):
     """The clinic's own Facebook Page: its facts, then its ratings page by page (cursors)."""
 
     name = "facebook_graph"
-    site = "facebook"
     api = "graph"
     key_name, key_env, base_name = "facebook", "FACEBOOK_PAGE_TOKEN", "facebook"
     default_base = "https://graph.facebook.com"

@@ -1,14 +1,15 @@
 """The base every listing spider shares: start from configured sources, follow review
 pages, turn failures into ``ListingPage`` items with a status, never into silence.
 
-A site spider is mostly declarations: ``name``, ``site`` and a ``parse_page`` that hands the
-response to its page object in ``crawlers.pages``.
+A site's spider is its registry entry (``crawlers.sites``): ``crawlers.spiders.sites``
+builds one per page site, and a site that needs more (Healthgrades' fallback, the APIs)
+subclasses this with ``spec`` (or ``api``) set and overrides a hook or two.
 """
 
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,20 +21,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.blocks import detect_block
+from crawlers.extensions import CrawlRunExtension
 from crawlers.items import ListingPage, PageStatus
+from crawlers.sites import SITES, Site, load
+from store.crud import content_hash
+from store.queries import ListingMemory
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class ListingMemory:
-    """What the store already knows of one listing: enough to crawl it incrementally."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    last_full_sweep_at: datetime | None = None
-    review_ids: set[str] = field(default_factory=set)
-    content_hashes: set[str] = field(default_factory=set)
 
 
 def add_params(url: str, params: dict[str, str]) -> str:
@@ -60,15 +54,25 @@ def _flag(value: Any) -> bool | None:
 class ListingSpider(scrapy.Spider):
     """Crawl the listing pages given in ``sources`` (dicts with at least ``url``)."""
 
-    site: str = "schema_org"
-    page_class: type | None = None  # a crawlers.pages StructuredPage subclass
-    # Whether the site's review pages run newest first (so an incremental crawl may stop at
-    # the first page that holds only known reviews).  Only set where it is known.
-    lists_newest_first: bool = False
-    # Query parameters that ask the site for newest-first order, added to the first page.
-    newest_first_params: dict[str, str] = {}
+    spec: Site = SITES["schema_org"]  # the site's registry entry: name, page object, order
     # Let 4xx/5xx reach the callbacks so they become statuses, not dropped responses.
     custom_settings: dict[str, Any] = {"HTTPERROR_ALLOW_ALL": True}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "spec" in cls.__dict__ and "name" not in cls.__dict__:
+            cls.name = cls.spec.name  # a site's spider is named after the site
+
+    @classmethod
+    def for_site(cls, spec: Site, module: str) -> type["ListingSpider"]:
+        """The spider of a site that needs nothing but its registry entry, as a class of
+        ``module`` (where Scrapy's spider loader finds it by name)."""
+        words = spec.name.replace("_", " ").title().replace(" ", "")
+        return type(f"{words}Spider", (cls,), {"spec": spec, "__module__": module})
+
+    @property
+    def site(self) -> str:
+        return self.spec.name
 
     def __init__(
         self,
@@ -102,7 +106,7 @@ class ListingSpider(scrapy.Spider):
     def start_requests_for(self, source: dict[str, Any]) -> Iterator[scrapy.Request]:
         url = str(source["url"])
         yield self.page_request(
-            add_params(url, self.newest_first_params),
+            add_params(url, self.spec.newest_first_params),
             listing_url=url,
             page_number=1,
             source=source,
@@ -111,52 +115,11 @@ class ListingSpider(scrapy.Spider):
 
     # -- incremental crawling ----------------------------------------------------------------
     def load_memory(self) -> dict[str, ListingMemory]:
-        """Read what the store knows of this spider's listings (read-only; none if no store)."""
-        settings = getattr(self, "settings", None)
-        db_url = settings.get("QUIETWATCH_DATABASE_URL") if settings is not None else None
-        if not db_url or not self.sources:
+        """What the store knows of this spider's listings (none without a store)."""
+        run = CrawlRunExtension.of(self.crawler) if hasattr(self, "crawler") else None
+        if run is None or not self.sources:
             return {}
-        from sqlmodel import Session, col, select
-
-        from store.db import make_engine
-        from store.models import Clinic, Listing, Review
-
-        memory: dict[str, ListingMemory] = {}
-        urls = [str(s["url"]) for s in self.sources]
-        try:
-            engine = make_engine(db_url, read_only=True)
-        except Exception as exc:  # a store not created yet: crawl as if from scratch
-            logger.info("no store to crawl incrementally against (%s)", exc)
-            return {}
-        try:
-            with Session(engine) as session:
-                query = select(Listing).where(col(Listing.url).in_(urls))
-                clinic_key = (settings.getdict("QUIETWATCH_CLINIC") or {}).get("key")
-                if clinic_key:  # a shared store: this clinic's listings only
-                    query = query.join(Clinic, col(Clinic.id) == col(Listing.clinic_id)).where(
-                        Clinic.key == clinic_key
-                    )
-                listings = session.exec(query).all()
-                for listing in listings:
-                    mem = ListingMemory(
-                        etag=listing.etag,
-                        last_modified=listing.last_modified,
-                        last_full_sweep_at=listing.last_full_sweep_at,
-                    )
-                    rows = session.exec(
-                        select(Review.site_review_id, Review.content_hash).where(
-                            Review.listing_id == listing.id, col(Review.removed_at).is_(None)
-                        )
-                    ).all()
-                    mem.review_ids = {rid for rid, _ in rows if rid}
-                    mem.content_hashes = {h for _, h in rows if h}
-                    memory[listing.url] = mem
-        except Exception as exc:  # e.g. tables not there yet
-            logger.info("could not read the store's listing state: %s", exc)
-            return {}
-        finally:
-            engine.dispose()
-        return memory
+        return run.memory([str(s["url"]) for s in self.sources])
 
     def is_full_sweep(self, listing_url: str) -> bool:
         if self.full_sweep is not None:
@@ -233,10 +196,7 @@ class ListingSpider(scrapy.Spider):
 
     def parse_page(self, response: Response, *, listing_url: str, page_number: int) -> ListingPage:
         """Turn a response into a ListingPage with the spider's page object."""
-        from crawlers.pages.schema_org import StructuredPage
-
-        page_class = self.page_class or StructuredPage
-        page = page_class.from_response(
+        page = load(self.spec.page).from_response(
             response, listing_url=listing_url, page_number=page_number, crawled_at=self.crawled_at
         )
         page.site = self.site
@@ -248,13 +208,11 @@ class ListingSpider(scrapy.Spider):
         A full sweep reads every page.  Otherwise (sites list newest first) a page that holds
         only reviews already stored, unchanged, means the rest are older and known: stop.
         """
-        if page.full_sweep or not self.lists_newest_first:
+        if page.full_sweep or not self.spec.lists_newest_first:
             return True
         mem = self.memory.get(page.listing_url)
         if mem is None or not page.reviews:
             return True
-        from store.crud import content_hash
-
         for review in page.reviews:
             data = asdict(review)
             if content_hash(data) not in mem.content_hashes:

@@ -9,12 +9,12 @@ from scrapy.http import Response
 
 from crawlers.items import ListingPage, PageStatus
 from crawlers.pages import healthgrades
+from crawlers.sites import SITES
 from crawlers.spiders.base import ListingSpider
 
 
 class HealthgradesSpider(ListingSpider):
-    name = "healthgrades"
-    site = "healthgrades"
+    spec = SITES["healthgrades"]
 
     def parse_page(self, response: Response, *, listing_url: str, page_number: int) -> ListingPage:
         page = healthgrades.parse(

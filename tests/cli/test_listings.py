@@ -41,7 +41,7 @@ def test_discovered_listing_confirm_and_dismiss(tmp_path: Path, monkeypatch) -> 
             url="http://127.0.0.1:9/biz/b",
             match_reason="same address",
         )
-        a_id, b_id = a.id, b.id
+        a_id, b_id = a, b
     runner = CliRunner()
     shown = runner.invoke(
         main, ["--config", str(config), "listings", "--origin", "discovered", "--json"]
@@ -69,7 +69,7 @@ def test_discovered_listing_confirm_and_dismiss(tmp_path: Path, monkeypatch) -> 
     from crawlers.runner import confirmed_sources
     from store.config import load_config
 
-    assert confirmed_sources(load_config(config), url) == [
+    assert confirmed_sources(load_config(config), engine) == [
         {"site": "yelp", "url": "http://127.0.0.1:9/biz/a", "enabled": True}
     ]
     configured = runner.invoke(main, ["--config", str(config), "listings", "dismiss", "1"])
@@ -78,8 +78,8 @@ def test_discovered_listing_confirm_and_dismiss(tmp_path: Path, monkeypatch) -> 
 
 
 def test_a_confirmed_google_discovery_is_read_through_the_places_api() -> None:
-    from crawlers.registry import spider_for
     from crawlers.runner import _confirmed_source
+    from crawlers.sites import spider_for
     from crawlers.spiders.api import PlacesV1Spider
 
     source = _confirmed_source("google", "https://www.google.com/maps/place/?q=place_id:ChIJabc123")

@@ -21,12 +21,13 @@ SCRIPT = textwrap.dedent(
     import json, logging, sys
     from crawlers.runner import run_crawl
     from store.config import QuietWatchConfig, Settings
+    from store.db import engine_for
 
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
     config = QuietWatchConfig.model_validate(json.loads(open(sys.argv[1]).read()))
     full_sweep = {"auto": None, "full": True, "incremental": False}[sys.argv[4]]
     run_ids = run_crawl(
-        config, sys.argv[2], Settings(), full_sweep=full_sweep,
+        config, engine_for(sys.argv[2]), Settings(), full_sweep=full_sweep,
         overrides={"AUTOTHROTTLE_ENABLED": False, "RANDOMIZE_DOWNLOAD_DELAY": False},
     )
     with open(sys.argv[3], "w") as fh:

@@ -340,9 +340,13 @@ def test_v1_crawl_stores_place_and_turns_quota_and_denied_key_into_problems(
         assert snap.rating == 4.8 and snap.review_count == 12
         checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
         assert (
-            checks[main.id].status == "ok" and checks[main.id].shortfall == 10
+            checks[main.id].status == "ok"
+            and checks[main.id].shortfall is None
+            # Capped at 5 by design: said once, plainly, never a shortfall warning.
+            and "returns at most 5 reviews" in checks[main.id].message
         )  # Google serves 5 at most
-        problems = {p.listing_id: p for p in s.exec(select(CrawlProblem)) if p.kind != "shortfall"}
+        problems = {p.listing_id: p for p in s.exec(select(CrawlProblem))}
+        assert not any(p.kind == "shortfall" for p in problems.values())
         quota, denied = by_url[_url("ChIJquota")], by_url[_url("ChIJdenied")]
         assert checks[quota.id].status == "blocked" and "quota" in problems[quota.id].message
         assert (
@@ -484,8 +488,10 @@ def test_legacy_crawl_status_errors_discovery_and_masked_key(
             and snap.categories == ["health"]
         )
         checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
-        assert checks[main.id].status == "ok" and checks[main.id].shortfall == 2
-        problems = {p.listing_id: p for p in s.exec(select(CrawlProblem)) if p.kind != "shortfall"}
+        assert checks[main.id].status == "ok" and checks[main.id].shortfall is None
+        assert "returns at most 5 reviews" in checks[main.id].message
+        problems = {p.listing_id: p for p in s.exec(select(CrawlProblem))}
+        assert not any(p.kind == "shortfall" for p in problems.values())
         quota, denied = by_url[_url("ChIJquota")], by_url[_url("ChIJdenied")]
         assert (
             checks[quota.id].status == "blocked"
@@ -574,7 +580,7 @@ def test_legacy_crawl_of_the_real_captured_response(
         }
         assert {r.author for r in reviews} == {r["author_name"] for r in raw["reviews"]}
         check = s.exec(select(ListingCheck)).one()
-        assert check.status == "ok" and check.stated_review_count == 458 and check.shortfall == 453
+        assert check.status == "ok" and check.stated_review_count == 458 and check.shortfall is None
         assert not s.exec(select(Listing).where(Listing.origin == "discovered")).all()
 
 

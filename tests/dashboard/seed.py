@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from store import crud
+from store import crud, runs
 from store.db import make_engine, session_scope
+from store.models import CrawlRun, ListingStatus
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 RUN1_AT = NOW - timedelta(days=40)
@@ -84,42 +85,41 @@ def seed(url: str) -> Seeded:
     out = Seeded(clinic_id=0)
     try:
         with session_scope(engine) as s:
-            clinic = crud.ensure_clinic(s, **CLINIC)
-            out.clinic_id = clinic.id
+            clinic_id = crud.ensure_clinic(s, **CLINIC)
+            out.clinic_id = clinic_id
             yelp = crud.ensure_listing(
-                s, clinic_id=clinic.id, site="yelp", url="https://www.yelp.example/biz/allura"
+                s, clinic_id=clinic_id, site="yelp", url="https://www.yelp.example/biz/allura"
             )
             hg = crud.ensure_listing(
                 s,
-                clinic_id=clinic.id,
+                clinic_id=clinic_id,
                 site="healthgrades",
                 url="https://www.healthgrades.example/allura",
             )
             google = crud.ensure_listing(
-                s, clinic_id=clinic.id, site="google", url="https://maps.google.example/?cid=1"
+                s, clinic_id=clinic_id, site="google", url="https://maps.google.example/?cid=1"
             )
-            out.listings = {"yelp": yelp.id, "healthgrades": hg.id, "google": google.id}
-            found = crud.record_discovered(
+            out.listings = {"yelp": yelp, "healthgrades": hg, "google": google}
+            out.listings["discovered"] = crud.record_discovered(
                 s,
-                clinic_id=clinic.id,
+                clinic_id=clinic_id,
                 site="ratemds",
                 url="https://www.ratemds.example/allura",
                 match_reason="same phone number",
             )
-            out.listings["discovered"] = found.id
             gone = crud.record_discovered(
-                s, clinic_id=clinic.id, site="yahoo", url="https://local.yahoo.example/other"
+                s, clinic_id=clinic_id, site="yahoo", url="https://local.yahoo.example/other"
             )
-            crud.decide_listing(s, listing_id=gone.id, decision="dismissed")
+            crud.decide_listing(s, clinic_id=clinic_id, listing_id=gone, decision="dismissed")
 
-            run1 = crud.start_run(s, clinic_id=clinic.id, spider="schema_org")
-            run1.started_at = RUN1_AT
-            out.runs["first"] = run1.id
+            run1 = runs.start_run(s, clinic_id=clinic_id, spider="schema_org")
+            s.get(CrawlRun, run1).started_at = RUN1_AT
+            out.runs["first"] = run1
             crud.record_facts(
                 s,
-                listing=yelp,
+                listing_id=yelp,
                 seen_at=RUN1_AT,
-                run_id=run1.id,
+                run_id=run1,
                 facts={
                     "name": "Allura Sex Therapy Centre",
                     "street_address": "1234 Example St, Suite 200",
@@ -134,9 +134,9 @@ def seed(url: str) -> Seeded:
             )
             crud.record_facts(
                 s,
-                listing=hg,
+                listing_id=hg,
                 seen_at=RUN1_AT,
-                run_id=run1.id,
+                run_id=run1,
                 facts={
                     "name": "Allura Sex Therapy Center",
                     "street_address": "1234 Example St",
@@ -149,9 +149,9 @@ def seed(url: str) -> Seeded:
             )
             crud.record_facts(
                 s,
-                listing=google,
+                listing_id=google,
                 seen_at=RUN1_AT,
-                run_id=run1.id,
+                run_id=run1,
                 facts={
                     "name": "Allura Sex Therapy Centre",
                     "phone": "604.555.0100",
@@ -161,9 +161,9 @@ def seed(url: str) -> Seeded:
             )
             r1 = crud.upsert_reviews(
                 s,
-                listing=yelp,
+                listing_id=yelp,
                 seen_at=RUN1_AT,
-                run_id=run1.id,
+                run_id=run1,
                 reviews=[
                     _review("y1", "Jane Q. Doe", 5, "Kind and professional.", 60),
                     _review("y2", "Sam Smith", 2, "Original text before the edit.", 50),
@@ -179,50 +179,43 @@ def seed(url: str) -> Seeded:
             )
             crud.upsert_reviews(
                 s,
-                listing=hg,
+                listing_id=hg,
                 seen_at=RUN1_AT,
-                run_id=run1.id,
+                run_id=run1,
                 reviews=[
                     _review("h1", "Pat Lee", 3, "Average visit.", 55, title="Okay"),
                 ],
             )
             crud.upsert_reviews(
                 s,
-                listing=google,
+                listing_id=google,
                 seen_at=RUN1_AT,
-                run_id=run1.id,
+                run_id=run1,
                 reviews=[
                     _review("g1", "Morgan", 5, "Helpful.", 48),
                 ],
             )
             for listing in (yelp, hg, google):
-                crud.record_check(
-                    s, run_id=run1.id, listing_id=listing.id, status="ok", checked_at=RUN1_AT
+                runs.record_check(
+                    s, run_id=run1, listing_id=listing, status="ok", checked_at=RUN1_AT
                 )
-                listing.last_crawled_at = RUN1_AT
-                listing.last_success_at = RUN1_AT
-                listing.last_status = "ok"
-            crud.finish_run(
-                s, run=run1, status="ok", pages=3, items=5, listings_checked=3, new_reviews=5
+                crud.close_listing(s, listing_id=listing, status=ListingStatus.OK, at=RUN1_AT)
+            runs.finish_run(
+                s, run_id=run1, status="ok", pages=3, items=5, listings_checked=3, new_reviews=5
             )
-            run1.finished_at = RUN1_AT + timedelta(seconds=42)
-            out.reviews = {k: r.id for k, r in zip(("y1", "y2", "y3"), r1["new"], strict=True)}
+            s.get(CrawlRun, run1).finished_at = RUN1_AT + timedelta(seconds=42)
+            out.reviews = dict(zip(("y1", "y2", "y3"), r1.new, strict=True))
 
         with session_scope(engine) as s:
-            from store.models import Listing
-
-            yelp, hg = (
-                s.get(Listing, out.listings["yelp"]),
-                s.get(Listing, out.listings["healthgrades"]),
-            )
-            run2 = crud.start_run(s, clinic_id=out.clinic_id, spider="schema_org")
-            run2.started_at = RUN2_AT
-            out.runs["latest"] = run2.id
+            yelp, hg = out.listings["yelp"], out.listings["healthgrades"]
+            run2 = runs.start_run(s, clinic_id=out.clinic_id, spider="schema_org")
+            s.get(CrawlRun, run2).started_at = RUN2_AT
+            out.runs["latest"] = run2
             crud.record_facts(
                 s,
-                listing=yelp,
+                listing_id=yelp,
                 seen_at=RUN2_AT,
-                run_id=run2.id,
+                run_id=run2,
                 facts={
                     "name": "Allura Sex Therapy Centre",
                     "street_address": "1234 Example St, Suite 200",
@@ -237,9 +230,9 @@ def seed(url: str) -> Seeded:
             )
             result = crud.upsert_reviews(
                 s,
-                listing=yelp,
+                listing_id=yelp,
                 seen_at=RUN2_AT,
-                run_id=run2.id,
+                run_id=run2,
                 reviews=[
                     _review("y1", "Jane Q. Doe", 5, "Kind and professional.", 60),
                     _review("y2", "Sam Smith", 1, "Edited: much worse now.", 50),
@@ -253,37 +246,37 @@ def seed(url: str) -> Seeded:
                     ),
                 ],
             )
-            out.reviews["y4"] = result["new"][0].id
-            crud.mark_removed(s, listing=yelp, run_id=run2.id, seen_at=RUN2_AT)
-            crud.record_check(
+            out.reviews["y4"] = result.new[0]
+            crud.mark_removed(s, listing_id=yelp, run_id=run2, seen_at=RUN2_AT)
+            runs.record_check(
                 s,
-                run_id=run2.id,
-                listing_id=yelp.id,
+                run_id=run2,
+                listing_id=yelp,
                 status="ok",
                 checked_at=RUN2_AT,
                 complete=True,
             )
-            crud.record_check(
+            runs.record_check(
                 s,
-                run_id=run2.id,
-                listing_id=hg.id,
+                run_id=run2,
+                listing_id=hg,
                 status="blocked",
                 checked_at=RUN2_AT,
                 message="CAPTCHA page",
             )
-            crud.record_problem(
+            runs.record_problem(
                 s,
-                run_id=run2.id,
-                listing_id=hg.id,
-                url=hg.url,
+                run_id=run2,
+                listing_id=hg,
+                url="https://www.healthgrades.example/allura",
                 kind="blocked",
                 message="the site answered with a CAPTCHA page",
             )
-            yelp.last_crawled_at = yelp.last_success_at = RUN2_AT
-            hg.last_crawled_at, hg.last_status = RUN2_AT, "blocked"
-            crud.finish_run(
+            crud.close_listing(s, listing_id=yelp, status=ListingStatus.OK, at=RUN2_AT)
+            crud.close_listing(s, listing_id=hg, status=ListingStatus.BLOCKED, at=RUN2_AT)
+            runs.finish_run(
                 s,
-                run=run2,
+                run_id=run2,
                 status="degraded",
                 pages=4,
                 items=3,
@@ -295,13 +288,13 @@ def seed(url: str) -> Seeded:
                 degraded_fields=["yelp:published_at"],
                 coverage={"yelp": {"published_at": 0.0}},
             )
-            run2.finished_at = RUN2_AT + timedelta(seconds=90)
+            s.get(CrawlRun, run2).finished_at = RUN2_AT + timedelta(seconds=90)
             crud.record_finding(
                 s,
                 clinic_id=out.clinic_id,
                 kind="owner_response",
                 dedupe_key="resp-y3",
-                listing_id=yelp.id,
+                listing_id=yelp,
                 review_id=out.reviews["y3"],
                 excerpt="Thank you for coming in!",
                 explanation="A response to a review was found.",

@@ -136,14 +136,12 @@ def test_every_review_action_is_blocked_and_audited(dashboard_env, db_url, actio
 def test_paging(dashboard_env, db_url):
     from store import crud
     from store.db import make_engine, session_scope
-    from store.models import Listing
 
     engine = make_engine(db_url)
     with session_scope(engine) as s:
-        google = s.get(Listing, dashboard_env.listings["google"])
         crud.upsert_reviews(
             s,
-            listing=google,
+            listing_id=dashboard_env.listings["google"],
             seen_at=NOW,
             reviews=[
                 {

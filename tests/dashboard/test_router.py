@@ -22,11 +22,11 @@ def test_a_second_clinic_can_be_chosen(dashboard_env, db_url):
     with session_scope(engine) as s:
         other = crud.ensure_clinic(s, key="other", name="Another Practice", phone="250-555-0000")
         listing = crud.ensure_listing(
-            s, clinic_id=other.id, site="bing", url="https://bing.example/other"
+            s, clinic_id=other, site="bing", url="https://bing.example/other"
         )
         crud.upsert_reviews(
             s,
-            listing=listing,
+            listing_id=listing,
             seen_at=crud.utcnow(),
             reviews=[{"site_review_id": "b1", "author": "Q", "rating": 3, "text": "other clinic"}],
         )
@@ -36,7 +36,7 @@ def test_a_second_clinic_can_be_chosen(dashboard_env, db_url):
     selector = at.sidebar.selectbox(key="clinic_id")
     assert selector.value == dashboard_env.clinic_id  # the config's clinic by default
     assert len(frame(at, "reviews-table")) == 6
-    selector.set_value(other.id).run()
+    selector.set_value(other).run()
     assert not at.exception
     assert list(frame(at, "reviews-table")["Text"]) == ["other clinic"]
     at.switch_page("views/overview.py").run()
@@ -115,14 +115,11 @@ def test_every_page_renders_on_postgresql(pg_url, tmp_path, monkeypatch):
 
 
 def _add_review(db_url: str, listing_id: int, text: str) -> None:
-    from store.models import Listing
-
     engine = make_engine(db_url)
     with session_scope(engine) as s:
-        listing = s.get(Listing, listing_id)
         crud.upsert_reviews(
             s,
-            listing=listing,
+            listing_id=listing_id,
             seen_at=crud.utcnow(),
             reviews=[{"site_review_id": text, "author": "N", "rating": 4, "text": text}],
         )

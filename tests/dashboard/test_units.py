@@ -9,21 +9,21 @@ import pytest
 from dashboard import compare, guard, launch, render, report
 from guardrail.rules import builtin
 from store.config import parse_config
-from store.queries import AuditRow, ClinicFacts, FindingRow, ListingFacts
+from store.models import AuditRead, ClinicRead, FindingRead, ListingRead
 from tests.dashboard.seed import CONFIG_TOML, INJECTED_TEXT
 
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-CLINIC = ClinicFacts(
-    1,
-    "allura",
-    "Allura Sex Therapy Centre",
-    "#200-1234 Example Street",
-    "Vancouver",
-    "BC",
-    "V6B 1A1",
-    "CA",
-    "604-555-0100",
-    "https://allura.example/",
+CLINIC = ClinicRead(
+    id=1,
+    key="allura",
+    name="Allura Sex Therapy Centre",
+    street_address="#200-1234 Example Street",
+    city="Vancouver",
+    province="BC",
+    postal_code="V6B 1A1",
+    country="CA",
+    phone="604-555-0100",
+    website="https://allura.example/",
 )
 
 
@@ -84,18 +84,12 @@ def test_websites_ignore_scheme_www_and_trailing_slash():
 
 
 def test_compare_ignores_facts_the_listing_does_not_state():
-    listing = ListingFacts(
+    listing = ListingRead(
         id=1,
         site="google",
         url="u",
         origin="configured",
         enabled=True,
-        last_crawled_at=None,
-        last_success_at=None,
-        last_status=None,
-        gone_at=None,
-        match_reason=None,
-        created_at=None,
         name="ALLURA  Sex Therapy Centre",
         locality="vancouver",
         region="British Columbia",
@@ -108,23 +102,34 @@ def test_compare_ignores_facts_the_listing_does_not_state():
 
 
 # -- report -------------------------------------------------------------------------------
-FINDING = FindingRow(
-    1,
-    "owner_response",
-    None,
-    None,
-    "warning",
-    None,
-    2,
-    3,
-    "yelp",
-    INJECTED_TEXT,
-    '=HYPERLINK("http://evil")',
-    None,
-    AT,
-    AT,
+FINDING = FindingRead(
+    id=1,
+    kind="owner_response",
+    category=None,
+    rule_id=None,
+    severity="warning",
+    source_url=None,
+    listing_id=2,
+    review_id=3,
+    site="yelp",
+    excerpt=INJECTED_TEXT,
+    explanation='=HYPERLINK("http://evil")',
+    guidance=None,
+    first_seen_at=AT,
+    last_seen_at=AT,
 )
-AUDIT = AuditRow(1, AT, "reply_to_review", "bcacc", "1.0.0", "dashboard", None, 1, "review 3", None)
+AUDIT = AuditRead(
+    id=1,
+    at=AT,
+    action_id="reply_to_review",
+    rule_set="bcacc",
+    rule_version="1.0.0",
+    origin="dashboard",
+    user=None,
+    clinic_id=1,
+    target="review 3",
+    detail=None,
+)
 
 
 def test_csv_export_round_trips_and_defuses_formulas():

@@ -5,6 +5,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
+from crawlers.sites import SITE_ENDPOINTS, review_site_hosts
 from guardrail.endpoints import is_write_endpoint
 
 
@@ -37,7 +38,7 @@ from guardrail.endpoints import is_write_endpoint
     ],
 )
 def test_write_endpoints_are_refused_with_a_reason(url: str) -> None:
-    reason = is_write_endpoint(url)
+    reason = is_write_endpoint(url, SITE_ENDPOINTS)
     assert reason and len(reason) > 5
 
 
@@ -58,7 +59,7 @@ def test_write_endpoints_are_refused_with_a_reason(url: str) -> None:
     ],
 )
 def test_read_pages_are_allowed(url: str) -> None:
-    assert is_write_endpoint(url) is None
+    assert is_write_endpoint(url, SITE_ENDPOINTS) is None
 
 
 def test_the_read_only_middleware_refuses_them_even_as_get() -> None:
@@ -83,9 +84,9 @@ def test_review_site_hosts_are_recognised() -> None:
         "https://www.ratemds.com/x",
         "https://www.psychologytoday.com/ca",
     ):
-        assert is_review_site(url), url
+        assert is_review_site(url, review_site_hosts()), url
     for url in ("http://127.0.0.1:6800", "https://scrapyd.clinic.example", "https://notyelp.com/"):
-        assert not is_review_site(url), url
+        assert not is_review_site(url, review_site_hosts()), url
 
 
 def test_the_scrapyd_control_call_refuses_a_review_site() -> None:

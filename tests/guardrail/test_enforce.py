@@ -4,11 +4,18 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from guardrail.audit import list_entries
 from guardrail.enforce import NotBlockedError, block, explain
 from guardrail.rules import build_rule_set, builtin
 from store.crud import AppendOnlyError
 from store.models import AuditEntry
+
+
+def list_entries(engine, **kwargs):
+    """The audit log as plain dicts, oldest first (through the store's one reader)."""
+    from store import queries
+
+    with Session(engine) as session:
+        return [e.model_dump() for e in queries.audit_entries(session, **kwargs)]
 
 
 def test_block_appends_an_audit_row_and_explains(engine) -> None:

@@ -70,9 +70,7 @@ def test_findings_are_stored_once_with_record_finding(engine) -> None:
         session.flush()
         for _ in range(2):  # a second crawl finds the same things again
             for spec in review_findings(review):
-                crud.record_finding(
-                    session, clinic_id=clinic.id, seen_at=now, **spec.record_fields()
-                )
+                crud.record_finding(session, clinic_id=clinic, seen_at=now, **spec.record_fields())
         session.commit()
         rows = session.exec(select(Finding).order_by(Finding.kind)).all()
     assert [(r.kind, r.severity) for r in rows] == [

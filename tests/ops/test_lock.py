@@ -26,9 +26,11 @@ def _holder(config: Path, tmp_path: Path, db_url: str | None = None) -> subproce
         import sys
         from quietwatch.lock import crawl_lock, lock_path
         from store.config import Settings, database_url, load_config
+        from store.db import engine_for
         config = load_config({str(config)!r})
         url = {db_url!r} or database_url(config, Settings())
-        with crawl_lock(lock_path(config, url), db_url=url, clinic_key=config.clinic.key):
+        lock = lock_path(config, url)
+        with crawl_lock(lock, engine=engine_for(url), clinic_key=config.clinic.key):
             print("held", flush=True)
             sys.stdin.read()
         """
@@ -139,7 +141,7 @@ def test_postgres_advisory_lock_spans_machines(tmp_path: Path, pg_url: str) -> N
 
 def test_failed_crawl_is_recorded_and_the_next_tick_runs(tmp_path: Path, monkeypatch) -> None:
     """A crawl that cannot run at all leaves a 'failed' run with its error; the lock is free."""
-    import crawlers.runner
+    from quietwatch import operations
     from quietwatch.cli import main
 
     config = minimal_config(tmp_path)
@@ -150,7 +152,7 @@ def test_failed_crawl_is_recorded_and_the_next_tick_runs(tmp_path: Path, monkeyp
         raise ConnectionError("name resolution failed for every source")
 
     with monkeypatch.context() as patch:
-        patch.setattr(crawlers.runner, "run_crawl", broken)  # the failure: the engine is real
+        patch.setattr(operations, "run_crawl", broken)  # the failure: the engine is real
         failed = CliRunner().invoke(
             main, ["--config", str(config), "crawl", "--no-progress", "--trigger", "schedule"]
         )

@@ -4,9 +4,10 @@ strings, the own-content scan included when the config names the clinic's pages.
 import json
 from pathlib import Path
 
-from crawlers.registry import spider_by_name
+from crawlers.sites import spider_by_name
 from quietwatch.scrapyd import scrapyd_jobs
 from store.config import parse_config
+from store.db import make_engine
 
 CONFIG = """[clinic]
 name = "Harbourview Counselling Collective"
@@ -36,7 +37,7 @@ full_sweep_days = 3
 
 def test_one_job_per_spider_and_the_own_content_scan(tmp_path: Path, db_url: str) -> None:
     config = parse_config(CONFIG, tmp_path / "quietwatch.toml")
-    jobs = {job["spider"]: job for job in scrapyd_jobs(config, db_url)}
+    jobs = {job["spider"]: job for job in scrapyd_jobs(config, make_engine(db_url))}
     assert set(jobs) == {"yelp", "ratemds", "own_content"}
     assert all(
         isinstance(v, str) for job in jobs.values() for k, v in job.items() if k != "settings"

@@ -8,8 +8,8 @@ def db_url(request, tmp_path):
     """A migrated database on each backend (PostgreSQL: started by the test setup)."""
     if request.param == "postgresql":
         return request.getfixturevalue("pg_url")
-    from store.db import init_db
+    from tests.conftest import migrate
 
     url = f"sqlite:///{tmp_path / 'quietwatch.db'}"
-    init_db(url)
+    migrate(url)
     return url

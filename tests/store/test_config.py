@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from crawlers.sites import vocabulary
 from store.config import ConfigError, Settings, database_url, load_config, parse_config
 
 GOOD = """\
@@ -32,7 +33,7 @@ def test_good_file_loads(tmp_path: Path) -> None:
     config = load_config(path, Settings(_env_file=None))
     assert config.clinic.name == "Harbourview Counselling Collective"
     assert config.clinic.key == "harbourview-counselling-collective"
-    assert [s.site.value for s in config.sources] == ["yelp", "ratemds"]
+    assert [s.site for s in config.sources] == ["yelp", "ratemds"]
     assert config.dashboard.host == "127.0.0.1"
 
 
@@ -58,7 +59,7 @@ def test_good_file_loads(tmp_path: Path) -> None:
 def test_bad_file_names_field_and_line(tmp_path: Path, text: str, expected: list[str]) -> None:
     path = tmp_path / "quietwatch.toml"
     with pytest.raises(ConfigError) as info:
-        parse_config(text, path)
+        parse_config(text, path, vocabulary())
     message = str(info.value)
     assert "\n" not in message.strip()
     for part in expected:

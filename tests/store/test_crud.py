@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from store import crud
+from store import crud, runs
 from store.db import make_engine, session_scope
-from store.models import AuditEntry, CrawlRun, ListingSnapshot, Review, ReviewVersion
+from store.models import AuditEntry, CrawlRun, Listing, ListingSnapshot, Review, ReviewVersion
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -20,11 +20,11 @@ def _count(session: Session, model: type) -> int:
 @pytest.fixture
 def listing(engine):
     with session_scope(engine) as session:
-        clinic = crud.ensure_clinic(session, key="harbourview", name="Harbourview Counselling")
-        listing = crud.ensure_listing(
-            session, clinic_id=clinic.id, site="yelp", url="http://127.0.0.1/yelp/biz/harbourview"
+        clinic_id = crud.ensure_clinic(session, key="harbourview", name="Harbourview Counselling")
+        listing_id = crud.ensure_listing(
+            session, clinic_id=clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/harbourview"
         )
-    return listing
+        return session.get(Listing, listing_id)
 
 
 def _review(i: int, **over):
@@ -43,18 +43,18 @@ def _review(i: int, **over):
 
 def _crawl(engine, listing, reviews, facts, at, *, complete=True):
     with session_scope(engine) as session:
-        run = crud.start_run(session, clinic_id=listing.clinic_id, spider="yelp")
-        listing = session.get(type(listing), listing.id)
-        crud.record_facts(session, listing=listing, facts=facts, seen_at=at, run_id=run.id)
+        run_id = runs.start_run(session, clinic_id=listing.clinic_id, spider="yelp")
+        crud.record_facts(session, listing_id=listing.id, facts=facts, seen_at=at, run_id=run_id)
         outcome = crud.upsert_reviews(
-            session, listing=listing, reviews=reviews, seen_at=at, run_id=run.id
+            session, listing_id=listing.id, reviews=reviews, seen_at=at, run_id=run_id
         )
         removed = (
-            crud.mark_removed(session, listing=listing, run_id=run.id, seen_at=at)
+            crud.mark_removed(session, listing_id=listing.id, run_id=run_id, seen_at=at)
             if complete
-            else []
+            else 0
         )
-        return {k: len(v) for k, v in outcome.items()}, len(removed)
+        counts = {"new": len(outcome.new), "changed": len(outcome.changed)}
+        return {**counts, "unchanged": outcome.unchanged}, removed
 
 
 FACTS = {
@@ -150,10 +150,9 @@ def test_review_without_site_id_keeps_its_key_across_text_edit_and_relative_date
 
 def test_audit_log_is_append_only_in_orm_and_database(engine) -> None:
     with session_scope(engine) as session:
-        entry = crud.append_audit(
+        entry_id = crud.append_audit(
             session, action_id="reply-publicly", rule_set="bcacc", rule_version="1", origin="cli"
         )
-        entry_id = entry.id
     with Session(engine) as session:
         row = session.get(AuditEntry, entry_id)
         row.detail = "tampered"
@@ -178,12 +177,11 @@ def test_runs_left_running_are_marked_interrupted(engine) -> None:
     finished = subprocess.Popen([sys.executable, "-c", "pass"])
     finished.wait()  # a process that has ended: its run can never finish
     with session_scope(engine) as session:
-        dead = crud.start_run(session, clinic_id=None, spider="yelp")
-        dead.stats = {**dead.stats, "pid": finished.pid}
-        alive = crud.start_run(session, clinic_id=None, spider="ratemds")  # this process
-        dead_id, alive_id = dead.id, alive.id
+        dead_id = runs.start_run(session, clinic_id=None, spider="yelp")
+        runs.annotate_run(session, run_id=dead_id, key="pid", value=finished.pid)
+        alive_id = runs.start_run(session, clinic_id=None, spider="ratemds")  # this process
     with session_scope(engine) as session:
-        assert crud.mark_interrupted_runs(session) == 1
+        assert runs.mark_interrupted_runs(session) == 1
     with Session(engine) as session:
         assert session.get(CrawlRun, dead_id).status == "interrupted"
         assert session.get(CrawlRun, alive_id).status == "running"  # a live crawl is left alone
@@ -194,7 +192,9 @@ def test_dismissed_listing_is_never_proposed_again(engine, listing) -> None:
         found = crud.record_discovered(
             session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/other"
         )
-        crud.decide_listing(session, listing_id=found.id, decision="dismissed")
+        crud.decide_listing(
+            session, clinic_id=listing.clinic_id, listing_id=found, decision="dismissed"
+        )
     with session_scope(engine) as session:
         again = crud.record_discovered(
             session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/other"

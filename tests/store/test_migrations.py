@@ -5,13 +5,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401
-from store.db import init_db, make_engine, schema_is_current
+from store.db import make_engine, schema_is_current
+from tests.conftest import migrate
 
 
 def test_upgrade_head_twice_on_a_real_file(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'qw.db'}"
-    first = init_db(url)
-    assert init_db(url) == first  # idempotent
+    first = migrate(url)
+    assert migrate(url) == first  # idempotent
     _assert_models_match(url)
 
 
@@ -22,7 +23,7 @@ def test_upgrade_head_again_on_each_backend(db_url: str) -> None:
         assert schema_is_current(engine)
     finally:
         engine.dispose()
-    init_db(db_url)  # idempotent
+    migrate(db_url)  # idempotent
     _assert_models_match(db_url)
 
 

@@ -1,6 +1,5 @@
 """store.queries on a real seeded SQLite file, through a read-only engine."""
 
-from dataclasses import asdict
 from datetime import timedelta
 
 import pytest
@@ -96,7 +95,7 @@ def test_source_health_and_history(seeded_session):
 
 def _without(rows, *fields: str) -> list[dict]:
     """Rows as dicts without the fields stamped with the time of seeding."""
-    return [{k: v for k, v in asdict(r).items() if k not in fields} for r in rows]
+    return [r.model_dump(exclude=set(fields)) for r in rows]
 
 
 def _every_query(session: Session, seeded) -> dict:
@@ -141,11 +140,11 @@ def _every_query(session: Session, seeded) -> dict:
 
 def test_every_query_answers_as_on_a_reference_sqlite_file(seeded_session, tmp_path):
     """Each backend (SQLite, PostgreSQL) gives the answers a fresh SQLite file gives."""
-    from store.db import init_db
+    from tests.conftest import migrate
 
     seeded, s = seeded_session
     reference_url = f"sqlite:///{tmp_path / 'reference.db'}"
-    init_db(reference_url)
+    migrate(reference_url)
     reference_seed = seed(reference_url)
     engine = make_engine(reference_url, read_only=True)
     try:

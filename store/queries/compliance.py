@@ -1,0 +1,78 @@
+"""Reads about compliance: findings and the audit log."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from store.models import AuditEntry, AuditRead, Finding, FindingRead, Listing, Review
+
+
+def _findings_query():  # type: ignore[no-untyped-def]
+    return (
+        select(Finding, Listing.site)
+        .outerjoin(Review, col(Review.id) == col(Finding.review_id))
+        .outerjoin(
+            Listing,
+            col(Listing.id) == func.coalesce(col(Finding.listing_id), col(Review.listing_id)),
+        )
+    )
+
+
+def _finding(finding: Finding, site: str | None) -> FindingRead:
+    return FindingRead.model_validate({**finding.model_dump(), "site": site})
+
+
+def findings(
+    session: Session, *, clinic_id: int, kinds: Sequence[str] | None = None
+) -> list[FindingRead]:
+    """Compliance findings, newest first."""
+    query = (
+        _findings_query()
+        .where(Finding.clinic_id == clinic_id)
+        .order_by(col(Finding.last_seen_at).desc(), col(Finding.id).desc())
+    )
+    if kinds is not None:
+        query = query.where(col(Finding.kind).in_(list(kinds)))
+    return [_finding(f, site) for f, site in session.exec(query).all()]
+
+
+def findings_of_runs(session: Session, *, run_ids: Sequence[int]) -> list[FindingRead]:
+    """Findings first recorded in these runs, oldest first."""
+    query = (
+        _findings_query().where(col(Finding.run_id).in_(list(run_ids))).order_by(col(Finding.id))
+    )
+    return [_finding(f, site) for f, site in session.exec(query).all()]
+
+
+def audit_log(session: Session, *, clinic_id: int | None, limit: int = 1000) -> list[AuditRead]:
+    """Blocked attempts, newest first: the clinic's and those tied to no clinic."""
+    query = select(AuditEntry).order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+    if clinic_id is not None:
+        query = query.where(
+            sa.or_(col(AuditEntry.clinic_id) == clinic_id, col(AuditEntry.clinic_id).is_(None))
+        )
+    rows = session.exec(query.limit(limit)).all()
+    return [AuditRead.model_validate(a, from_attributes=True) for a in rows]
+
+
+def audit_entries(
+    session: Session,
+    *,
+    limit: int | None = None,
+    action_id: str | None = None,
+    since: datetime | None = None,
+) -> list[AuditRead]:
+    """The whole audit log (every clinic), oldest first; ``limit`` keeps the newest N."""
+    query = select(AuditEntry)
+    if action_id:
+        query = query.where(AuditEntry.action_id == action_id)
+    if since is not None:
+        query = query.where(col(AuditEntry.at) >= since)
+    if limit is not None:
+        newest = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
+        rows = list(reversed(session.exec(newest).all()))
+    else:
+        rows = list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())
+    return [AuditRead.model_validate(a, from_attributes=True) for a in rows]
