@@ -4,14 +4,10 @@ Read-only: every page reads the store through ``store.queries`` on a read-only e
 The one write is the guardrail's audit row when someone clicks a blocked action.
 """
 
-import logging
-
 import streamlit as st
 
 from dashboard import data, render
 from store.config import ConfigError
-
-logger = logging.getLogger(__name__)
 
 st.set_page_config(
     page_title="QuietWatch",

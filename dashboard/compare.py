@@ -5,7 +5,6 @@ clinic states it, side by side, and calls it a mismatch only when the normalised
 differ ("#200-1234 Main St." and "1234 Main Street, Suite 200" are the same address).
 """
 
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,8 +12,6 @@ from urllib.parse import urlsplit
 
 from store import normalize
 from store.models import ClinicRead, ListingRead
-
-logger = logging.getLogger(__name__)
 
 _PROVINCES = {
     "british columbia": "bc",

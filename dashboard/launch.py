@@ -1,13 +1,10 @@
 """How to start the dashboard: the one command line the CLI and the browser test use."""
 
-import logging
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from store.config import QuietWatchConfig
-
-logger = logging.getLogger(__name__)
 
 APP = Path(__file__).resolve().parent / "app.py"
 

@@ -6,7 +6,6 @@ the internet.  They are shown as plain text only: never through ``st.markdown``,
 and make links), only through ``st.text`` and dataframes, which render text as text.
 """
 
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -16,8 +15,6 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 from PIL import Image, ImageDraw
-
-logger = logging.getLogger(__name__)
 
 NameMode = Literal["as_shown", "initials"]
 

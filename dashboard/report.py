@@ -8,7 +8,6 @@ load from anywhere, so review text quoted in it stays inert even when opened in 
 import csv
 import html
 import io
-import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -16,8 +15,6 @@ from sqlmodel import SQLModel
 
 from dashboard import render
 from store.models import AuditRead, ClinicRead, FindingRead
-
-logger = logging.getLogger(__name__)
 
 FINDING_KINDS = {
     "owner_response": "Owner responses found on review sites",

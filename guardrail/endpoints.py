@@ -9,15 +9,12 @@ shape we could not confirm is better listed than missed, as long as no read page
 """
 
 import functools
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from guardrail.links import classify_link
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from typing import Any
 
 import click
 
-logger = logging.getLogger(__name__)
-
 # name -> ("module:attribute", one line of help).  The help line is kept here so that
 # `quietwatch --help` lists the commands without importing them.
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -8,7 +8,6 @@ looks for them learns why not: each records the attempt and explains the rule.
 
 import getpass
 import json
-import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -21,8 +20,6 @@ from rich.table import Table
 from guardrail.rules import RuleSet, builtin, rule_set_from_config
 from quietwatch.console import report_console as _console
 from store.config import ConfigError
-
-logger = logging.getLogger(__name__)
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 

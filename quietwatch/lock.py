@@ -7,15 +7,12 @@ The operating system drops both locks when the holding process ends, however it 
 
 import contextlib
 import fcntl
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from store.config import QuietWatchConfig, Settings
 from store.db import Engine, advisory_lock, sqlite_path
-
-logger = logging.getLogger(__name__)
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: "try again later" — the next tick will
 

@@ -7,7 +7,6 @@ The scheduled command is ``<venv>/bin/quietwatch --config <absolute path> crawl
 """
 
 import hashlib
-import logging
 import os
 import shutil
 import subprocess
@@ -20,8 +19,6 @@ import click
 from quietwatch.console import console
 from quietwatch.lock import lock_path
 from store.config import QuietWatchConfig
-
-logger = logging.getLogger(__name__)
 
 BEGIN = "# >>> quietwatch {key} >>>"
 END = "# <<< quietwatch {key} <<<"

@@ -9,7 +9,6 @@ as ``quietwatch crawl`` does; ``quietwatch check`` runs the checks and the diges
 """
 
 import json
-import logging
 import shutil
 import subprocess
 import sys
@@ -26,8 +25,6 @@ from guardrail.endpoints import is_review_site
 from quietwatch.operations import initialise
 from store.config import QuietWatchConfig
 from store.db import Engine, is_sqlite
-
-logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parent.parent
 EGG_PACKAGES = ("crawlers", "store", "guardrail")

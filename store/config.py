@@ -5,7 +5,6 @@ environment.  A bad file is answered with one :class:`ConfigError` naming the fi
 line, never a traceback.
 """
 
-import logging
 import re
 import tomllib
 from collections.abc import Sequence
@@ -23,8 +22,6 @@ from pydantic import (
     field_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_FILE = "quietwatch.toml"
 

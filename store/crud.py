@@ -7,7 +7,6 @@ Upserts are idempotent: writing the same listing facts or the same reviews again
 
 import hashlib
 import json
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,8 +32,6 @@ from store.models import (
     ReviewVersion,
     utcnow,
 )
-
-logger = logging.getLogger(__name__)
 
 PRECISION_WINDOW = {
     "second": timedelta(days=1),

@@ -1,7 +1,6 @@
 """Run bookkeeping: crawl runs, their counts (kept current as pages commit), each listing's
 check, and the problems a run met.  Keyword-only functions taking the session."""
 
-import logging
 import os
 import socket
 from datetime import datetime, timedelta
@@ -17,8 +16,6 @@ from store.models import (
     RunStatus,
     utcnow,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def start_run(

@@ -5,7 +5,6 @@ import logging
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +84,3 @@ class SampleServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def path_only(path: str) -> str:
-    return urlsplit(path).path
