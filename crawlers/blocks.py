@@ -11,6 +11,7 @@ page) and the headers they send, whatever the HTTP status: a wall may come as a 
 
 import re
 from dataclasses import dataclass
+from html import unescape
 
 from scrapy.http import Response
 
@@ -124,7 +125,7 @@ class Block:
 
 def detect_block_html(html: str, headers: dict[str, str] | None = None) -> Block | None:
     """A :class:`Block` when the HTML (and its headers) is a wall rather than the page."""
-    lowered = html[:400_000].lower()
+    lowered = unescape(html[:400_000]).lower()  # walls write "Reference&#32;&#35;18.x"
     text = " ".join(_TAGS.sub(" ", lowered).split())
     if len(text) > _MAX_WALL_TEXT:
         return None

@@ -279,14 +279,10 @@ class ListingSpider(scrapy.Spider):
             return PageStatus.GONE
         if response.status == 304:
             return PageStatus.NOT_MODIFIED
-        if response.status in (401, 403, 429):
+        # A wall may come with any status: 200, 403, 405, 429, 503 (Yelp's old one).
+        if response.status in (401, 403, 429) or detect_block(response):
             return PageStatus.BLOCKED
-        if 400 <= response.status < 500:
-            return PageStatus.ERROR
-        # A 200 or a 5xx may be an interstitial (Yelp's block page comes as a 503).
-        if detect_block(response):
-            return PageStatus.BLOCKED
-        return PageStatus.ERROR if response.status >= 500 else None
+        return PageStatus.ERROR if response.status >= 400 else None
 
     def problem_page(
         self,
