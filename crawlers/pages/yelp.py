@@ -24,32 +24,26 @@ from crawlers.pages.base import first, text_of
 from crawlers.pages.schema_org import StructuredPage
 from crawlers.values import clean, number
 
-_MAPBOX = "(//*[contains(@class, 'mapbox-text')])[1]"
-_ADDRESS = etree.XPath(f"{_MAPBOX}//address")
-_PHONE = etree.XPath(f"{_MAPBOX}//*[contains(@class, 'biz-phone')]")
-_WEBSITE = etree.XPath(f"{_MAPBOX}//*[contains(@class, 'biz-website')]//a")
-_CATEGORIES = etree.XPath(
-    "(//*[contains(@class, 'biz-page-header')]//*[contains(@class, 'category-str-list')]"
-    " | //*[contains(@class, 'category-str-list')])[1]/a"
-)
+_MAPBOX = etree.XPath("//div[contains(@class, 'mapbox-text')]")
+_ADDRESS = etree.XPath(".//address")
+_PHONE = etree.XPath(".//span[contains(@class, 'biz-phone')]")
+_WEBSITE = etree.XPath(".//span[contains(@class, 'biz-website')]//a")
+_CATEGORIES = etree.XPath("(//span[contains(@class, 'category-str-list')])[1]/a")
 _HOURS = etree.XPath("(//table[contains(@class, 'hours-table')])[1]//tr")
-_BIZ_ID = etree.XPath("(//*[@data-biz-id]/@data-biz-id | //meta[@name='yelp-biz-id']/@content)")
+_BIZ_ID = etree.XPath("//meta[@name='yelp-biz-id']/@content")
 _REVIEWS = etree.XPath(
     "//div[contains(concat(' ', normalize-space(@class), ' '), ' review ')][@data-review-id]"
-    "[.//*[contains(@class, 'review-content')]]"
 )
-_CURRENT = ".//*[contains(@class, 'review-content')][not(ancestor::*[contains(@class, 'previous-review')])]"
-_CONTENT = etree.XPath(f"({_CURRENT})[1]")
+# The current version's content comes first; a previous version sits in .previous-review.
+_CONTENT = etree.XPath("(.//div[contains(@class, 'review-content')])[1]")
 _AUTHOR = etree.XPath(".//*[contains(@class, 'user-display-name')]")
-_QUALIFIER = etree.XPath(".//*[contains(@class, 'rating-qualifier')]")
-_STARS = etree.XPath(
-    "(.//*[contains(@class, 'i-stars')]/@title | .//*[contains(@class, 'i-stars')]/img/@alt)[1]"
-)
-_TEXT = etree.XPath(".//p")
+_QUALIFIER = etree.XPath(".//span[contains(@class, 'rating-qualifier')]")
+_STARS = etree.XPath(".//div[contains(@class, 'i-stars')]/@title")
+_TEXT = etree.XPath("./p")
 _PREVIOUS_DATES = etree.XPath(
-    ".//*[contains(@class, 'previous-review')]//*[contains(@class, 'rating-qualifier')]"
+    ".//div[contains(@class, 'previous-review')]//span[contains(@class, 'rating-qualifier')]"
 )
-_REPLY = etree.XPath(".//*[contains(@class, 'biz-owner-reply')][1]")
+_REPLY = etree.XPath("(.//div[contains(@class, 'biz-owner-reply')])[1]")
 _REPLY_BODY = etree.XPath(
     ".//*[contains(@class, 'js-content-toggleable') or contains(@class, 'biz-owner-reply-content')]"
 )
@@ -76,9 +70,11 @@ class YelpBizPage(StructuredPage):
         facts = super().facts()
         if facts is None:
             return None
-        self._fill_address(facts)
-        facts.phone = facts.phone or text_of(first(_PHONE(self.tree)))
-        facts.website = facts.website or self._website()
+        mapbox = first(_MAPBOX(self.tree))
+        if mapbox is not None:
+            self._fill_address(facts, mapbox)
+            facts.phone = facts.phone or text_of(first(_PHONE(mapbox)))
+            facts.website = facts.website or self._website(mapbox)
         if not facts.categories:
             facts.categories = [c for c in (text_of(a) for a in _CATEGORIES(self.tree)) if c]
         if not facts.hours:
@@ -90,9 +86,9 @@ class YelpBizPage(StructuredPage):
         facts.site_listing_id = facts.site_listing_id or first(_BIZ_ID(self.tree))
         return facts
 
-    def _fill_address(self, facts: ListingFacts) -> None:
+    def _fill_address(self, facts: ListingFacts, mapbox: etree._Element) -> None:
         """The address as the map box shows it, for the parts the structured data left out."""
-        address = first(_ADDRESS(self.tree))
+        address = first(_ADDRESS(mapbox))
         if address is None:
             return
         lines = [clean(t) for t in address.xpath(".//text()")]
@@ -105,8 +101,8 @@ class YelpBizPage(StructuredPage):
         facts.region = facts.region or match["region"]
         facts.postal_code = facts.postal_code or match["postal"]
 
-    def _website(self) -> str | None:
-        link = first(_WEBSITE(self.tree))
+    def _website(self, mapbox: etree._Element) -> str | None:
+        link = first(_WEBSITE(mapbox))
         if link is None:
             return None
         # Yelp wraps the website in /biz_redir?url=<the site>
@@ -122,12 +118,15 @@ class YelpBizPage(StructuredPage):
             (r.author, r.published_at.date() if r.published_at else None): r
             for r in structured_reviews
         }
-        visible = [self._review(el, twins) for el in _REVIEWS(self.tree)]
+        visible = [
+            self._review(el, content, twins)
+            for el in _REVIEWS(self.tree)
+            if (content := first(_CONTENT(el))) is not None  # not the "write a review" box
+        ]
         return visible or structured_reviews
 
-    def _review(self, el: etree._Element, twins: dict) -> ReviewItem:
+    def _review(self, el: etree._Element, content: etree._Element, twins: dict) -> ReviewItem:
         review_id = el.get("data-review-id")
-        content = first(_CONTENT(el))
         qualifier = first(_QUALIFIER(content))
         raw_date = _own_text(qualifier)
         published_at, precision = parse_review_date(raw_date, now=self.crawled_at)
