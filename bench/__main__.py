@@ -8,6 +8,7 @@ BENCHES = {
     "checker": "bench.checker",
     "dashboard": "bench.dashboard",
     "recrawl": "bench.recrawl",
+    "parse": "bench.parse",
 }
 
 

@@ -1,101 +1,158 @@
-"""Recognise pages that are not the listing at all: block pages, CAPTCHAs, consent walls.
+"""Recognise pages that are not the listing at all: bot walls, CAPTCHAs, consent walls.
 
-Such a page must be recorded as *blocked*, never parsed as a listing with zero reviews.
-The signals are the ones real interstitials carry (Yelp's "Sorry, you're not allowed to
-access this page" 503 page, reCAPTCHA / hCaptcha / Cloudflare challenge markers, cookie or
-consent walls that replace the page) and are checked on the page's visible text and a few
-tell-tale markup features, never on a CSS class of the real listing layout.
+Such a page must be recorded as *blocked*, never parsed as a listing with zero reviews, and
+the problem names the wall: DataDome, Cloudflare, PerimeterX/HUMAN, Akamai, reCAPTCHA or
+hCaptcha, a consent wall, or the site's own block page.  The signals are the markers the
+real walls carry (DataDome's ``captcha-delivery.com`` frame, Cloudflare's ``cf-error-details``
+and "Attention Required!", PerimeterX's ``px-captcha``, Akamai's "Reference #" access-denied
+page) and the headers they send, whatever the HTTP status: a wall may come as a 200, 403,
+405, 429 or 503.  Never a CSS class of a real listing layout.
 """
 
 import re
 from dataclasses import dataclass
+from html import unescape
 
 from scrapy.http import Response
 
-# (pattern on lower-cased visible text or markup, plain-words reason)
-_TEXT_SIGNALS: list[tuple[re.Pattern[str], str]] = [
+# (vendor, what it put in front of the page, pattern on lower-cased markup)
+_MARKUP_SIGNALS: list[tuple[str, str, re.Pattern[str]]] = [
     (
-        re.compile(r"sorry, you(?:'|’)re not allowed to access this page"),
-        "the site refused access (block page)",
+        "DataDome",
+        "a CAPTCHA",
+        re.compile(r"captcha-delivery\.com|title=[\"']datadome|\bvar dd\s*=\s*\{'rt'"),
     ),
     (
-        re.compile(r"access (?:to this page )?(?:has been )?denied"),
-        "the site refused access (block page)",
-    ),
-    (
-        re.compile(r"your ip address is:?\s*\d{1,3}(?:\.\d{1,3}){3}"),
-        "the site refused access to this address (block page)",
-    ),
-    (
+        "PerimeterX/HUMAN",
+        "a press-and-hold CAPTCHA",
         re.compile(
-            r"(?:are you a robot|verify (?:that )?you are (?:a )?human|prove you(?:'|’)re not a robot|unusual traffic from your computer)"
+            r"""(?:id|class)=["']px-captcha|_pxappid|captcha\.px-cdn\.net|client\.perimeterx\.net"""
         ),
-        "the site asked for a CAPTCHA",
     ),
     (
+        "Cloudflare",
+        "a challenge or block page",
         re.compile(
-            r"(?:checking your browser before accessing|just a moment\.\.\.|attention required! \| cloudflare)"
+            r"""cf-error-details|cf-browser-verification|id=["']challenge-form|window\._cf_chl_opt"""
+            r"""|attention required! \| cloudflare|<title>just a moment\.\.\.</title>"""
         ),
-        "a bot-protection challenge stood in front of the page",
     ),
     (
-        re.compile(
-            r"(?:before you continue to (?:google|youtube)|we use cookies.{0,80}(?:accept|agree) to continue)"
-        ),
-        "a consent wall stood in front of the page",
+        "Akamai",
+        "an access-denied page",
+        re.compile(r"errors\.edgesuite\.net|/_sec/cp_challenge/|\bsec-if-cpt-container\b"),
+    ),
+    (
+        "hCaptcha",
+        "a CAPTCHA",
+        re.compile(r"""(?:class|id)=["']h-captcha["']|hcaptcha\.com/1/api\.js"""),
+    ),
+    (
+        "reCAPTCHA",
+        "a CAPTCHA",
+        re.compile(r"""(?:class|id)=["']g-recaptcha["']|recaptcha/api\.js"""),
+    ),
+    (
+        "a consent wall",
+        "a cookie-consent page",
+        re.compile(r"""action=["'][^"']*consent\.(?:google|yahoo)\.com"""),
     ),
 ]
-_MARKUP_SIGNALS: list[tuple[re.Pattern[str], str]] = [
+# (vendor, what, pattern on the visible text, lower-cased, whitespace folded)
+_TEXT_SIGNALS: list[tuple[str, str, re.Pattern[str]]] = [
     (
+        "Akamai",
+        "an access-denied page",
+        re.compile(r"you don(?:'|’)t have permission to access .{0,200}reference #\s*\d"),
+    ),
+    (
+        "Cloudflare",
+        "a challenge or block page",
+        re.compile(r"checking your browser before accessing|cloudflare ray id"),
+    ),
+    (
+        "the site",
+        "its own block page",
         re.compile(
-            r"""(?:class|id)=["'](?:g-recaptcha|h-captcha|cf-challenge|captcha-container|px-captcha)["']"""
+            r"sorry, you(?:'|’)re not allowed to access this page"
+            r"|access (?:to this page )?(?:has been )?denied"
+            r"|your ip address is:?\s*\d{1,3}(?:\.\d{1,3}){3}"
         ),
-        "the site asked for a CAPTCHA",
     ),
     (
+        "the site",
+        "a CAPTCHA",
         re.compile(
-            r"""src=["'][^"']*(?:recaptcha/api\.js|hcaptcha\.com/1/api\.js|challenges\.cloudflare\.com)"""
+            r"are you a robot|verify (?:that )?you are (?:a )?human|prove you(?:'|’)re not a robot"
+            r"|unusual traffic from your computer"
         ),
-        "the site asked for a CAPTCHA",
     ),
     (
-        re.compile(r"""action=["'][^"']*consent\.(?:google|yahoo)\.com"""),
-        "a consent wall stood in front of the page",
+        "a consent wall",
+        "a cookie-consent page",
+        re.compile(
+            r"before you continue to (?:google|youtube)|we use cookies.{0,80}(?:accept|agree) to continue"
+        ),
     ),
+]
+# Headers the walls send with their pages (name, value pattern or None for "present"); they
+# count on short pages only, as a protected site may send them with its real pages too.
+_HEADER_SIGNALS: list[tuple[str, str, str, re.Pattern[str] | None]] = [
+    ("DataDome", "a CAPTCHA", "x-datadome", None),
+    ("DataDome", "a CAPTCHA", "x-dd-b", None),
+    ("Cloudflare", "a challenge or block page", "cf-mitigated", re.compile("challenge")),
 ]
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
+# A real listing page says a lot; a wall says little.  Only short pages count, so a review
+# quoting "access denied", or a profile's contact form guarded by reCAPTCHA, does not make
+# a listing blocked.
+_MAX_WALL_TEXT = 6000
 
 
 @dataclass(frozen=True)
 class Block:
-    reason: str
+    vendor: str  # "DataDome", "Cloudflare", ... or "the site" for its own block page
+    what: str  # what stood in front of the page
+
+    @property
+    def reason(self) -> str:
+        if self.vendor == "a consent wall":
+            return "a consent wall stood in front of the page"
+        if self.vendor == "the site":
+            return f"the site answered with {self.what} instead of the page"
+        return f"blocked by {self.vendor}: the site answered with {self.what} instead of the page"
 
 
-def detect_block_html(html: str) -> Block | None:
-    """A :class:`Block` when the HTML is an interstitial rather than a page of content."""
-    lowered = html[:400_000].lower()
+def detect_block_html(html: str, headers: dict[str, str] | None = None) -> Block | None:
+    """A :class:`Block` when the HTML (and its headers) is a wall rather than the page."""
+    lowered = unescape(html[:400_000]).lower()  # walls write "Reference&#32;&#35;18.x"
     text = " ".join(_TAGS.sub(" ", lowered).split())
-    # A real listing page is long; an interstitial says little.  Only short pages count, so
-    # a review quoting "access denied", or a profile's contact form guarded by reCAPTCHA,
-    # does not make a listing blocked.
-    if len(text) > 6000:
+    if len(text) > _MAX_WALL_TEXT:
         return None
-    for pattern, reason in _MARKUP_SIGNALS:
+    for vendor, what, name, value in _HEADER_SIGNALS:
+        sent = (headers or {}).get(name)
+        if sent is not None and (value is None or value.search(sent.lower())):
+            return Block(vendor, what)
+    for vendor, what, pattern in _MARKUP_SIGNALS:
         if pattern.search(lowered):
-            return Block(reason)
-    for pattern, reason in _TEXT_SIGNALS:
+            return Block(vendor, what)
+    for vendor, what, pattern in _TEXT_SIGNALS:
         if pattern.search(text):
-            return Block(reason)
+            return Block(vendor, what)
     return None
 
 
 def detect_block(response: Response) -> Block | None:
     """The block, if this response is one; non-text responses are never blocks."""
-    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+    headers = {
+        k.decode("latin-1").lower(): (response.headers.get(k) or b"").decode("latin-1")
+        for k in response.headers
+    }
+    content_type = headers.get("content-type", "").lower()
     if content_type and "html" not in content_type and "text" not in content_type:
         return None
     try:
         html = response.text
     except AttributeError:
         return None
-    return detect_block_html(html)
+    return detect_block_html(html, headers)

@@ -39,13 +39,36 @@ class ReviewItem:
     title: str | None = None
     language: str | None = None
     owner_response: str | None = None
-    owner_response_raw_date: str | None = None
+    owner_response_raw_date: str | None = None  # the response's date text as shown
+    owner_response_at: datetime | None = None  # that date parsed (UTC, day precision)
+    # The site marks the review as edited ("Updated review"); the original date is the
+    # first version's date where the site shows both.
+    updated_on_site: bool = False
+    original_published_raw: str | None = None
+    original_published_at: datetime | None = None
     url: str | None = None
 
 
 @dataclass
+class Address:
+    """One office as the listing shows it: unit or suite kept, the region as text."""
+
+    street_address: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+@dataclass
 class ListingFacts:
-    """What a listing says about the business."""
+    """What a listing says about the business: only what it states, never a fallback.
+
+    The first office is the listing's address; a multi-office profile's other offices are
+    in ``additional_addresses``.  ``review_count`` is the number of reviews the site says it
+    has; ``rating_count`` the number of ratings where the site counts them apart (e.g.
+    Healthgrades' surveys, most without a written comment).
+    """
 
     name: str | None = None
     street_address: str | None = None
@@ -59,7 +82,9 @@ class ListingFacts:
     categories: list[str] = field(default_factory=list)
     rating: float | None = None
     review_count: int | None = None
+    rating_count: int | None = None
     site_listing_id: str | None = None
+    additional_addresses: list[Address] = field(default_factory=list)
 
 
 @dataclass

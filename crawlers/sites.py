@@ -166,6 +166,7 @@ SITES: dict[str, Site] = {
             "healthgrades",
             "Healthgrades",
             hosts=("healthgrades.com",),
+            page="crawlers.pages.healthgrades:HealthgradesProfilePage",
             spider="crawlers.spiders.healthgrades:HealthgradesSpider",
             founded=1998,
             write_endpoints=(

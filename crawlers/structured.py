@@ -7,17 +7,22 @@ parser then only adds what its structured data lacks (review ids, owner response
 next-page link) from the page's HTML.
 """
 
-import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import extruct
+import lxml.html
+from extruct.utils import parse_xmldom_html
+from lxml import etree
 
 from crawlers.dates import parse_review_date
-from crawlers.items import ListingFacts, ReviewItem
+from crawlers.items import Address, ListingFacts, ReviewItem
+from crawlers.values import as_list as _as_list
+from crawlers.values import first_text, integer, number
 
 logger = logging.getLogger(__name__)
 
@@ -52,23 +57,41 @@ _PREFERENCE = [
     "Person",
 ]
 SYNTAXES = ["json-ld", "microdata", "rdfa"]
-_RDFA_TYPED = re.compile(r"""\stypeof\s*=\s*["'][^"']""", re.IGNORECASE)
+_RDFA_TYPED = etree.XPath("boolean(//*[@typeof and normalize-space(@typeof) != ''])")
 
 
-def extract(html: str, url: str) -> list[dict[str, Any]]:
+def parse_html(body: bytes | str, encoding: str = "utf-8") -> lxml.html.HtmlElement:
+    """The page parsed once with lxml; every reader of the page shares this tree."""
+    if isinstance(body, str):
+        body = body.encode(encoding, errors="replace")
+    parser = lxml.html.HTMLParser(encoding=encoding)
+    try:
+        tree = lxml.html.document_fromstring(body or b"<html></html>", parser=parser)
+    except etree.ParserError:  # an empty or whitespace-only document
+        tree = lxml.html.document_fromstring(b"<html></html>", parser=parser)
+    return tree
+
+
+def extract(
+    tree: lxml.html.HtmlElement, url: str, *, body: bytes | None = None
+) -> list[dict[str, Any]]:
     """All typed schema.org entities in the page, JSON-LD first, in one uniform shape.
 
-    A broken JSON-LD block or odd markup is logged and skipped, never fatal: the other
-    syntaxes may still carry the data.
+    JSON-LD and microdata are read from the shared tree.  RDFa needs extruct's DOM-flavoured
+    tree, so only a page with typed RDFa resources (``typeof``) is parsed for it, from
+    ``body`` (Open Graph ``<meta property>`` tags alone carry no business).  A broken block
+    or odd markup is logged and skipped, never fatal: the other syntaxes may still carry it.
     """
-    # RDFa costs more than the other two together (rdflib); read it only where the page has
-    # typed RDFa resources at all (Open Graph <meta property> tags alone carry no business).
-    syntaxes = SYNTAXES if _RDFA_TYPED.search(html) else [s for s in SYNTAXES if s != "rdfa"]
+    data: dict[str, Any] = {}
     try:
-        data = extruct.extract(html, base_url=url, syntaxes=syntaxes, uniform=True, errors="log")
+        data = extruct.extract(
+            tree, base_url=url, syntaxes=["json-ld", "microdata"], uniform=True, errors="log"
+        )
+        if body is not None and _RDFA_TYPED(tree):
+            rdfa_tree = parse_xmldom_html(body, encoding="utf-8")
+            data.update(extruct.extract(rdfa_tree, base_url=url, syntaxes=["rdfa"], errors="log"))
     except Exception as exc:  # extruct raises on some malformed documents
         logger.warning("structured data could not be extracted from %s: %s", url, exc)
-        data = {}
     entities: list[dict[str, Any]] = []
     for syntax in SYNTAXES:
         if syntax == "rdfa":
@@ -141,12 +164,6 @@ def _short(iri: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def types_of(entity: dict[str, Any]) -> set[str]:
     return {str(t).rsplit("/", 1)[-1] for t in _as_list(entity.get("@type"))}
 
@@ -199,117 +216,90 @@ def reviews_in(
     return nested or loose
 
 
-# -- values ---------------------------------------------------------------------------------
-def first_text(value: Any) -> str | None:
-    """A single clean string from a value that may be a list, a dict with name/@value, etc."""
-    for v in _as_list(value):
-        if isinstance(v, dict):
-            v = v.get("name") or v.get("@value") or v.get("text")
-            if isinstance(v, list | dict):
-                v = first_text(v)
-        if v is None:
-            continue
-        text = " ".join(str(v).split())
-        if text:
-            return text
-    return None
+def address_from(value: Any) -> Address | None:
+    """A PostalAddress entity (or a one-line address) as shown; None when it says nothing.
 
-
-def number(value: Any) -> float | None:
-    text = first_text(value)
-    if text is None:
+    A purely numeric region is a site's internal code (RateMDs' "21"), not a region the
+    listing states, so it is left out rather than shown as if it were one."""
+    if isinstance(value, str):
+        return Address(street_address=first_text(value)) if first_text(value) else None
+    if not isinstance(value, dict):
         return None
-    m = re.search(r"-?\d+(?:[.,]\d+)?", text)
-    if not m:
-        return None
-    try:
-        return float(m.group(0).replace(",", "."))
-    except ValueError:
-        return None
+    region = first_text(value.get("addressRegion"))
+    address = Address(
+        street_address=first_text(value.get("streetAddress")),
+        locality=first_text(value.get("addressLocality")),
+        region=None if region and region.isdigit() else region,
+        postal_code=first_text(value.get("postalCode") or value.get("postalcode")),
+        country=first_text(value.get("addressCountry")),
+    )
+    return address if any(vars(address).values()) else None
 
 
-def integer(value: Any) -> int | None:
-    text = first_text(value)
-    if text is None:
-        return None
-    digits = re.sub(r"[^\d]", "", text)
-    return int(digits) if digits else None
+def addresses_of(business: dict[str, Any]) -> list[Address]:
+    """Every office the entity states, its own address first, then its places' (a
+    profile's ``workLocation`` / ``location`` offices), each once."""
+    found: list[Address] = []
+    values = list(_as_list(business.get("address")))
+    for key in ("workLocation", "location"):
+        values += [p.get("address") for p in _as_list(business.get(key)) if isinstance(p, dict)]
+    for value in values:
+        address = address_from(value)
+        if address is not None and address not in found:
+            found.append(address)
+    return found
 
 
-def facts_from(business: dict[str, Any]) -> ListingFacts:
-    """Listing facts from a business entity; missing values stay None."""
-    address = business.get("address")
-    address = address[0] if isinstance(address, list) and address else address
-    if not isinstance(address, dict):
-        # Some profiles put the address on a workLocation / location Place.
-        for key in ("location", "workLocation", "containedInPlace"):
-            place = _as_list(business.get(key))
-            place = place[0] if place else None
-            if isinstance(place, dict) and isinstance(place.get("address"), dict):
-                address = place["address"]
-                break
-    street = locality = region = postal = country = None
-    if isinstance(address, dict):
-        street = first_text(address.get("streetAddress"))
-        locality = first_text(address.get("addressLocality"))
-        region = first_text(address.get("addressRegion"))
-        postal = first_text(address.get("postalCode") or address.get("postalcode"))
-        country = first_text(address.get("addressCountry"))
-    elif isinstance(address, str):
-        street = first_text(address)
-    rating = business.get("aggregateRating") or {}
-    rating = rating[0] if isinstance(rating, list) and rating else rating
-    rating = rating if isinstance(rating, dict) else {}
-    phone = first_text(business.get("telephone"))
-    if phone is None:
-        for key in ("containedInPlace", "location", "workLocation"):
-            for place in _as_list(business.get(key)):
-                if isinstance(place, dict) and place.get("telephone"):
-                    phone = first_text(place["telephone"])
-                    break
-            if phone:
-                break
-    website = None
+def website_from(business: dict[str, Any], page_url: str) -> str | None:
+    """The business's own website: a ``sameAs``/``url`` link off the site that lists it.
+
+    A directory's schema.org ``url`` is usually the listing page itself; a link back to the
+    listing site is never the business's website."""
+    host = _host(page_url)
     for key in ("sameAs", "url"):
         for candidate in _as_list(business.get(key)):
             text = first_text(candidate)
-            if text and text.startswith("http"):
-                website = text
-                break
-        if website:
-            break
+            if text and text.startswith("http") and _host(text) != host:
+                return text
+    return None
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def facts_from(business: dict[str, Any], page_url: str) -> ListingFacts:
+    """Listing facts from the business entity alone; what it does not state stays None."""
+    addresses = addresses_of(business)
+    main = addresses[0] if addresses else Address()
+    rating = business.get("aggregateRating") or {}
+    rating = rating[0] if isinstance(rating, list) and rating else rating
+    rating = rating if isinstance(rating, dict) else {}
     hours = [h for h in (first_text(v) for v in _as_list(business.get("openingHours"))) if h]
     for spec in _as_list(business.get("openingHoursSpecification")):
         if isinstance(spec, dict):
             days = ",".join(str(d).rsplit("/", 1)[-1] for d in _as_list(spec.get("dayOfWeek")))
-            hours.append(
-                f"{days} {first_text(spec.get('opens')) or ''}-{first_text(spec.get('closes')) or ''}".strip()
-            )
-    categories = [
-        c
-        for c in (
-            first_text(v)
-            for v in _as_list(business.get("medicalSpecialty") or business.get("knowsAbout"))
-        )
-        if c
-    ]
+            span = f"{first_text(spec.get('opens')) or ''}-{first_text(spec.get('closes')) or ''}"
+            hours.append(f"{days} {span}".strip())
+    specialties = business.get("medicalSpecialty") or business.get("knowsAbout")
+    review_count = integer(rating.get("reviewCount"))
     return ListingFacts(
         name=first_text(business.get("name")),
-        street_address=street,
-        locality=locality,
-        region=region,
-        postal_code=postal,
-        country=country,
-        phone=phone,
-        website=website,
+        street_address=main.street_address,
+        locality=main.locality,
+        region=main.region,
+        postal_code=main.postal_code,
+        country=main.country,
+        phone=first_text(business.get("telephone")),
+        website=website_from(business, page_url),
         hours=hours,
-        categories=categories,
+        categories=[c for c in (first_text(v) for v in _as_list(specialties)) if c],
         rating=number(rating.get("ratingValue")),
-        review_count=integer(
-            rating.get("reviewCount")
-            if rating.get("reviewCount") is not None
-            else rating.get("ratingCount")
-        ),
+        review_count=review_count
+        if review_count is not None
+        else integer(rating.get("ratingCount")),
+        rating_count=integer(rating.get("ratingCount")),
+        additional_addresses=addresses[1:],
     )
 
 
@@ -351,19 +341,3 @@ def _body(entity: dict[str, Any]) -> str | None:
             if texts:
                 return max(texts, key=len)  # JSON-LD keeps line breaks; microdata may not
     return None
-
-
-def embedded_json(html: str, pattern: str) -> Any | None:
-    """The JSON object assigned in a script, e.g. ``window.__INITIAL_STATE__ = {...};``.
-
-    ``pattern`` is a regex that ends right before the opening brace.  Returns None when the
-    page carries no such state or it is not valid JSON (a changed layout).
-    """
-    m = re.search(pattern + r"\s*(\{)", html)
-    if not m:
-        return None
-    try:
-        value, _ = json.JSONDecoder().raw_decode(html, m.start(1))
-    except ValueError:
-        return None
-    return value

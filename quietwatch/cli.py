@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("quietwatch.crawl_commands:demo", "See QuietWatch work with no internet."),
     "listings": ("quietwatch.listings_commands:listings", "The clinic's listings."),
     "clinics": ("quietwatch.listings_commands:clinics", "The clinics in the store."),
+    "parse": (
+        "quietwatch.parse_command:parse",
+        "What QuietWatch reads from one page (a saved file or a URL), as JSON.",
+    ),
     "check-text": (
         "quietwatch.guardrail_commands:check_text",
         "Check outgoing text for review or testimonial requests.",

@@ -203,8 +203,8 @@ def record_facts(
         if latest is not None and latest.fingerprint == fingerprint:
             return False
     values = {f: facts.get(f) for f in FACT_FIELDS}
-    values["hours"] = list(values["hours"] or [])
-    values["categories"] = list(values["categories"] or [])
+    for name in ("hours", "categories", "additional_addresses"):
+        values[name] = list(values[name] or [])
     snapshot = ListingSnapshot(
         listing_id=listing_id, run_id=run_id, captured_at=seen_at, fingerprint=fingerprint, **values
     )
@@ -346,6 +346,7 @@ def upsert_reviews(
 
 def _review_values(data: Mapping[str, Any]) -> dict[str, Any]:
     values = {f: data.get(f) for f in REVIEW_FIELDS}
+    values["updated_on_site"] = bool(values["updated_on_site"])
     if values["site_review_id"] is not None:
         values["site_review_id"] = str(values["site_review_id"])
     if values["published_precision"] is not None:

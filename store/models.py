@@ -195,6 +195,9 @@ class FactsBase(SQLModel):
     categories: list[str] = Field(default_factory=list, sa_type=JSON)
     rating: float | None = None
     review_count: int | None = None
+    rating_count: int | None = None  # ratings, where the site counts them apart from reviews
+    # A multi-office profile's other offices (the first is the address above), as shown.
+    additional_addresses: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
 
 
 #: The facts compared between snapshots (a new snapshot only when one of them changed).
@@ -245,7 +248,13 @@ class ReviewBase(ReviewContent):
     published_at: datetime | None = _ts(default=None)
     published_precision: str | None = Field(default=None, max_length=10)
     language: str | None = Field(default=None, max_length=20)
-    owner_response_raw_date: str | None = None
+    owner_response_raw_date: str | None = None  # the response's date as shown
+    owner_response_at: datetime | None = _ts(default=None)
+    # The site marks the review as edited ("Updated review"), and shows the first version's
+    # date beside the current one.
+    updated_on_site: bool = False
+    original_published_raw: str | None = None
+    original_published_at: datetime | None = _ts(default=None)
     url: str | None = None
 
 

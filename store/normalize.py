@@ -227,19 +227,3 @@ def match_reason(candidate: Any, clinic: Any, region: str = DEFAULT_REGION) -> s
     if same_address(candidate, clinic):
         reasons.append(f"same address ({normalize_address(_get(clinic, 'street_address'))})")
     return " and ".join(reasons) or None
-
-
-def as_float(value: Any) -> float | None:
-    """A JSON number (or numeric string) as a float; None when absent or not a number."""
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def as_int(value: Any) -> int | None:
-    """A JSON number (or numeric string) as an int; None when absent or not a number."""
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None

@@ -14,10 +14,21 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PINNED_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/crawlers/expected/ from the parsers' output (after a reviewed change)",
+    )
+
+
 def shared_fixture(relative: str) -> Path:
-    """Path to a real captured page in ../shared/fixtures; skip the test when absent."""
+    """Path to a real captured page in ../shared/fixtures; skip the test when absent, fail
+    under CI=true (CI always has ../shared)."""
     path = SHARED_FIXTURES / relative
     if not path.exists():
+        if IN_CI:
+            pytest.fail(f"real captured fixture {relative} is missing under CI=true")
         pytest.skip(
             f"real captured fixture {relative} not available "
             f"(../shared/fixtures is absent on this machine)"

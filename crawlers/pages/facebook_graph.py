@@ -19,8 +19,8 @@ from typing import Any
 
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
 from crawlers.pages.api_errors import http_problem
-from store.normalize import as_float as _float
-from store.normalize import as_int as _int
+from crawlers.values import as_float as _float
+from crawlers.values import as_int as _int
 
 GRAPH_VERSION = "v21.0"
 PAGE_FIELDS = (

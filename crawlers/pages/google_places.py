@@ -22,8 +22,8 @@ from typing import Any
 from crawlers.dates import from_timestamp, parse_review_date
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
 from crawlers.pages.api_errors import http_problem
-from store.normalize import as_float as _float
-from store.normalize import as_int as _int
+from crawlers.values import as_float as _float
+from crawlers.values import as_int as _int
 
 # Fields asked of Place Details (New): facts and reviews, nothing about photos or people.
 V1_FIELD_MASK = ",".join(
@@ -62,6 +62,7 @@ LEGACY_FIELDS = ",".join(
     )
 )
 _GENERIC_TYPES = {"point_of_interest", "establishment"}
+_PLUS_CODE = re.compile(r"^[23456789CFGHJMPQRVWX]{2,8}\+[23456789CFGHJMPQRVWX]{0,3}(?:\s|$)", re.I)
 
 # v1 errors are Google's standard {"error": {"code", "message", "status"}}
 _V1_ERRORS: dict[str, tuple[PageStatus, str]] = {
@@ -228,7 +229,10 @@ def legacy_facts(result: dict[str, Any]) -> ListingFacts:
     if street and unit:
         street = f"{unit}-{street}"
     if street is None and result.get("formatted_address"):
-        street = str(result["formatted_address"]).split(",")[0].strip() or None
+        line = str(result["formatted_address"]).split(",")[0].strip()
+        # A place without a street address is formatted from its plus code ("P77R+X52,
+        # Town"): a plus code is a map reference, never a street.
+        street = None if _PLUS_CODE.match(line) else line or None
     return ListingFacts(
         name=result.get("name"),
         street_address=street,

@@ -1,21 +1,50 @@
 """RateMDs doctor pages.
 
-The page is a schema.org ``Physician`` in microdata (aggregate rating, address and phone on
-its ``containedInPlace`` clinic) with each review as a microdata ``Review`` inside
-``div.rating#rating-<id>``: the id is RateMDs' own review id.  A doctor's answer to a review
-(``.rating-comment-response-body``) is an owner response.  Ten reviews a page;
-``rel="next"`` leads to ``?page=2``.
+The listing's own entity is the page's top-level schema.org ``Physician`` (microdata): its
+name, own address, telephone, ``sameAs`` website link and aggregate rating.  Nothing is read
+from the "You may also like" similar-doctor advert, the clinic's page or the sidebar.  What
+the microdata does not say in words comes from the doctor's own block:
+
+- the province or state as the breadcrumb names it ("British Columbia"): the microdata's
+  ``addressRegion`` is RateMDs' internal region number ("21") and is never shown;
+- the specialty: the first line of the doctor's info panel ("Psychologist");
+- no ``sameAs`` link means the doctor has no website on RateMDs (the page's own ``url`` is
+  never a website).
+
+Each review is a microdata ``Review`` in ``div.rating#rating-<id>`` (RateMDs' own id); a
+doctor's answer sits in the same block (``.rating-comment-child``) with its own
+"Submitted <date>".  Ten reviews a page, ``rel="next"`` to ``?page=2``.
 """
 
-from crawlers import structured
+from lxml import etree
+
 from crawlers.dates import parse_review_date
 from crawlers.items import ListingFacts, ReviewItem
+from crawlers.pages.base import first, text_of
 from crawlers.pages.schema_org import StructuredPage
+from crawlers.values import first_text, number
 
-
-def _text(parts: list[str]) -> str | None:
-    text = " ".join(" ".join(parts).split())
-    return text or None
+_BREADCRUMB = etree.XPath(
+    "//ol[contains(@class, 'breadcrumb')]/li[@itemscope]//*[@itemprop='title']"
+)
+_SPECIALTY = etree.XPath(
+    "(//*[@id='info-panel']//div[contains(@class, 'search-item-info')])[1]/a[1]"
+)
+_REVIEWS = etree.XPath(
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' rating ')]"
+    "[@itemprop='review'][starts-with(@id, 'rating-')]"
+)
+_AUTHOR = etree.XPath(".//*[@itemprop='author']/meta[@itemprop='name']/@content")
+_RATING = etree.XPath(".//*[@itemprop='reviewRating']/meta[@itemprop='ratingValue']/@content")
+_DATE = etree.XPath(
+    ".//meta[contains(concat(' ', normalize-space(@itemprop), ' '), ' datePublished ')]/@content"
+)
+_BODY = etree.XPath(".//*[@itemprop='reviewBody']")
+_RESPONSE = etree.XPath(".//*[contains(@class, 'rating-comment-response-body')]")
+_RESPONSE_DATE = etree.XPath(
+    ".//*[contains(@class, 'rating-comment-child')]"
+    "/*[contains(@class, 'rating-comment-created')]/span[last()]"
+)
 
 
 class RateMDsDoctorPage(StructuredPage):
@@ -25,45 +54,41 @@ class RateMDsDoctorPage(StructuredPage):
         facts = super().facts()
         if facts is None:
             return None
-        if not facts.categories:
-            shown = self.selector.css(
-                ".search-item-specialty a::text, .search-item-specialty::text"
-            ).getall()
-            facts.categories = list(dict.fromkeys(c.strip() for c in shown if c.strip()))
-        if facts.site_listing_id is None and self.business:
-            url = structured.first_text(self.business.get("url")) or self.listing_url
-            parts = [p for p in url.split("/") if p.isdigit()]
-            facts.site_listing_id = parts[0] if parts else None
+        crumbs = [text_of(c) for c in _BREADCRUMB(self.tree)]
+        # Doctors > Province > City > Specialty: the second crumb names the province/state.
+        facts.region = crumbs[1] if len(crumbs) >= 3 else None
+        specialty = [text_of(a) for a in _SPECIALTY(self.tree)]
+        facts.categories = [s for s in specialty if s]
+        # The doctor's website is the "Visit Website" link (sameAs) or nothing; the entity's
+        # ``url`` is its RateMDs page.
+        facts.website = first_text((self.business or {}).get("sameAs"))
+        own = first_text((self.business or {}).get("url")) or self.listing_url
+        ids = [part for part in own.split("/") if part.isdigit()]
+        facts.site_listing_id = ids[0] if ids else None
         return facts
 
     def reviews(self) -> list[ReviewItem]:
         items = []
-        for el in self.selector.css('div.rating[id^="rating-"]'):
-            review_id = el.attrib["id"].removeprefix("rating-")
-            author = el.css('[itemprop="author"] meta[itemprop="name"]::attr(content)').get()
-            rating = structured.number(
-                el.css(
-                    '[itemprop="reviewRating"] meta[itemprop="ratingValue"]::attr(content)'
-                ).get()
-            )
-            raw_date = el.css('meta[itemprop~="datePublished"]::attr(content)').get()
+        for el in _REVIEWS(self.tree):
+            review_id = el.get("id").removeprefix("rating-")
+            raw_date = first(_DATE(el))
             published_at, precision = parse_review_date(raw_date, now=self.crawled_at)
-            text = _text(el.css('[itemprop="reviewBody"] ::text').getall())
-            # The doctor's response follows the review, inside the same rating block or in
-            # the rating-comment-child beside its body.
-            response = _text(el.css(".rating-comment-response-body ::text").getall())
+            response = text_of(first(_RESPONSE(el)))
+            response_date = text_of(first(_RESPONSE_DATE(el))) if response else None
             items.append(
                 ReviewItem(
                     site_review_id=review_id,
-                    author=author,
-                    rating=rating,
+                    author=first(_AUTHOR(el)),
+                    rating=number(first(_RATING(el))),
                     best_rating=5.0,
                     published_raw=raw_date,
                     published_at=published_at,
                     published_precision=precision,
-                    text=text,
+                    text=text_of(first(_BODY(el))),
                     owner_response=response,
+                    owner_response_raw_date=response_date,
+                    owner_response_at=parse_review_date(response_date, now=self.crawled_at)[0],
                     url=f"{self.listing_url}#ratings/rating-{review_id}",
                 )
             )
-        return items or super().reviews()
+        return items

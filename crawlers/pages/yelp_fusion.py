@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from crawlers.items import DatePrecision, ListingFacts, PageStatus, ReviewItem
 from crawlers.pages.api_errors import http_problem
-from store.normalize import as_float as _float
-from store.normalize import as_int as _int
+from crawlers.values import as_float as _float
+from crawlers.values import as_int as _int
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")  # Yelp: day 0 is Monday

@@ -18,6 +18,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer, error
 from twisted.python.failure import Failure
 
 from crawlers.blocks import detect_block
@@ -160,20 +161,28 @@ class ListingSpider(scrapy.Spider):
         listing_url, page_number = meta["listing_url"], meta["page_number"]
         status = self.status_for(response)
         if status is not None:
+            block = detect_block(response) if status == PageStatus.BLOCKED else None
             yield self.problem_page(
-                listing_url, response.url, status, page_number, http_status=response.status
+                listing_url,
+                response.url,
+                status,
+                page_number,
+                problem=block.reason if block else None,
+                http_status=response.status,
             )
             return
         try:
             page = self.parse_page(response, listing_url=listing_url, page_number=page_number)
-        except Exception as exc:  # a parser bug must not end the crawl of other listings
-            logger.exception("parser failed on %s", response.url)
+        except Exception:  # a parser bug must not end the crawl of other listings
+            # The user reads plain words; the traceback goes to the debug log only.
+            logger.warning("QuietWatch could not read the page %s (a parser error)", response.url)
+            logger.debug("parser error on %s", response.url, exc_info=True)
             page = self.problem_page(
                 listing_url,
                 response.url,
                 PageStatus.UNREADABLE,
                 page_number,
-                problem=f"the page could not be parsed: {type(exc).__name__}: {exc}",
+                problem=_PLAIN[PageStatus.UNREADABLE],
                 http_status=response.status,
             )
         page.http_status = response.status
@@ -196,11 +205,11 @@ class ListingSpider(scrapy.Spider):
 
     def parse_page(self, response: Response, *, listing_url: str, page_number: int) -> ListingPage:
         """Turn a response into a ListingPage with the spider's page object."""
-        page = load(self.spec.page).from_response(
+        item = load(self.spec.page)(
             response, listing_url=listing_url, page_number=page_number, crawled_at=self.crawled_at
-        )
-        page.site = self.site
-        return page.to_item()
+        ).to_item()
+        item.site = self.site
+        return item
 
     def should_follow(self, page: ListingPage) -> bool:
         """Whether to fetch the next review page.
@@ -228,14 +237,10 @@ class ListingSpider(scrapy.Spider):
             return PageStatus.GONE
         if response.status == 304:
             return PageStatus.NOT_MODIFIED
-        if response.status in (401, 403, 429):
+        # A wall may come with any status: 200, 403, 405, 429, 503 (Yelp's old one).
+        if response.status in (401, 403, 429) or detect_block(response):
             return PageStatus.BLOCKED
-        if 400 <= response.status < 500:
-            return PageStatus.ERROR
-        # A 200 or a 5xx may be an interstitial (Yelp's block page comes as a 503).
-        if detect_block(response):
-            return PageStatus.BLOCKED
-        return PageStatus.ERROR if response.status >= 500 else None
+        return PageStatus.ERROR if response.status >= 400 else None
 
     def problem_page(
         self,
@@ -277,9 +282,24 @@ class ListingSpider(scrapy.Spider):
             request.url,
             status,
             meta.get("page_number", 1),
-            problem=f"{_PLAIN.get(status, status.value)} ({failure.getErrorMessage()})",
+            problem=_PLAIN.get(status, status.value) + _why(failure, http_status),
             http_status=http_status,
         )
+
+
+def _why(failure: Failure, http_status: int | None) -> str:
+    """Why a request failed, in plain words (never the exception's own text)."""
+    if http_status is not None:
+        return f" (HTTP {http_status})"
+    if failure.check(IgnoreRequest):
+        return ""
+    if failure.check(TimeoutError, defer.TimeoutError, error.TimeoutError):
+        return " (the site did not answer in time)"
+    if failure.check(error.DNSLookupError):
+        return " (the site's name could not be looked up)"
+    if failure.check(error.ConnectionRefusedError, error.ConnectError):
+        return " (the site refused the connection)"
+    return " (the connection failed)"
 
 
 _PLAIN = {

@@ -8,7 +8,8 @@ no documented or captured shape to test against.
 from scrapy.http import Response
 
 from crawlers.items import ListingPage, PageStatus
-from crawlers.pages import healthgrades
+from crawlers.pages.base import NOT_A_PAGE
+from crawlers.pages.schema_org import StructuredPage
 from crawlers.sites import SITES
 from crawlers.spiders.base import ListingSpider
 
@@ -17,17 +18,14 @@ class HealthgradesSpider(ListingSpider):
     spec = SITES["healthgrades"]
 
     def parse_page(self, response: Response, *, listing_url: str, page_number: int) -> ListingPage:
-        page = healthgrades.parse(
-            response.text,
-            page_url=response.url,
-            listing_url=listing_url,
-            crawled_at=self.crawled_at,
-            page_number=page_number,
-        )
-        if page.status != PageStatus.UNREADABLE:
+        page = super().parse_page(response, listing_url=listing_url, page_number=page_number)
+        if page.status != PageStatus.UNREADABLE or page.problem == NOT_A_PAGE:
             return page
-        fallback = super().parse_page(response, listing_url=listing_url, page_number=page_number)
-        if fallback.status != PageStatus.OK:
+        fallback = StructuredPage(
+            response, listing_url=listing_url, page_number=page_number, crawled_at=self.crawled_at
+        ).to_item()
+        fallback.site = self.site
+        if fallback.status not in (PageStatus.OK, PageStatus.PARTIAL):
             page.problem = f"{page.problem}; {fallback.problem}"
             return page
         fallback.problem = "; ".join(

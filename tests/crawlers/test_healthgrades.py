@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from crawlers.items import DatePrecision, PageStatus
 from crawlers.pages import healthgrades
+from crawlers.pages.base import saved_response
 from store.models import CrawlProblem, Finding, Listing, ListingCheck, ListingSnapshot, Review
 from tests.conftest import PINNED_NOW, shared_fixture
 from tests.crawlers.api_crawl import crawl
@@ -31,6 +32,12 @@ def _page(provider: dict | None, pes: dict | None) -> str:
         "<!DOCTYPE html><html><head><title>Dr. Example | Healthgrades</title></head><body>"
         "<div id='root'></div><script>" + "\n".join(script) + "</script></body></html>"
     )
+
+
+def _read(html: str, url: str):
+    return healthgrades.HealthgradesProfilePage(
+        saved_response(html.encode(), url), listing_url=url, page_number=1, crawled_at=PINNED_NOW
+    ).to_item()
 
 
 @pytest.mark.shared
@@ -75,24 +82,14 @@ def test_comments_from_real_capture() -> None:
 def test_page_object_reads_a_page_embedding_the_real_capture() -> None:
     provider = json.loads(shared_fixture(PROVIDER).read_text())
     pes = json.loads(shared_fixture(PES).read_text())
-    page = healthgrades.parse(
-        _page(provider, pes),
-        page_url="https://www.healthgrades.com/physician/dr-luke-oh-yn6rl",
-        listing_url="https://www.healthgrades.com/physician/dr-luke-oh-yn6rl",
-        crawled_at=PINNED_NOW,
-    )
+    page = _read(_page(provider, pes), "https://www.healthgrades.com/physician/dr-luke-oh-yn6rl")
     assert page.status == PageStatus.OK and page.problem is None
     assert page.facts.review_count == 18 and page.facts.rating == 4.9 and len(page.reviews) == 18
     assert page.next_url is None  # every comment is embedded: no review pagination
 
 
 def test_changed_layout_is_unreadable_with_a_reason() -> None:
-    page = healthgrades.parse(
-        "<html><body><div id='__next'>Dr. Example</div></body></html>",
-        page_url="https://x/p",
-        listing_url="https://x/p",
-        crawled_at=PINNED_NOW,
-    )
+    page = _read("<html><body><div id='__next'>Dr. Example</div></body></html>", "https://x/p")
     assert (
         page.status == PageStatus.UNREADABLE
         and "pageState.pes" in page.problem
@@ -238,13 +235,16 @@ def test_crawl_stores_comments_owner_response_and_unreadable_page(
         # A response "from the provider" under a review is a compliance finding.
         kinds = {f.kind for f in s.exec(select(Finding).where(Finding.listing_id == main.id))}
         assert "owner_response" in kinds
-        # A page without Healthgrades' objects but with schema.org data is read from that.
+        # A page without Healthgrades' objects but with schema.org data is read from that:
+        # its facts, and no review data although it states 41, so it is partial and says so.
         schema_only = by_url[sources[2]["url"]]
-        assert (
-            checks[schema_only.id].status == "ok"
-            and checks[schema_only.id].stated_review_count == 41
-        )
-        snap = s.get(ListingSnapshot, schema_only.latest_snapshot_id)
+        assert checks[schema_only.id].status == "partial"
+        problem = s.exec(
+            select(CrawlProblem).where(CrawlProblem.listing_id == schema_only.id)
+        ).one()
+        assert "states 41 reviews" in problem.message and "schema.org data only" in problem.message
+        assert checks[schema_only.id].stated_review_count == 41
+        snap = s.get(ListingSnapshot, schema_only.latest_snapshot_id)  # a partial page's facts
         assert snap.name == "Dr. Sam Rivera, PhD" and snap.rating == 4.2
         stored = " ".join(r.model_dump_json() for r in reviews.values())
         assert "Burnaby" not in stored and "Vancouver, BC" not in stored  # reviewer locations
@@ -276,3 +276,19 @@ def test_crawl_of_a_page_embedding_the_real_capture(
         assert (
             snap.name == "Dr. Luke S. Oh, MD" and snap.rating == 4.9 and snap.postal_code == "02114"
         )
+
+
+def test_schema_only_page_states_reviews_it_does_not_carry() -> None:
+    """The page-object half of the crawl above: facts read, the missing reviews named."""
+    from crawlers.pages.schema_org import StructuredPage
+
+    url = "https://www.healthgrades.com/physician/dr-sam-rivera-cd34"
+    page = StructuredPage(
+        saved_response(SCHEMA_ONLY.encode(), url),
+        listing_url=url,
+        page_number=1,
+        crawled_at=PINNED_NOW,
+    ).to_item()
+    assert page.status == PageStatus.PARTIAL and "states 41 reviews" in page.problem
+    assert page.facts.name == "Dr. Sam Rivera, PhD" and page.facts.rating == 4.2
+    assert page.facts.review_count == 41

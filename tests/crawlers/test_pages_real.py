@@ -10,6 +10,7 @@ import pytest
 
 from crawlers.blocks import detect_block_html
 from crawlers.items import DatePrecision, PageStatus
+from crawlers.pages.base import saved_response
 from crawlers.pages.psychologytoday import PsychologyTodayProfilePage
 from crawlers.pages.ratemds import RateMDsDoctorPage
 from crawlers.pages.schema_org import StructuredPage
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.shared
 
 
 def _page(cls, relative: str, url: str):
-    html = shared_fixture(relative).read_text(encoding="utf-8", errors="replace")
-    return cls(html, url=url, listing_url=url, page_number=1, crawled_at=PINNED_NOW).to_item()
+    response = saved_response(shared_fixture(relative).read_bytes(), url)
+    return cls(response, listing_url=url, page_number=1, crawled_at=PINNED_NOW).to_item()
 
 
 YELP = "yelp/yelp_biz_philz-coffee-san-mateo_2016.html"
@@ -39,7 +40,7 @@ def test_yelp_business_page_facts() -> None:
         "CA",
         "94401",
     )
-    assert f.phone in ("(650) 931-1770", "+16509311770")
+    assert f.phone == "+16509311770"  # as the business's microdata states it
     assert f.website == "http://philzcoffee.com"  # unwrapped from Yelp's /biz_redir link
     assert f.review_count == 393 and f.rating == pytest.approx(4.34, abs=0.2)
     assert f.categories == ["Coffee & Tea"]
@@ -65,12 +66,12 @@ def test_yelp_business_page_reviews_and_pagination() -> None:
 def test_yelp_block_page_is_recognised() -> None:
     html = shared_fixture("yelp/yelp_blocked_503_rosinas_2016.html").read_text(encoding="latin-1")
     block = detect_block_html(html)
-    assert block is not None and "refused access" in block.reason
+    assert block is not None and "its own block page" in block.reason
     # Parsed as a listing it would read as "nothing here": the block check comes first.
+    url = "https://www.yelp.com/biz/x"
     page = StructuredPage(
-        html,
-        url="https://www.yelp.com/biz/x",
-        listing_url="https://www.yelp.com/biz/x",
+        saved_response(html.encode("latin-1"), url),
+        listing_url=url,
         page_number=1,
         crawled_at=PINNED_NOW,
     ).to_item()
@@ -130,6 +131,7 @@ def test_ratemds_address_and_website() -> None:
         "85710",
     )
     assert f.site_listing_id == "871226" and f.categories == ["Psychologist"]
+    assert f.region == "Arizona"  # the breadcrumb's words, not RateMDs' region number
 
 
 def test_psychology_today_profile_has_facts_and_no_reviews() -> None:

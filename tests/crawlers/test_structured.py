@@ -2,6 +2,7 @@
 schema.org's own examples use)."""
 
 from crawlers.items import DatePrecision, PageStatus
+from crawlers.pages.base import saved_response
 from crawlers.pages.schema_org import StructuredPage
 from tests.conftest import PINNED_NOW
 
@@ -31,7 +32,7 @@ RDFA = """<!doctype html><html><head><title>Harbourview Counselling Collective</
 def _page(html: str):
     url = "https://directory.example/listing/1"
     return StructuredPage(
-        html, url=url, listing_url=url, page_number=1, crawled_at=PINNED_NOW
+        saved_response(html.encode(), url), listing_url=url, page_number=1, crawled_at=PINNED_NOW
     ).to_item()
 
 
