@@ -102,6 +102,7 @@ class ListingPage:
     next_url: str | None = None  # the page's own "next" link, if any
     is_last_page: bool = True  # True when no further review page will follow for this listing
     problem: str | None = None  # plain-words reason when status is not OK, or a partial parse
+    notes: list[str] = field(default_factory=list)  # worth knowing, status unchanged
     http_status: int | None = None
     etag: str | None = None
     last_modified: str | None = None

@@ -37,8 +37,10 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
-    # First in line, so nothing that is not a plain read ever reaches the network.
+    # First in line, so nothing that is not a plain read ever reaches the network, and no
+    # request of a listing (a redirect included: it passes here again) leaves its hosts.
     "crawlers.middlewares.ReadOnlyMiddleware": 50,
+    "crawlers.middlewares.ScopeMiddleware": 60,
 }
 
 # The crawl run in the store (opened and closed with the spider); off without a store.

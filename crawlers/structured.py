@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import extruct
 import lxml.html
+from extruct.jsonld import JsonLdExtractor
 from extruct.utils import parse_xmldom_html
 from lxml import etree
 
@@ -72,26 +73,49 @@ def parse_html(body: bytes | str, encoding: str = "utf-8") -> lxml.html.HtmlElem
     return tree
 
 
+_JSONLD = JsonLdExtractor()
+_JSONLD_SCRIPTS = etree.XPath('//script[@type="application/ld+json"]')
+UNREADABLE_JSONLD = "the page's JSON-LD is not valid JSON; QuietWatch read the rest"
+
+
 def extract(
-    tree: lxml.html.HtmlElement, url: str, *, body: bytes | None = None
+    tree: lxml.html.HtmlElement,
+    url: str,
+    *,
+    body: bytes | None = None,
+    notes: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """All typed schema.org entities in the page, JSON-LD first, in one uniform shape.
 
     JSON-LD and microdata are read from the shared tree.  RDFa needs extruct's DOM-flavoured
     tree, so only a page with typed RDFa resources (``typeof``) is parsed for it, from
-    ``body`` (Open Graph ``<meta property>`` tags alone carry no business).  A broken block
-    or odd markup is logged and skipped, never fatal: the other syntaxes may still carry it.
+    ``body`` (Open Graph ``<meta property>`` tags alone carry no business).  Each JSON-LD
+    block is read on its own: a broken one (invalid JSON, nested too deep) is skipped and
+    said in ``notes`` in plain words, never printed as a traceback; the other blocks and
+    syntaxes are still read.
     """
-    data: dict[str, Any] = {}
-    try:
-        data = extruct.extract(
-            tree, base_url=url, syntaxes=["json-ld", "microdata"], uniform=True, errors="log"
-        )
-        if body is not None and _RDFA_TYPED(tree):
-            rdfa_tree = parse_xmldom_html(body, encoding="utf-8")
-            data.update(extruct.extract(rdfa_tree, base_url=url, syntaxes=["rdfa"], errors="log"))
-    except Exception as exc:  # extruct raises on some malformed documents
-        logger.warning("structured data could not be extracted from %s: %s", url, exc)
+    notes = notes if notes is not None else []
+    data: dict[str, Any] = {"json-ld": []}
+    for script in _JSONLD_SCRIPTS(tree):
+        try:
+            data["json-ld"].extend(_JSONLD.extract_items(script))
+        except (ValueError, RecursionError):
+            if UNREADABLE_JSONLD not in notes:
+                notes.append(UNREADABLE_JSONLD)
+    for syntax, source in (("microdata", tree), ("rdfa", None)):
+        if syntax == "rdfa":
+            if body is None or not _RDFA_TYPED(tree):
+                continue
+            source = parse_xmldom_html(body, encoding="utf-8")
+        try:
+            data.update(
+                extruct.extract(
+                    source, base_url=url, syntaxes=[syntax], uniform=True, errors="strict"
+                )
+            )
+        except Exception:  # extruct raises on some malformed documents
+            logger.debug("%s could not be read on %s", syntax, url, exc_info=True)
+            notes.append(f"the page's {syntax} could not be read; QuietWatch read the rest")
     entities: list[dict[str, Any]] = []
     for syntax in SYNTAXES:
         if syntax == "rdfa":
@@ -304,9 +328,15 @@ def facts_from(business: dict[str, Any], page_url: str) -> ListingFacts:
 
 
 def review_from(
-    entity: dict[str, Any], *, now: datetime, page_url: str | None = None
+    entity: dict[str, Any],
+    *,
+    now: datetime,
+    page_url: str | None = None,
+    listing_url: str | None = None,
 ) -> ReviewItem:
-    """One schema.org Review as a ReviewItem (no id: the site parser adds it if it has one)."""
+    """One schema.org Review as a ReviewItem.  Its ``@id`` (or identifier) is the review's id;
+    a page-relative one (``#r0``, ``./r0``) is resolved against the listing's URL, so that
+    two listings' ``#r0`` are two reviews."""
     rating = entity.get("reviewRating") or {}
     rating = rating[0] if isinstance(rating, list) and rating else rating
     rating = rating if isinstance(rating, dict) else {"ratingValue": rating}
@@ -316,8 +346,9 @@ def review_from(
     rid = first_text(entity.get("@id") or entity.get("identifier"))
     if rid and not rid.startswith("_:"):
         # Kept whole: a JSON-LD @id is a URL (unique across listings); its fragment alone
-        # ("#review-3") is not.
-        review_id = rid
+        # ("#review-3") is not, so it is resolved against the listing.
+        relative = rid.startswith(("#", "./", "../", "/"))
+        review_id = urljoin(listing_url, rid) if relative and listing_url else rid
     return ReviewItem(
         site_review_id=review_id,
         author=first_text(entity.get("author")),

@@ -7,12 +7,13 @@ deleted (``store.crud`` refuses it in the ORM, the migration's triggers in the d
 """
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from guardrail.rules import DUTY_WORDS, Rule, RuleSet, builtin
-from store.crud import append_audit
-from store.db import Engine, Session, session_scope
+from store import audit
+from store.db import Engine, Session
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class Explanation:
     rule_set: str
     rule_version: str
     audit_id: int | None = None
+    pending_file: str | None = None  # the audit log was unreachable: kept here for now
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -66,6 +68,12 @@ class Explanation:
         lines += ["", f"Rule set {self.rule_set}, version {self.rule_version}."]
         if self.audit_id is not None:
             lines.append(f"This attempt was recorded in the audit log (entry {self.audit_id}).")
+        if self.pending_file is not None:
+            lines.append(
+                "The audit log could not be reached just now, so this attempt was kept in "
+                f"{self.pending_file}; the next `quietwatch init` or `quietwatch audit` adds it "
+                "to the log."
+            )
         return "\n".join(lines)
 
 
@@ -102,13 +110,16 @@ def block(
     target: str | None = None,
     detail: str | None = None,
     rule_set: RuleSet | None = None,
+    data_dir: Path | None = None,
 ) -> Explanation:
     """Refuse ``action_id``: append an audit row and return the plain-words explanation.
 
     With a Session the row joins the caller's transaction (the caller commits); with an
-    Engine it is committed here.  ``target`` names what was aimed at (e.g. ``"review 42"``),
-    never a reviewer's identity.  Raises ``KeyError`` for an unknown action and
-    :class:`NotBlockedError` for an action the rule set allows.
+    Engine it is committed here, and when the database cannot take it (locked, down) the
+    attempt is kept in the audit's pending file (beside a SQLite store, or in ``data_dir``)
+    and the explanation says so: a blocked attempt is never lost.  ``target`` names what
+    was aimed at (e.g. ``"review 42"``), never a reviewer's identity.  Raises ``KeyError``
+    for an unknown action and :class:`NotBlockedError` for an action the rule set allows.
     """
     rule_set = rule_set or builtin()
     rule = rule_set.get(action_id)
@@ -124,11 +135,12 @@ def block(
         "target": target,
         "detail": detail,
     }
+    pending = None
     if isinstance(engine_or_session, Session):
-        audit_id = append_audit(engine_or_session, **fields)
+        head = audit.head_path(engine_or_session.get_bind(), data_dir)
+        audit_id = audit.append(engine_or_session, head_file=head, **fields)
     else:
-        with session_scope(engine_or_session) as session:
-            audit_id = append_audit(session, **fields)
+        audit_id, pending = audit.record(engine_or_session, data_dir=data_dir, **fields)
     logger.warning(
         "blocked %s from %s (user %s, rule set %s %s, audit entry %s)",
         rule.id,
@@ -138,4 +150,7 @@ def block(
         rule_set.version_label,
         audit_id,
     )
-    return _explanation(rule, rule_set, audit_id)
+    explanation = _explanation(rule, rule_set, audit_id)
+    if pending is not None:
+        return replace(explanation, pending_file=str(pending))
+    return explanation

@@ -53,7 +53,7 @@ def read_file(path: Path, site: str, url: str, now: datetime) -> Any:
     response = HtmlResponse(
         url=url, body=path.read_bytes(), encoding="utf-8", request=Request(url, meta=meta)
     )
-    spider = _spider_class(site)(crawled_at=now, full_sweep=True)
+    spider = _spider_class(site)(crawled_at=now, full_sweep=True, follow_next=False)
     return next(item for item in spider.parse(response) if not hasattr(item, "callback"))
 
 
@@ -76,7 +76,7 @@ def fetch(url: str, site: str, now: datetime) -> Any:
 
     crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
     process.crawl(
-        crawler, sources=[{"url": url}], crawled_at=now, max_review_pages=1, full_sweep=True
+        crawler, sources=[{"url": url}], crawled_at=now, follow_next=False, full_sweep=True
     )
     process.start()
     return pages[0] if pages else None

@@ -5,12 +5,15 @@ environment.  A bad file is answered with one :class:`ConfigError` naming the fi
 line, never a traceback.
 """
 
+import difflib
 import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
+import phonenumbers
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -31,7 +34,8 @@ class ConfigError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # No unknown keys (a misspelling is named), no infinities or NaN (`download_delay = inf`).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class ClinicConfig(_Strict):
@@ -46,6 +50,21 @@ class ClinicConfig(_Strict):
     country: str = "CA"
     phone: str = Field(min_length=7)
     website: AnyHttpUrl
+
+    @field_validator("phone")
+    @classmethod
+    def _dialable(cls, value: str, info: ValidationInfo) -> str:
+        country = (info.data.get("country") or "CA").upper()
+        try:
+            number = phonenumbers.parse(value, country)
+        except phonenumbers.NumberParseException:
+            raise ValueError(f"{value!r} is not a phone number") from None
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError(
+                f"{value!r} is not a complete phone number for {country} "
+                "(include the area code, e.g. 604-555-0142)"
+            )
+        return value
 
     @property
     def key(self) -> str:
@@ -83,11 +102,14 @@ class DatabaseConfig(_Strict):
 
 
 class CrawlConfig(_Strict):
-    interval_hours: float = Field(default=24, gt=0)
-    full_sweep_days: float = Field(default=7, gt=0)
-    download_delay: float = Field(default=2.0, ge=0)
-    max_review_pages: int = Field(default=50, ge=1)
-    stale_after_hours: float | None = Field(default=None, gt=0)  # default: 2 x interval
+    # Finite, sane bounds: a crawl must always end (no `inf`, no delay of hours).
+    interval_hours: float = Field(default=24, gt=0, le=24 * 31)
+    full_sweep_days: float = Field(default=7, gt=0, le=366)
+    download_delay: float = Field(default=2.0, ge=0, le=300)
+    max_review_pages: int = Field(default=50, ge=1, le=1000)
+    stale_after_hours: float | None = Field(
+        default=None, gt=0, le=24 * 366
+    )  # default: 2 x interval
 
 
 class DashboardConfig(_Strict):
@@ -134,15 +156,53 @@ class QuietWatchConfig(_Strict):
     # Set by load_config, not by the file.
     path: Path | None = Field(default=None, exclude=True)
 
-    @field_validator("sources")
-    @classmethod
-    def _unique_urls(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
-        seen: set[str] = set()
-        for source in sources:
-            if str(source.url) in seen:
-                raise ValueError(f"the URL {source.url} is listed twice")
-            seen.add(str(source.url))
-        return sources
+
+def canonical_url(url: str) -> str:
+    """One spelling of a listing's address: scheme and host in lower case, no default port,
+    no fragment, no empty query, no trailing slash on a path (``HTTP://x/ok?``, ``http://x/ok/``
+    and ``http://x/ok#top`` are ``http://x/ok``)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") if parts.path not in ("", "/") else ""
+    return urlunsplit((scheme, host, path, parts.query, ""))
+
+
+def _business_of(source: SourceConfig) -> tuple[str, str]:
+    """(site, the business on it) for telling a page and an API source of one business."""
+    ids = [source.business_id, source.place_id, source.page_id]
+    path = urlsplit(str(source.url)).path.rstrip("/")
+    named = next((i for i in ids if i), None) or path.rsplit("/", 1)[-1]
+    return source.site, named.lower()
+
+
+def _check_sources(config: "QuietWatchConfig", text: str, path: Path) -> None:
+    """One listing per line, and one way of reading each business (page or API, not both)."""
+    seen: dict[str, int] = {}
+    readers: dict[tuple[str, str], tuple[int, SourceConfig]] = {}
+    for i, source in enumerate(config.sources):
+        url = canonical_url(str(source.url))
+        if url in seen:
+            raise ConfigError(
+                f"{path}, line {_line_of(text, ('sources', i, 'url'))}: sources[{i}].url: "
+                f"{url} is already listed (sources[{seen[url]}], line "
+                f"{_line_of(text, ('sources', seen[url], 'url'))}); list each listing once"
+            )
+        seen[url] = i
+        business = _business_of(source)
+        if business in readers and bool(readers[business][1].api) != bool(source.api):
+            j, other = readers[business]
+            api = source.api or other.api
+            raise ConfigError(
+                f"{path}, line {_line_of(text, ('sources', i))}: sources[{i}]: the same "
+                f"{source.site} business is configured twice, as a page and through the "
+                f"{api} API (sources[{j}]); the two would give the same reviews twice "
+                "with different text: keep one"
+            )
+        readers.setdefault(business, (i, source))
 
 
 class Settings(BaseSettings):
@@ -206,6 +266,11 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     return start or None
 
 
+def _first_error(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The error to name first: a misspelt key explains the 'missing' errors it causes."""
+    return next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
+
+
 def _describe(error: dict[str, Any], text: str, path: Path) -> str:
     loc = tuple(error.get("loc", ()))
     field = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
@@ -216,6 +281,9 @@ def _describe(error: dict[str, Any], text: str, path: Path) -> str:
         msg = "is required but missing"
     elif error.get("type") == "extra_forbidden":
         msg = "is not a known setting (check its spelling)"
+        known = _known_keys(loc[:-1])
+        if guess := difflib.get_close_matches(str(loc[-1]), known, n=1):
+            msg += f"; did you mean {guess[0]!r}?"
     return f"{where}: {field or 'file'}: {msg}"
 
 
@@ -226,6 +294,7 @@ def parse_config(
 
     ``vocabulary`` names the known ``sites`` and ``apis`` (``crawlers.sites``); without it
     any well-formed name passes (the dashboard does not need to know)."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -234,11 +303,27 @@ def parse_config(
         config = QuietWatchConfig.model_validate(data, context=vocabulary)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        first = _describe(errors[0], text, path)
+        first = _describe(_first_error(errors), text, path)
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ConfigError(first + more) from None
+    _check_sources(config, text, path)
     config.path = path
     return config
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The settings allowed where ``loc`` points (a table of the file)."""
+    model: Any = QuietWatchConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        annotation = getattr(field, "annotation", None)
+        inner = getattr(annotation, "__args__", None) or (annotation,)
+        model = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
 
 
 def load_config(

@@ -13,14 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlmodel import Session, SQLModel, col, func, select
 
 from store.models import (
     CONTENT_FIELDS,
     FACT_FIELDS,
     REVIEW_FIELDS,
-    AuditEntry,
     Clinic,
     Finding,
     Listing,
@@ -267,7 +265,9 @@ def upsert_reviews(
         existing = {
             r.review_key: r
             for r in session.exec(
-                select(Review).where(Review.site == listing.site, col(Review.review_key).in_(ids))
+                select(Review).where(
+                    Review.listing_id == listing.id, col(Review.review_key).in_(ids)
+                )
             )
         }
     unkeyed: list[Review] | None = None
@@ -436,7 +436,8 @@ def check_reviews(
     ).all()
     new = 0
     for review in unchecked:
-        data = review.model_dump(include={*REVIEW_FIELDS, "review_key", "site"})
+        data = review.model_dump(include={*REVIEW_FIELDS, "site"})
+        data["review_key"] = f"{listing.url} {review.review_key}"  # unique within the clinic
         data["listing_url"] = listing.url
         for record in checker(data):
             _id, is_new = record_finding(
@@ -454,49 +455,10 @@ def check_reviews(
     return new
 
 
-def append_audit(
-    session: Session,
-    *,
-    action_id: str,
-    rule_set: str,
-    rule_version: str,
-    origin: str,
-    user: str | None = None,
-    clinic_id: int | None = None,
-    target: str | None = None,
-    detail: str | None = None,
-) -> int:
-    """Append a blocked attempt to the audit log (the only way rows get there); its id."""
-    entry = AuditEntry(
-        action_id=action_id,
-        rule_set=rule_set,
-        rule_version=rule_version,
-        origin=origin,
-        user=user,
-        clinic_id=clinic_id,
-        target=target,
-        detail=detail,
-    )
-    session.add(entry)
-    session.flush()
-    return entry.id
-
-
 def record_notification(
     session: Session, *, kind: str, title: str, ok: bool, error: str | None = None, **fields: Any
 ) -> None:
     session.add(Notification(kind=kind, title=title, ok=ok, error=error, **fields))
-
-
-class AppendOnlyError(RuntimeError):
-    """Raised when code tries to change or delete an audit row."""
-
-
-@event.listens_for(Session, "before_flush")
-def _audit_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
-            raise AppendOnlyError("the audit log is append-only: entries cannot be changed")
 
 
 # -- bulk loading -------------------------------------------------------------------------

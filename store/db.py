@@ -35,6 +35,26 @@ def _sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-d
     dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
+def _sqlite_transactions(engine: Engine, begin: str) -> None:
+    """Every SQLAlchemy transaction is a real SQLite transaction, DDL included.
+
+    The sqlite3 driver opens transactions itself only before INSERT/UPDATE/DELETE, so a
+    migration's CREATE and ALTER statements would each commit on their own and a kill in
+    the middle would leave half a schema.  Here the driver opens none and SQLAlchemy's
+    "begin" emits ``begin``: ``BEGIN IMMEDIATE`` on a writable store (the write lock is
+    taken, waiting up to busy_timeout, before anything is read, so a read-then-write
+    transaction cannot fail on a snapshot another writer made stale), ``BEGIN`` on a
+    read-only one."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql(begin)
+
+
 def make_engine(url: str, *, read_only: bool = False, echo: bool = False) -> Engine:
     """An engine for ``url``.  ``read_only`` opens SQLite with ``mode=ro`` and PostgreSQL
     with read-only transactions, so a reader cannot write even by mistake."""
@@ -66,6 +86,7 @@ def make_engine(url: str, *, read_only: bool = False, echo: bool = False) -> Eng
         )
         sa.event.listen(engine, "connect", _sqlite_wal)
     sa.event.listen(engine, "connect", _sqlite_pragmas)
+    _sqlite_transactions(engine, "BEGIN" if read_only else "BEGIN IMMEDIATE")
     return engine
 
 

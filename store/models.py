@@ -15,8 +15,9 @@ from enum import Enum, StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import JSON, Field, SQLModel
+from sqlmodel import JSON, Field, Session, SQLModel
 
 
 def utcnow() -> datetime:
@@ -268,7 +269,9 @@ class Review(ReviewBase, table=True):
     """A review as the site shows it now; superseded content lives in ReviewVersion."""
 
     __table_args__ = (
-        sa.UniqueConstraint("site", "review_key", name="uq_review_site_key"),
+        # A review is identified within its listing: two listings (or clinics) whose pages
+        # give the same id ("#r0") keep two reviews.
+        sa.UniqueConstraint("listing_id", "review_key", name="uq_review_listing_key"),
         sa.Index("ix_review_listing_published", "listing_id", "published_at"),
         sa.Index("ix_review_clinic_first_seen", "clinic_id", "first_seen_at"),
     )
@@ -475,9 +478,23 @@ class AuditBase(SQLModel):
 
 
 class AuditEntry(AuditBase, table=True):
-    """A blocked attempt.  Append-only: nothing updates or deletes these rows."""
+    """A blocked attempt.  Append-only and hash-chained (see store/audit.py)."""
 
     id: int | None = Field(default=None, primary_key=True)
+    prev_hash: str | None = Field(default=None, max_length=64)  # the entry before's hash
+    entry_hash: str = Field(max_length=64)  # SHA-256 of prev_hash + this entry's content
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete an audit row."""
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
+    """The ORM refuses to change or delete an audit row, wherever the model is used."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyError("the audit log is append-only: entries cannot be changed")
 
 
 class AuditRead(AuditBase):

@@ -76,6 +76,7 @@ class HtmlPage:
         encoding = getattr(response, "encoding", None) or "utf-8"
         body = b"" if self.not_a_page else response.body
         self.tree: lxml.html.HtmlElement = structured.parse_html(body, encoding)
+        self.notes: list[str] = []  # what is worth knowing and changes no status
 
     def header(self, name: str) -> str | None:
         value = self.response.headers.get(name)
@@ -105,4 +106,5 @@ class HtmlPage:
         self.read(page)
         if page.page_number != 1:
             page.facts = None
+        page.notes.extend(self.notes)
         return page

@@ -23,7 +23,7 @@ class StructuredPage(HtmlPage):
 
     @cached_property
     def entities(self) -> list[dict[str, Any]]:
-        return structured.extract(self.tree, self.url, body=self.response.body)
+        return structured.extract(self.tree, self.url, body=self.response.body, notes=self.notes)
 
     @cached_property
     def business(self) -> dict[str, Any] | None:
@@ -35,7 +35,9 @@ class StructuredPage(HtmlPage):
 
     def reviews(self) -> list[ReviewItem]:
         return [
-            structured.review_from(r, now=self.crawled_at, page_url=self.url)
+            structured.review_from(
+                r, now=self.crawled_at, page_url=self.url, listing_url=self.listing_url
+            )
             for r in structured.reviews_in(self.entities, self.business)
         ]
 

@@ -132,6 +132,15 @@ class StorePipeline:
                 kind=page.status.value,
                 message=page.problem or page.status.value,
             )
+        for note in dict.fromkeys(page.notes):  # once each
+            runs.record_problem(
+                session,
+                run_id=run_id,
+                listing_id=listing_id,
+                url=page.page_url,
+                kind="note",
+                message=note,
+            )
         runs.add_counts(session, run_id=run_id, **counts)
         if page.is_last_page:
             self._close_listing(session, listing_id, page, spider)

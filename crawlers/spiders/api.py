@@ -27,7 +27,9 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.items import DiscoveredListing, ListingFacts, ListingPage, PageStatus
+from crawlers.middlewares import Refused
 from crawlers.pages import facebook_graph, google_places, yelp_fusion
+from crawlers.scope import host_of
 from crawlers.sites import APIS, SITES
 from crawlers.spiders.base import ListingSpider
 from store.normalize import match_reason, normalize_phone, normalize_postal_code, street_of
@@ -108,6 +110,9 @@ class ApiSpider(ListingSpider):
     def api_base(self) -> str:
         bases = self.settings.getdict("QUIETWATCH_API_BASES") or {}
         return str(bases.get(self.base_name) or self.default_base).rstrip("/")
+
+    def configured_hosts(self) -> set[str]:
+        return {host_of(self.api_base())}
 
     def clinic(self) -> dict[str, Any]:
         return dict(self.settings.getdict("QUIETWATCH_CLINIC") or {})
@@ -230,6 +235,9 @@ class ApiSpider(ListingSpider):
             )
 
     def on_error(self, failure: Failure) -> Iterator[ListingPage]:
+        if failure.check(Refused):
+            yield from super().on_error(failure)
+            return
         request = failure.request
         meta = request.meta
         url = mask(request.url)

@@ -21,10 +21,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer, error
 from twisted.python.failure import Failure
 
+from crawlers import scope
 from crawlers.blocks import detect_block
 from crawlers.extensions import CrawlRunExtension
 from crawlers.items import ListingPage, PageStatus
-from crawlers.sites import SITES, Site, load
+from crawlers.middlewares import Refused
+from crawlers.sites import SITE_ENDPOINTS, SITES, Site, load
+from guardrail.endpoints import is_write_endpoint
 from store.crud import content_hash
 from store.queries import ListingMemory
 
@@ -40,6 +43,11 @@ def add_params(url: str, params: dict[str, str]) -> str:
     for name, value in params.items():
         query.setdefault(name, value)
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _page_key(url: str) -> str:
+    """A page's address for loop detection: without its fragment."""
+    return url.split("#", 1)[0]
 
 
 def _flag(value: Any) -> bool | None:
@@ -80,6 +88,7 @@ class ListingSpider(scrapy.Spider):
         sources: list[dict[str, Any]] | str | None = None,
         crawled_at: datetime | str | None = None,
         max_review_pages: int | str = 50,
+        follow_next: bool | str = True,
         full_sweep: bool | str | None = None,
         *args: Any,
         **kwargs: Any,
@@ -92,11 +101,14 @@ class ListingSpider(scrapy.Spider):
             crawled_at = datetime.fromisoformat(crawled_at)
         self.crawled_at = crawled_at or datetime.now(UTC)
         self.max_review_pages = int(max_review_pages)
+        # False: read the first page of each listing only (`quietwatch parse`), as it is.
+        self.follow_next = _flag(follow_next) is not False
         # True: read every review page of every listing (and decide removals); False: stop
         # early; None: a full sweep for listings whose last one is older than the setting
         # QUIETWATCH_FULL_SWEEP_DAYS, incremental for the rest.
         self.full_sweep = _flag(full_sweep)
         self.memory: dict[str, ListingMemory] = {}
+        self._visited: dict[str, dict[str, int]] = {}  # listing -> page URL -> page number
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.memory = self.load_memory()
@@ -187,21 +199,69 @@ class ListingSpider(scrapy.Spider):
             )
         page.http_status = response.status
         page.full_sweep = self.is_full_sweep(listing_url)
-        follow = (
-            page.status == PageStatus.OK
-            and page.next_url
-            and page_number < self.max_review_pages
+        visited = self._visited.setdefault(listing_url, {})
+        for url in (*meta.get("redirect_urls", ()), response.url):
+            visited.setdefault(_page_key(url), page_number)
+        next_url = response.urljoin(page.next_url) if page.next_url else None
+        follow = bool(
+            self.follow_next
+            and page.status == PageStatus.OK
+            and next_url
             and self.should_follow(page)
         )
+        if follow and next_url:
+            stop = self.next_page_refusal(next_url, listing_url, page_number, visited)
+            if stop:
+                follow = False
+                page.status, page.problem = PageStatus.PARTIAL, stop
         page.is_last_page = not follow
+        if page.is_last_page:
+            self._visited.pop(listing_url, None)
         yield page
-        if follow:
+        if follow and next_url:
             yield self.page_request(
-                response.urljoin(page.next_url),
+                next_url,
                 listing_url=listing_url,
                 page_number=page_number + 1,
                 source=meta["source"],
             )
+
+    def next_page_refusal(
+        self, url: str, listing_url: str, page_number: int, visited: dict[str, int]
+    ) -> str | None:
+        """Why the listing's next page is not fetched (the pages read so far stand)."""
+        if _page_key(url) in visited:
+            return (
+                "the site's next-page links loop back to page "
+                f"{visited[_page_key(url)]}; QuietWatch stopped there"
+            )
+        if page_number >= self.max_review_pages:
+            return (
+                f"QuietWatch read the first {self.max_review_pages} review pages, the "
+                "configured limit ([crawl] max_review_pages), and stopped there"
+            )
+        reason = self.refusal(url, listing_url)
+        if reason:
+            return reason
+        endpoint = is_write_endpoint(url, SITE_ENDPOINTS)
+        if endpoint:
+            return f"the next-page link leads to {endpoint}; QuietWatch never opens those"
+        return None
+
+    # -- scope ----------------------------------------------------------------------------
+    def configured_hosts(self) -> set[str]:
+        """Hosts the configuration names for this spider's listings (an API's base)."""
+        return set()
+
+    def refusal(self, url: str, listing_url: str, *, redirected: bool = False) -> str | None:
+        """Why ``url`` is outside the listing's scope (crawlers.scope), or None."""
+        return scope.refusal(
+            url,
+            listing_url=listing_url,
+            site_hosts=self.spec.hosts,
+            configured_hosts=self.configured_hosts(),
+            redirected=redirected,
+        )
 
     def parse_page(self, response: Response, *, listing_url: str, page_number: int) -> ListingPage:
         """Turn a response into a ListingPage with the spider's page object."""
@@ -268,6 +328,16 @@ class ListingSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[ListingPage]:
         request = failure.request
         meta = request.meta
+        if failure.check(Refused):  # out of scope or a write page: the listing stands
+            logger.warning("did not fetch %s: %s", request.url, failure.value.reason)
+            yield self.problem_page(
+                meta.get("listing_url", request.url),
+                request.url,
+                PageStatus.PARTIAL,
+                meta.get("page_number", 1),
+                problem=failure.value.reason,
+            )
+            return
         if failure.check(HttpError):
             response = failure.value.response
             status = self.status_for(response) or PageStatus.ERROR

@@ -113,9 +113,13 @@ def test_real_yelp_and_ratemds_pages_block_page_and_robots(
         listings = {listing.url.rsplit("/", 1)[-1]: listing for listing in s.exec(select(Listing))}
         checks = {c.listing_id: c for c in s.exec(select(ListingCheck))}
         philz = checks[listings["philz-coffee-san-mateo"].id]
+        # One page read of many (the configured page limit): read, but in part, and said so.
         assert (
-            philz.status == "ok" and philz.reviews_seen == 20 and philz.stated_review_count == 393
+            philz.status == "partial"
+            and philz.reviews_seen == 20
+            and philz.stated_review_count == 393
         )
+        assert "the configured limit" in philz.message and not philz.complete
         assert philz.shortfall == 373  # 393 stated, 20 read: recorded, not hidden
         for name in ("rosinas", "rosinas-200"):  # a block page is "blocked", never "0 reviews"
             check = checks[listings[name].id]
@@ -124,7 +128,7 @@ def test_real_yelp_and_ratemds_pages_block_page_and_robots(
         assert checks[listings["brunner.html"].id].reviews_seen == 10
         assert checks[listings["listing"].id].status == "robots"
         problems = {p.kind for p in s.exec(select(CrawlProblem))}
-        assert {"blocked", "robots", "shortfall"} <= problems
+        assert {"blocked", "robots", "partial"} <= problems
         robots_problem = s.exec(select(CrawlProblem).where(CrawlProblem.kind == "robots")).one()
         assert "robots.txt forbids" in robots_problem.message
         # The psychologist's eight answers to reviews are compliance findings.

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from store import crud, runs
+from store import audit, crud, runs
 from store.db import make_engine, session_scope
 from store.models import CrawlRun, ListingStatus
 
@@ -322,7 +322,7 @@ def seed(url: str) -> Seeded:
                 category="health_detail",
                 guidance="Use the site's reporting route.",
             )
-            crud.append_audit(
+            audit.append(
                 s,
                 action_id="reply_to_review",
                 rule_set="bcacc",

@@ -6,8 +6,7 @@ from sqlmodel import Session, select
 
 from guardrail.enforce import NotBlockedError, block, explain
 from guardrail.rules import build_rule_set, builtin
-from store.crud import AppendOnlyError
-from store.models import AuditEntry
+from store.models import AppendOnlyError, AuditEntry
 
 
 def list_entries(engine, **kwargs):

@@ -6,9 +6,17 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from store import crud, runs
+from store import audit, crud, runs
 from store.db import make_engine, session_scope
-from store.models import AuditEntry, CrawlRun, Listing, ListingSnapshot, Review, ReviewVersion
+from store.models import (
+    AppendOnlyError,
+    AuditEntry,
+    CrawlRun,
+    Listing,
+    ListingSnapshot,
+    Review,
+    ReviewVersion,
+)
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -150,17 +158,17 @@ def test_review_without_site_id_keeps_its_key_across_text_edit_and_relative_date
 
 def test_audit_log_is_append_only_in_orm_and_database(engine) -> None:
     with session_scope(engine) as session:
-        entry_id = crud.append_audit(
+        entry_id = audit.append(
             session, action_id="reply-publicly", rule_set="bcacc", rule_version="1", origin="cli"
         )
     with Session(engine) as session:
         row = session.get(AuditEntry, entry_id)
         row.detail = "tampered"
-        with pytest.raises(crud.AppendOnlyError):
+        with pytest.raises(AppendOnlyError):
             session.commit()
     with Session(engine) as session:
         session.delete(session.get(AuditEntry, entry_id))
-        with pytest.raises(crud.AppendOnlyError):
+        with pytest.raises(AppendOnlyError):
             session.commit()
     with engine.begin() as conn, pytest.raises(sa.exc.DatabaseError, match="append-only"):
         conn.execute(sa.text("UPDATE auditentry SET detail='x'"))

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from store import crud, queries
+from store import audit, queries
 from store.db import make_engine, session_scope
 from tests.dashboard.seed import NOW, RUN1_AT, seed
 
@@ -67,7 +67,7 @@ def test_audit_log_includes_entries_tied_to_no_clinic(seeded_session, db_url):
     seeded, s = seeded_session
     engine = make_engine(db_url)
     with session_scope(engine) as w:
-        crud.append_audit(
+        audit.append(
             w, action_id="review_request", rule_set="bcacc", rule_version="1", origin="cli"
         )
     engine.dispose()

@@ -1,0 +1,87 @@
+"""Integrity: a review is identified within its listing; the audit log is hash-chained and
+guarded against replacement, backdating and (PostgreSQL) truncation.
+
+- ``review``: the unique key is (listing, review key) instead of (site, review key), so two
+  listings (or two clinics) whose pages give the same id keep two reviews.
+- ``auditentry``: ``prev_hash`` and ``entry_hash`` (store/audit.py), filled in for the
+  entries already there, in id order; the database's guards re-created (store/audit.py
+  ``ensure_guards``); on PostgreSQL UPDATE, DELETE and TRUNCATE are revoked from the role
+  that owns the table.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-29
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import store.models
+from store import audit
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_UTC = store.models.UTCDateTime(timezone=True)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("review") as batch:
+        batch.drop_constraint("uq_review_site_key", type_="unique")
+        batch.create_unique_constraint("uq_review_listing_key", ["listing_id", "review_key"])
+
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    if sqlite:
+        op.execute("DROP TRIGGER IF EXISTS auditentry_no_update")
+        op.execute("DROP TRIGGER IF EXISTS auditentry_no_delete")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS auditentry_append_only ON auditentry")
+    with op.batch_alter_table("auditentry") as batch:
+        batch.add_column(sa.Column("prev_hash", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("entry_hash", sa.String(length=64), nullable=True))
+    table = sa.table(
+        "auditentry",
+        sa.column("id", sa.Integer),
+        sa.column("at", _UTC),
+        *(sa.column(name, sa.String) for name in audit.CHAINED[2:] if name != "clinic_id"),
+        sa.column("clinic_id", sa.Integer),
+        sa.column("prev_hash", sa.String),
+        sa.column("entry_hash", sa.String),
+    )
+    prev = None
+    for row in bind.execute(sa.select(table).order_by(table.c.id)).mappings().all():
+        digest = audit.entry_hash(prev, dict(row))
+        bind.execute(
+            table.update()
+            .where(table.c.id == row["id"])
+            .values(prev_hash=prev, entry_hash=digest)
+        )
+        prev = digest
+    with op.batch_alter_table("auditentry") as batch:
+        batch.alter_column("entry_hash", existing_type=sa.String(length=64), nullable=False)
+    audit.ensure_guards(bind)
+    if not sqlite:
+        op.execute("REVOKE UPDATE, DELETE, TRUNCATE ON auditentry FROM CURRENT_USER")
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for name in audit.SQLITE_GUARDS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    else:
+        op.execute("GRANT UPDATE, DELETE, TRUNCATE ON auditentry TO CURRENT_USER")
+        for name in audit.POSTGRES_GUARDS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON auditentry")
+    with op.batch_alter_table("auditentry") as batch:
+        batch.drop_column("entry_hash")
+        batch.drop_column("prev_hash")
+    audit.ensure_guards(bind)  # the update/delete guards of revision 0002 (same names)
+    with op.batch_alter_table("review") as batch:
+        batch.drop_constraint("uq_review_listing_key", type_="unique")
+        batch.create_unique_constraint("uq_review_site_key", ["site", "review_key"])
