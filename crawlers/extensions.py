@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawlers.coverage import compare_coverage, run_coverage
-from store import crud, queries, runs
+from store import crud, queries, runs, secrets
 from store.db import Engine, engine_for, session_scope
 from store.models import ListingStatus, RunStatus
 from store.queries import ListingMemory
@@ -59,6 +59,7 @@ class CrawlRunExtension:
         clinic = settings.getdict("QUIETWATCH_CLINIC")
         if not url or not clinic:
             raise NotConfigured("no store to write to: QUIETWATCH_DATABASE_URL / _CLINIC unset")
+        secrets.guard_logs()  # whoever set up logging (the CLI, Scrapy, Scrapyd)
         ext = cls(crawler, engine_for(url), dict(clinic), settings.get("QUIETWATCH_TRIGGER", "cli"))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -113,6 +114,13 @@ class CrawlRunExtension:
                 session, clinic_id=self.clinic_id, site=site, url=url
             )
         return self.listing_ids[url]
+
+    def interrupt(self, message: str) -> None:
+        """Mark the run interrupted now (the process is being stopped before it closes)."""
+        if self.run_id is None:
+            return
+        with session_scope(self.engine) as session:
+            runs.interrupt_run(session, run_id=self.run_id, message=message)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None:

@@ -157,6 +157,33 @@ def own_content_jobs(
     ]
 
 
+# After SIGTERM/SIGINT, how long in-flight downloads get before the crawl stops anyway.
+STOP_GRACE_SECONDS = 5.0
+
+
+class _Process(CrawlerProcess):
+    """Scrapy's process, with a stop that always comes: the first SIGTERM/SIGINT asks
+    every crawl to close (the runs end ``interrupted``), and if downloads in flight (a
+    server that never answers, a long politeness delay) still hold it after
+    ``STOP_GRACE_SECONDS``, the runs are marked interrupted and the reactor is stopped."""
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        from twisted.internet import reactor
+
+        super()._signal_shutdown(signum, frame)
+        reactor.callFromThread(reactor.callLater, STOP_GRACE_SECONDS, self._stop_now)
+
+    def _stop_now(self) -> None:
+        from twisted.internet import reactor
+
+        for crawler in self.crawlers:
+            run = CrawlRunExtension.of(crawler)
+            if run is not None:
+                run.interrupt("the crawl was stopped by a signal; pages written are kept")
+        if reactor.running:
+            reactor.stop()
+
+
 def run_crawl(
     config: QuietWatchConfig,
     engine: Engine,
@@ -178,7 +205,7 @@ def run_crawl(
     # The CLI owns logging: no Scrapy root handler, and Scrapy's loggers (which Scrapy sets
     # to DEBUG) follow the level the CLI chose (-v/-vv).
     process_settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-    process = CrawlerProcess(process_settings)
+    process = _Process(process_settings)
     logging.getLogger("scrapy").setLevel(root_level or logging.WARNING)
     crawlers = []
     started = datetime.now(UTC)

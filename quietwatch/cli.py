@@ -90,6 +90,12 @@ class Context:
         return database_url(self.config, self.settings)
 
     @property
+    def data_dir(self) -> Any:
+        from store.config import data_dir
+
+        return data_dir(self.config, self.settings)
+
+    @property
     def engine(self) -> Any:
         """The process's engine (``store.db.engine_for``)."""
         from store.db import engine_for
@@ -166,5 +172,8 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     logging.basicConfig(
         level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
     )
+    from store.secrets import guard_logs  # light: no store import behind it
+
+    guard_logs()
     ctx.obj = Context(config_path, verbose)
     ctx.call_on_close(_dispose_engines)

@@ -10,6 +10,7 @@ from quietwatch.cli import Context, pass_ctx
 from quietwatch.console import console, err
 from quietwatch.lock import EXIT_LOCKED, CrawlLocked, crawl_lock, lock_path
 from quietwatch.operations import (
+    Initialised,
     after_crawl,
     crawl_with_progress,
     initialise,
@@ -19,6 +20,7 @@ from quietwatch.operations import (
     summarise_runs,
 )
 from store.db import safe_url
+from store.secrets import scrub
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +29,29 @@ logger = logging.getLogger(__name__)
 @pass_ctx
 def init(ctx: Context) -> None:
     """Create or upgrade the database and register the clinic and its listings."""
-    revision, listings = initialise(ctx.config, ctx.engine)
-    console.print(f"Database ready at [bold]{safe_url(ctx.db_url)}[/] (schema {revision}).")
-    console.print(f"{ctx.config.clinic.name}: {listings} listing(s) registered.")
+    done = initialise(ctx.config, ctx.engine, ctx.settings)
+    console.print(f"Database ready at [bold]{safe_url(ctx.db_url)}[/] (schema {done.revision}).")
+    console.print(f"{ctx.config.clinic.name}: {done.listings} listing(s) registered.")
+    report_audit(done)
+
+
+def report_audit(done: Initialised) -> None:
+    """What init found of the audit log, in plain words (stderr when something is wrong)."""
+    if done.guards_restored:
+        err.print(
+            "[bold yellow]The audit log's database guards were missing and were re-created:[/] "
+            + ", ".join(done.guards_restored)
+            + ". Someone with access to the database removed them; check the log with "
+            "`quietwatch audit --verify`.",
+            markup=True,
+        )
+    if done.pending_added:
+        console.print(
+            f"Added {done.pending_added} blocked attempt(s) kept while the audit log was "
+            "unreachable."
+        )
+    if not done.chain.ok:
+        err.print(f"[bold red]The audit log does not hold:[/] {done.chain.message}", markup=True)
 
 
 @click.command()
@@ -85,11 +107,15 @@ def crawl(
                 logger.exception("the crawl failed")
                 record_failure(config, engine, trigger=trigger, error=exc)
                 err.print(
-                    f"[bold red]The crawl failed:[/] {type(exc).__name__}: {exc}", markup=True
+                    f"[bold red]The crawl failed:[/] {scrub(f'{type(exc).__name__}: {exc}')}",
+                    markup=True,
                 )
                 sys.exit(1)
-            after_crawl(config, engine, run_ids)  # checks and notifications
+            checks = after_crawl(config, engine, run_ids, ctx.settings)  # checks, notifications
             ok = summarise_runs(engine, run_ids, console)
+            for check in checks:
+                if check.name == "audit" and check.failing:
+                    err.print(f"[bold red]{check.message}[/]", markup=True)
     except CrawlLocked as exc:
         err.print(
             f"[bold yellow]Not crawling:[/] {exc}. It will run on the next tick.", markup=True

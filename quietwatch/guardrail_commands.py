@@ -139,12 +139,35 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the newest N entries.")
 @click.option("--action", "action_id", help="Only entries for this action id.")
-def audit(as_json: bool, limit: int | None, action_id: str | None) -> None:
-    """List the audit log: every blocked attempt, oldest first.  Nothing edits or deletes it."""
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check the log's hash chain and head file: exit 0 when intact, 1 naming the first "
+    "entry that does not hold.",
+)
+def audit(as_json: bool, limit: int | None, action_id: str | None, verify: bool) -> None:
+    """List the audit log: every blocked attempt, oldest first.  Nothing edits or deletes it.
+
+    Attempts kept in the pending file while the database was unreachable are added first.
+    """
+    from store import audit as audit_log
     from store import queries
     from store.db import Session
 
-    with Session(_qw().read_engine) as session:
+    qw = _qw()
+    pending = audit_log.pending_path(qw.read_engine, qw.data_dir)
+    if pending is not None and pending.exists():
+        added = audit_log.import_pending(qw.engine, qw.data_dir)
+        click.echo(f"Added {added} attempt(s) kept while the audit log was unreachable.", err=True)
+    if verify:
+        report = audit_log.check(qw.read_engine, qw.data_dir)
+        if as_json:
+            _echo_json(report.__dict__)
+        else:
+            click.echo(("Intact: " if report.ok else "BROKEN: ") + report.message)
+            click.echo(f"Newest entry's hash: {report.head or '(empty log)'}")
+        sys.exit(0 if report.ok else EXIT_FOUND)
+    with Session(qw.read_engine) as session:
         rows = [
             r.model_dump() for r in queries.audit_entries(session, limit=limit, action_id=action_id)
         ]
@@ -219,10 +242,12 @@ def _refusal(name: str, action_id: str, help_text: str, takes_review: bool) -> c
             user = getpass.getuser()
         except Exception:  # no login name in some containers
             user = None
+        qw = _qw()
         explanation = block(
             action_id,
             origin="cli",
-            engine_or_session=_qw().engine,
+            engine_or_session=qw.engine,
+            data_dir=qw.data_dir,
             user=user,
             target=f"review {review_id}" if review_id else None,
             detail=f"quietwatch {name}",

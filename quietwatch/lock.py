@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from store.config import QuietWatchConfig, Settings
+from store.config import QuietWatchConfig, Settings, data_dir
 from store.db import Engine, advisory_lock, sqlite_path
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: "try again later" — the next tick will
@@ -26,14 +26,7 @@ def lock_path(config: QuietWatchConfig, db_url: str, settings: Settings | None =
     database = sqlite_path(db_url)
     if database is not None:
         return database.with_name(f"{database.name}.crawl-{config.clinic.key}.lock")
-    settings = settings or Settings()
-    data_dir = settings.data_dir or config.database.data_dir
-    if data_dir is None:
-        base = config.path.parent if config.path else Path.cwd()
-        data_dir = base / "data"
-    elif not Path(data_dir).is_absolute() and config.path:
-        data_dir = config.path.parent / data_dir
-    return Path(data_dir).expanduser() / f"crawl-{config.clinic.key}.lock"
+    return data_dir(config, settings) / f"crawl-{config.clinic.key}.lock"
 
 
 @contextlib.contextmanager

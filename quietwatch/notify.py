@@ -14,6 +14,7 @@ from quietwatch.monitor import Check
 from store import crud, queries
 from store.config import QuietWatchConfig
 from store.db import Engine, Session, session_scope
+from store.secrets import scrub
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def notify_after_run(
     if not (digest.newsworthy or force):
         logger.info("nothing new: no notification sent")
         return digest
-    outcomes = deliver(digest.title, digest.body, urls)
+    outcomes = deliver(scrub(digest.title), scrub(digest.body), urls)
     with session_scope(engine) as session:
         clinic = queries.clinic_by_key(session, config.clinic.key)
         for scheme, ok, error in outcomes:

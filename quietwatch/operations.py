@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +19,34 @@ from crawlers.runner import clinic_facts, confirmed_sources, plan, run_crawl
 from dashboard.launch import dashboard_env, streamlit_command
 from quietwatch import demo
 from quietwatch.demo.server import SampleServer
-from quietwatch.monitor import check_runs
+from quietwatch.monitor import Check, check_runs
 from quietwatch.notify import notify_after_run
-from store import crud, queries, runs
-from store.config import QuietWatchConfig, Settings, database_url, load_config
+from store import audit, crud, queries, runs
+from store.config import QuietWatchConfig, Settings, data_dir, database_url, load_config
 from store.db import Engine, init_db, session_scope
 from store.models import RunStatus
 
 logger = logging.getLogger(__name__)
 
 
-def initialise(config: QuietWatchConfig, engine: Engine) -> tuple[str, int]:
-    """Create/upgrade the schema, register the clinic and its configured listings; the
-    schema revision and the number of listings."""
+@dataclass
+class Initialised:
+    revision: str
+    listings: int
+    guards_restored: list[str]  # audit-log triggers someone had dropped, re-created
+    pending_added: int  # blocked attempts kept while the log was unreachable, now added
+    chain: audit.ChainReport
+
+
+def initialise(
+    config: QuietWatchConfig, engine: Engine, settings: Settings | None = None
+) -> Initialised:
+    """Create/upgrade the schema, register the clinic and its configured listings, restore
+    the audit log's guards, add attempts kept while it was unreachable, and check it."""
     revision = init_db(engine)
+    where = data_dir(config, settings)
+    restored = audit.restore_guards(engine)
+    added = audit.import_pending(engine, where)
     with session_scope(engine) as session:
         facts = clinic_facts(config)
         clinic_id = crud.ensure_clinic(
@@ -45,7 +60,7 @@ def initialise(config: QuietWatchConfig, engine: Engine) -> tuple[str, int]:
                 url=str(source.url),
                 enabled=source.enabled,
             )
-    return revision, len(config.sources)
+    return Initialised(revision, len(config.sources), restored, added, audit.check(engine, where))
 
 
 def record_failure(
@@ -80,7 +95,7 @@ def crawl_with_progress(
     verbose: int = 0,
 ) -> list[int]:
     """Initialise if needed, then crawl all sources in this process, showing progress."""
-    initialise(config, engine)
+    initialise(config, engine, settings)
     overrides: dict[str, Any] = {
         "LOG_LEVEL": "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"
     }
@@ -129,14 +144,21 @@ def crawl_with_progress(
         )
 
 
-def after_crawl(config: QuietWatchConfig, engine: Engine, run_ids: list[int]) -> list[Any]:
-    """Spidermon-style checks on the runs, then the digest through the configured channels.
-    Neither may fail the crawl: what went wrong is logged (and kept in the store)."""
+def after_crawl(
+    config: QuietWatchConfig, engine: Engine, run_ids: list[int], settings: Settings | None = None
+) -> list[Any]:
+    """Spidermon-style checks on the runs and on the audit log's chain, then the digest
+    through the configured channels.  Neither may fail the crawl: what went wrong is logged
+    (and kept in the store)."""
     try:
         checks = check_runs(config, engine, run_ids)
     except Exception:
         logger.exception("the after-crawl checks failed")
         checks = []
+    chain = audit.check(engine, data_dir(config, settings))
+    if not chain.ok:
+        logger.error("the audit log does not hold: %s", chain.message)
+        checks.append(Check("audit", "fail", f"the audit log does not hold: {chain.message}"))
     try:
         notify_after_run(config, engine, run_ids, checks)
     except Exception:

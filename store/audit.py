@@ -317,3 +317,15 @@ def record(
         logger.warning("the audit log could not be written (%s); kept in %s", exc.orig, path)
         write_pending(path, **fields)
         return None, path
+
+
+def restore_guards(engine: Engine) -> list[str]:
+    """Re-create the audit log's triggers someone dropped; the names of those re-created."""
+    with engine.begin() as connection:
+        return ensure_guards(connection)
+
+
+def check(engine: Engine, data_dir: Path | None = None) -> ChainReport:
+    """Walk the chain of the store at ``engine`` against its head file."""
+    with Session(engine) as session:
+        return verify(session, head_path(engine, data_dir))

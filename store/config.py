@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from store import secrets
+
 DEFAULT_CONFIG_FILE = "quietwatch.toml"
 
 
@@ -205,6 +207,13 @@ def _check_sources(config: "QuietWatchConfig", text: str, path: Path) -> None:
         readers.setdefault(business, (i, source))
 
 
+def _password(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).password if url else None
+    except ValueError:
+        return None
+
+
 class Settings(BaseSettings):
     """Process settings from the environment.  API keys live here, never in files."""
 
@@ -225,6 +234,17 @@ class Settings(BaseSettings):
     google_places_api_base: str = "https://places.googleapis.com"
     google_maps_api_base: str = "https://maps.googleapis.com"
     facebook_graph_api_base: str = "https://graph.facebook.com"
+
+    def model_post_init(self, _context: Any) -> None:
+        """Every secret read here is scrubbed from whatever QuietWatch stores or prints."""
+        secrets.register(
+            *(
+                s.get_secret_value()
+                for s in (self.yelp_api_key, self.google_places_api_key, self.facebook_page_token)
+                if s is not None
+            ),
+            _password(self.database_url),
+        )
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
@@ -345,6 +365,17 @@ def load_config(
     return parse_config(text, chosen.resolve(), vocabulary)
 
 
+def data_dir(config: QuietWatchConfig | None, settings: Settings | None = None) -> Path:
+    """Where QuietWatch keeps its files (the default SQLite store, locks, the audit's head
+    and pending files for a server store): QUIETWATCH_DATA_DIR, else the file's
+    ``[database] data_dir`` (relative to the config file), else ``data/`` beside it."""
+    settings = settings or Settings()
+    chosen = settings.data_dir or (config.database.data_dir if config else None)
+    base = config.path.parent if config is not None and config.path else Path.cwd()
+    where = Path(chosen).expanduser() if chosen is not None else base / "data"
+    return where if where.is_absolute() else base / where
+
+
 def database_url(config: QuietWatchConfig | None, settings: Settings | None = None) -> str:
     """The database URL: QUIETWATCH_DATABASE_URL, else the file's, else a SQLite file."""
     settings = settings or Settings()
@@ -352,12 +383,6 @@ def database_url(config: QuietWatchConfig | None, settings: Settings | None = No
         return settings.database_url
     if config is not None and config.database.url:
         return config.database.url
-    data_dir = settings.data_dir or (config.database.data_dir if config else None)
-    if data_dir is None:
-        base = config.path.parent if config is not None and config.path else Path.cwd()
-        data_dir = base / "data"
-    data_dir = Path(data_dir).expanduser()
-    if not data_dir.is_absolute() and config is not None and config.path:
-        data_dir = config.path.parent / data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(data_dir / 'quietwatch.db').resolve()}"
+    where = data_dir(config, settings)
+    where.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(where / 'quietwatch.db').resolve()}"

@@ -30,6 +30,7 @@ from store.models import (
     ReviewVersion,
     utcnow,
 )
+from store.secrets import scrub
 
 PRECISION_WINDOW = {
     "second": timedelta(days=1),
@@ -458,7 +459,7 @@ def check_reviews(
 def record_notification(
     session: Session, *, kind: str, title: str, ok: bool, error: str | None = None, **fields: Any
 ) -> None:
-    session.add(Notification(kind=kind, title=title, ok=ok, error=error, **fields))
+    session.add(Notification(kind=kind, title=scrub(title), ok=ok, error=scrub(error), **fields))
 
 
 # -- bulk loading -------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def make_engine(url: str, *, read_only: bool = False, echo: bool = False) -> Eng
             )
         uri = f"file:{Path(database).resolve()}?mode=ro"
         engine = sa.create_engine(
-            "sqlite://",
+            f"sqlite:///{Path(database).resolve()}",  # the file's path, for whoever asks
             creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30),
             **kwargs,
         )

@@ -6,7 +6,7 @@ import socket
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from store.models import (
     CrawlProblem,
@@ -16,6 +16,7 @@ from store.models import (
     RunStatus,
     utcnow,
 )
+from store.secrets import scrub
 
 
 def start_run(
@@ -57,9 +58,20 @@ def finish_run(session: Session, *, run_id: int, status: RunStatus, **fields: An
     run = session.get(CrawlRun, run_id)
     run.status = status
     run.finished_at = utcnow()
+    if "stats" in fields:
+        fields["stats"] = {k: scrub(v) for k, v in fields["stats"].items()}
     for name, value in fields.items():
-        setattr(run, name, value)
+        setattr(run, name, scrub(value))
     session.flush()
+
+
+def interrupt_run(session: Session, *, run_id: int, message: str) -> None:
+    """A run that will not finish: ``interrupted`` with why (a finished run is left alone)."""
+    run = session.get(CrawlRun, run_id)
+    if run is not None and run.status == RunStatus.RUNNING:
+        run.status = RunStatus.INTERRUPTED
+        run.finished_at = utcnow()
+        run.message = scrub(message)
 
 
 def annotate_run(session: Session, *, run_id: int, key: str, value: Any) -> None:
@@ -124,12 +136,23 @@ def record_problem(
     url: str | None = None,
 ) -> None:
     session.add(
-        CrawlProblem(run_id=run_id, listing_id=listing_id, url=url, kind=kind, message=message)
+        CrawlProblem(
+            run_id=run_id,
+            listing_id=listing_id,
+            url=scrub(url),
+            kind=kind,
+            message=scrub(message),
+        )
     )
+
+
+def _scrubbed(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: scrub(v) for k, v in fields.items()}
 
 
 def record_check(session: Session, *, run_id: int, listing_id: int, **fields: Any) -> None:
     """The per-listing outcome of a run (one row per run and listing)."""
+    fields = _scrubbed(fields)
     check = session.exec(
         select(ListingCheck).where(
             ListingCheck.run_id == run_id, ListingCheck.listing_id == listing_id
@@ -147,15 +170,5 @@ def record_failed_run(
 ) -> int:
     """A crawl that could not run at all still leaves a 'failed' run with its error."""
     run_id = start_run(session, clinic_id=clinic_id, spider=spider, trigger=trigger)
-    finish_run(session, run_id=run_id, status=RunStatus.FAILED, message=message)
+    finish_run(session, run_id=run_id, status=RunStatus.FAILED, message=scrub(message))
     return run_id
-
-
-def running_ids(session: Session, *, run_ids: list[int]) -> list[int]:
-    """Which of these runs are still marked running."""
-    rows = session.exec(
-        select(CrawlRun.id).where(
-            col(CrawlRun.id).in_(run_ids), CrawlRun.status == RunStatus.RUNNING
-        )
-    ).all()
-    return list(rows)

@@ -7,8 +7,8 @@ no request is sent.  API errors, quotas and refused keys become problem pages in
 words, never a listing with zero reviews.
 
 Keys travel in headers wherever the API allows (Yelp, Places New, Graph).  The legacy
-Places API takes ``key=`` only in the query: every URL QuietWatch records or logs is masked
-(:func:`mask`), and a filter masks it in Scrapy's own log lines too.
+Places API takes ``key=`` only in the query.  Every key is registered with
+:mod:`store.secrets` as it is read, so no URL, problem, log line or digest carries it.
 
 Official APIs are governed by their terms and quotas, not robots.txt, so these requests
 carry ``dont_obey_robotstxt``; the politeness delays still apply.
@@ -32,38 +32,11 @@ from crawlers.pages import facebook_graph, google_places, yelp_fusion
 from crawlers.scope import host_of
 from crawlers.sites import APIS, SITES
 from crawlers.spiders.base import ListingSpider
+from store import secrets
 from store.normalize import match_reason, normalize_phone, normalize_postal_code, street_of
+from store.secrets import scrub
 
 logger = logging.getLogger(__name__)
-
-_SECRET_PARAM = re.compile(r"([?&](?:key|access_token)=)[^&#\s>]+", re.IGNORECASE)
-
-
-def mask(text: str) -> str:
-    """The text with any ``key=`` / ``access_token=`` query value replaced by ``***``."""
-    return _SECRET_PARAM.sub(r"\1***", text)
-
-
-class _MaskSecrets(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
-
-
-_MASK_FILTER = _MaskSecrets()
-_MASKED_LOGGERS = (
-    "scrapy.core.engine",
-    "scrapy.core.scraper",
-    "scrapy.downloadermiddlewares.retry",
-    "scrapy.downloadermiddlewares.redirect",
-    "scrapy.spidermiddlewares.httperror",
-    "crawlers.spiders.base",
-    "crawlers.middlewares",
-    __name__,
-)
 
 
 def _same_url(a: str | None, b: str | None) -> bool:
@@ -105,7 +78,9 @@ class ApiSpider(ListingSpider):
         """The key handed in by the runner, else the process environment (a Scrapyd node
         holds its keys in its own service environment, never in job arguments or files)."""
         given = (self.settings.getdict("QUIETWATCH_API_KEYS") or {}).get(self.key_name)
-        return given or os.environ.get(self.key_env) or None
+        key = given or os.environ.get(self.key_env) or None
+        secrets.register(key)  # scrubbed from every problem, log line and digest
+        return key
 
     def api_base(self) -> str:
         bases = self.settings.getdict("QUIETWATCH_API_BASES") or {}
@@ -129,8 +104,6 @@ class ApiSpider(ListingSpider):
 
     # -- requests -------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
-        for name in _MASKED_LOGGERS:
-            logging.getLogger(name).addFilter(_MASK_FILTER)
         self.memory = self.load_memory()
         key = self.api_key()
         for source in self.sources:
@@ -193,7 +166,7 @@ class ApiSpider(ListingSpider):
         raise NotImplementedError
 
     def parse_page(self, response: Response, *, listing_url: str, page_number: int) -> ListingPage:
-        url = mask(response.url)
+        url = scrub(response.url)
         try:
             data = json.loads(response.text) if response.body else None
         except (ValueError, AttributeError):
@@ -240,8 +213,8 @@ class ApiSpider(ListingSpider):
             return
         request = failure.request
         meta = request.meta
-        url = mask(request.url)
-        reason = mask(failure.getErrorMessage())
+        url = scrub(request.url)
+        reason = scrub(failure.getErrorMessage())
         logger.warning("could not reach the %s at %s: %s", self.label, url, reason)
         yield self.problem_page(
             meta.get("listing_url", url),
@@ -281,7 +254,7 @@ class ApiSpider(ListingSpider):
         logger.warning(
             "the %s search for the clinic's listings failed: %s",
             self.label,
-            mask(failure.getErrorMessage()),
+            scrub(failure.getErrorMessage()),
         )
 
 
