@@ -334,6 +334,7 @@ CATEGORY_WORDS = {
     "review_site_link": "Links to a review-site profile",
     "review_markup": "Review or rating markup on the clinic's own page",
     "review_widget": "A review widget on the clinic's own page",
+    "needs_person": "Needs a person",
 }
 
 CATEGORY_RULE = {
@@ -348,6 +349,7 @@ CATEGORY_RULE = {
     "review_site_link": "review_request",
     "review_markup": "reuse_review_as_testimonial",
     "review_widget": "reuse_review_as_testimonial",
+    "needs_person": "review_request",
 }
 
 # Third-party review widgets embedded on websites (script hosts, class names).

@@ -2,8 +2,9 @@
 
 import pytest
 
-from bench.checker import load, score
+from bench.checker import score
 from guardrail.checker import check_html, check_text, sentences
+from guardrail.corpus import BLIND_SPLITS, TRAINING_SPLITS, load, training_examples
 from tests.conftest import SHARED_FIXTURES
 
 POLICY = SHARED_FIXTURES.parent / "policy" / "social-media-policy.txt"
@@ -80,13 +81,13 @@ def test_solicitation_is_found_with_span_category_rule_and_explanation(
 
 def test_review_gating_is_seen_across_neighbouring_sentences() -> None:
     text = "Happy with your care? Leave us a review on Google. Not happy? Email us instead."
-    (finding,) = check_text(text).findings
+    (finding,) = check_text(text).solicitation
     assert finding.category == "review_gating" and finding.rule_id == "review_gating"
 
 
 def test_negation_only_covers_its_own_clause() -> None:
     text = "We cannot respond to reviews, but please leave us a review on Yelp."
-    (finding,) = check_text(text).findings
+    (finding,) = check_text(text).solicitation
     assert finding.text == "leave us a review"
 
 
@@ -114,7 +115,7 @@ def test_a_plain_ratemds_profile_link_is_a_warning_only() -> None:
     result = check_text(
         "Find us at https://www.ratemds.com/doctor-ratings/123/Dr-A-Vancouver-BC.html"
     )
-    (finding,) = result.findings
+    (finding,) = result.findings  # the link's own warning, not a second one for the sentence
     assert finding.severity == "warning" and result.clean
 
 
@@ -125,7 +126,7 @@ def test_ordinary_links_are_not_flagged() -> None:
 
 def test_hard_wrapped_email_lines_are_joined_into_sentences() -> None:
     text = "Dear clients,\nThank you for a wonderful year. If you enjoyed it, please leave us\na review on Google.\n"
-    (finding,) = check_text(text).findings
+    (finding,) = check_text(text).solicitation
     assert finding.text == "leave us\na review"
     assert [text[s:e] for s, e in sentences(text)][0] == "Dear clients,"
 
@@ -139,7 +140,7 @@ def test_html_links_markup_and_widgets_are_found() -> None:
     <a class="btn" href="https://g.page/r/CdEf12345xYz/review">Tell us how we did</a>
     <a href="/blog/">Blog</a></body></html>"""
     result = check_html(html, base_url="https://clinic.example/")
-    categories = sorted(f.category for f in result.findings)
+    categories = sorted(f.category for f in result.solicitation)
     assert categories == ["review_markup", "review_widget", "write_review_link"]
     assert result.title == "Reviews"
     assert "We offer couples therapy." in result.text and "aggregateRating" not in result.text
@@ -152,35 +153,38 @@ def test_the_clinics_own_policy_text_is_clean() -> None:
     assert result.clean, [(f.text, f.sentence) for f in result.findings]
 
 
-def test_corpus_is_large_enough_and_has_both_classes() -> None:
-    tune, holdout = load("tune"), load("holdout")
-    assert len(tune) + len(holdout) >= 150
-    for split in (tune, holdout):
-        labels = {e.label for e in split}
-        assert labels == {True, False}
-        assert any(e.category == "near_miss" for e in split)
-    assert not {e.sentence for e in tune} & {e.sentence for e in holdout}
+def test_corpus_is_large_enough_has_both_classes_and_blind_splits_stay_apart() -> None:
+    splits = {name: load(name) for name in (*TRAINING_SPLITS, *BLIND_SPLITS)}
+    assert sum(len(examples) for examples in splits.values()) >= 2000
+    for examples in splits.values():
+        assert {e.label for e in examples} == {True, False}
+    trained = {" ".join(e.sentence.lower().split()) for e in training_examples()}
+    for name in BLIND_SPLITS:
+        assert not trained & {" ".join(e.sentence.lower().split()) for e in splits[name]}
 
 
-def test_holdout_precision_and_recall_stay_above_the_floor() -> None:
-    result, errors = score("holdout")
-    assert result.precision >= 0.9, errors
-    assert result.recall >= 0.9, errors
+# (precision, recall, findings + warnings recall) a little below what each split measured
+# when the model was trained (README, "Checking text before it goes out").  The training
+# splits' figures flatter the checker; the blind ones are the honest figure.
+FLOORS = {
+    "tune": (0.97, 0.97, 0.97),
+    "holdout": (0.97, 0.97, 0.97),
+    "tune2": (0.97, 0.93, 0.97),
+    "tune3": (0.97, 0.93, 0.97),
+    "train4": (0.97, 0.92, 0.97),
+    "train5": (0.97, 0.92, 0.97),
+    "dev1": (0.97, 0.97, 0.97),
+    "blind3": (0.95, 0.82, 0.96),
+    "blind4": (0.96, 0.82, 0.97),
+    "blind5": (0.96, 0.80, 0.95),
+}
 
 
-def test_tune_precision_and_recall_stay_above_the_floor() -> None:
-    result, errors = score("tune")
-    assert result.precision >= 0.95 and result.recall >= 0.95, errors
-
-
-@pytest.mark.parametrize("split", ["tune2", "tune3"])
-def test_blind_written_splits_tuned_on_stay_above_the_floor(split: str) -> None:
+@pytest.mark.parametrize("split", list(FLOORS))
+def test_every_split_stays_above_its_floor(split: str) -> None:
+    precision, recall, recall_with_warnings = FLOORS[split]
     result, errors = score(split)
-    assert result.precision >= 0.9 and result.recall >= 0.9, errors
-
-
-def test_the_never_tuned_blind_split_stays_above_its_floor() -> None:
-    """blind3 was written by someone who had not seen the checker and is never tuned on:
-    the honest figure (0.935 / 0.597 when written).  This guards against regressions."""
-    result, errors = score("blind3")
-    assert result.precision >= 0.9 and result.recall >= 0.55, errors
+    assert result.total == len(load(split)) > 0
+    assert result.precision >= precision, errors
+    assert result.recall >= recall, errors
+    assert result.recall_with_warnings >= recall_with_warnings, errors

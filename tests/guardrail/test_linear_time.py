@@ -4,10 +4,10 @@ a crawl at 100% CPU."""
 
 import pytest
 
-from guardrail import checker, endpoints, findings, lexicon, links, rules
+from guardrail import checker, endpoints, findings, lexicon, links, model, rules
 from tests.guardrail.linear_time import RATIO_BUDGET, compiled_patterns, slowest_scan
 
-MODULES = (checker, endpoints, findings, lexicon, links, rules)
+MODULES = (checker, endpoints, findings, lexicon, links, model, rules)
 PATTERNS = compiled_patterns(MODULES)
 
 
