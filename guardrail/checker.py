@@ -98,16 +98,33 @@ def _blocks(text: str) -> Iterator[tuple[int, int]]:
         yield start, offset
 
 
+# No sentence is longer than this: a longer run is cut at a space (or, without one, anywhere),
+# so the work done per sentence is bounded and checking stays linear in the text's length.
+MAX_SENTENCE_CHARS = 1000
+
+
 def sentences(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence, heading or list item; URLs' dots end nothing."""
     for block_start, block_end in _blocks(text):
         start = block_start
         for match in _SENTENCE_END.finditer(text, block_start, block_end):
             if text[start : match.start()].strip():
-                yield _trim(text, start, match.start())
+                yield from _pieces(text, *_trim(text, start, match.start()))
             start = match.end()
         if text[start:block_end].strip():
-            yield _trim(text, start, block_end)
+            yield from _pieces(text, *_trim(text, start, block_end))
+
+
+def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        yield _trim(text, start, cut)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        yield start, end
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -301,9 +318,9 @@ def lexicon_match(
 
 
 # -- the three bands ---------------------------------------------------------------------------
-# A sentence this short ("Share it here: [LINK]", "Not happy?") takes its meaning from the one
-# before it: the model reads the two together, and the short one is reported only when that
-# makes it more than the one before it is on its own.
+# A sentence this short ("Share it here: [LINK]", "Not happy?") takes its meaning from those
+# around it: the model reads it after the one before it, and (unless a lexicon pattern matched
+# it) it is reported only when it reaches a band its neighbours do not reach on their own.
 SHORT_SENTENCE_WORDS = 6
 
 
@@ -319,23 +336,34 @@ class Evidence:
     short: bool
 
 
-def evidence(text: str) -> Iterator[Evidence]:
-    """One :class:`Evidence` per sentence of ``text``."""
+def evidence(text: str, links: list[TextFinding] | None = None) -> Iterator[Evidence]:
+    """One :class:`Evidence` per sentence of ``text`` (``links``: its link findings, if
+    already found)."""
     spans = list(sentences(text))
-    linked = sorted(start for start, _, url in find_urls(text) if _is_review_form(url))
+    links = _link_findings(text, builtin()) if links is None else links
+    linked = sorted(f.start for f in links if f.start is not None and f.severity == FINDING)
+    unmatched: set[str] = set()  # sentences the lexicon found nothing in, whatever is around
     for index, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        lo, hi = max(0, index - 1), min(len(spans), index + 2)
         short = len(sentence.split()) < SHORT_SENTENCE_WORDS
-        model_text = text[spans[index - 1][0] : end] if short and index else sentence
+        hit = None
+        if sentence not in unmatched:
+            lo, hi = max(0, index - 1), min(len(spans), index + 2)
+            asked: list[bool] = []
+
+            def around(lo: int = lo, hi: int = hi, asked: list[bool] = asked) -> str:
+                asked.append(True)
+                return " ".join(text[a:b] for a, b in spans[lo:hi])
+
+            hit = lexicon_match(sentence, around)
+            if hit is None and not asked:
+                unmatched.add(sentence)
         first = bisect_left(linked, start)
         yield Evidence(
             start,
             end,
-            model_text,
-            lexicon_match(
-                sentence, lambda lo=lo, hi=hi: " ".join(text[a:b] for a, b in spans[lo:hi])
-            ),
+            text[spans[index - 1][0] : end] if short and index else sentence,
+            hit,
             first < len(linked) and linked[first] < end,
             short,
         )
@@ -432,13 +460,19 @@ def check_text(
     ``scorer`` is the model (the shipped one by default; training passes its own)."""
     rule_set = rule_set or builtin()
     scorer = scorer or model.load()
-    items = list(evidence(text))
-    scores = [scorer.probability(item.model_text) for item in items]
+    links = _link_findings(text, rule_set)
+    items = list(evidence(text, links))
+    known: dict[str, float] = {}  # the same sentence twice is scored once
+    scores = [
+        known[item.model_text]
+        if item.model_text in known
+        else known.setdefault(item.model_text, scorer.probability(item.model_text))
+        for item in items
+    ]
     bands = [
         band(p, item.hit is not None, scorer.thresholds)
         for item, p in zip(items, scores, strict=True)
     ]
-    links = _link_findings(text, rule_set)
     starts = sorted(f.start for f in links if f.start is not None)
     findings = []
     for index, (item, probability, severity) in enumerate(zip(items, scores, bands, strict=True)):

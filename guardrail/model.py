@@ -22,7 +22,6 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -98,51 +97,73 @@ class Model:
         self.settings: dict[str, Any] = data["settings"]
         self.intercept: float = data["intercept"]
         self.thresholds = Thresholds(**data["thresholds"])
-        self.weights: dict[str, tuple[float, float]] = {
-            name: (idf, weight) for name, (idf, weight) in data["features"].items()
+        # name -> (idf * weight, idf ** 2): a present feature's share of the dot product and
+        # of the squared length.
+        self.table: dict[str, tuple[float, float]] = {
+            name: (idf * weight, idf * idf) for name, (idf, weight) in data["features"].items()
         }
+        low, high = self.settings["char_ngrams"]
+        table = self.table
+
+        @lru_cache(maxsize=65536)
+        def known_grams(word: str) -> tuple[str, ...]:
+            return tuple(g for g in dict.fromkeys(_char_grams(word, low, high)) if g in table)
+
+        self._known_grams = known_grams
 
     @property
     def label(self) -> str:
         """``version+digest``: what the audit log and ``--json`` record."""
         return f"{self.version}+{self.digest[:12]}"
 
-    def probability(self, sentence: str) -> float:
-        return self._score(features(sentence, self.settings))[0]
+    def _present(self, sentence: str) -> set[str]:
+        """The sentence's features that the model knows (the others weigh nothing)."""
+        words = tokens(normalise(sentence))
+        table = self.table
+        present = {
+            name
+            for n in range(1, self.settings["word_ngrams"] + 1)
+            for i in range(len(words) - n + 1)
+            if (name := "w:" + " ".join(words[i : i + n])) in table
+        }
+        for word in words:
+            if word[0].isalpha():
+                present.update(self._known_grams(word))
+        return present
 
-    def _score(self, present: Iterable[str]) -> tuple[float, dict[str, float]]:
-        weights = self.weights
+    def probability(self, sentence: str) -> float:
+        table = self.table
         total = squares = 0.0
-        parts: dict[str, float] = {}
-        for name in present:
-            entry = weights.get(name)
-            if entry is not None:
-                idf, weight = entry
-                total += idf * weight
-                squares += idf * idf
-                parts[name] = idf * weight
+        for name in self._present(sentence):
+            share, square = table[name]
+            total += share
+            squares += square
         norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
-        z = total / norm + self.intercept
-        return _logistic(z), {name: value / norm for name, value in parts.items()}
+        return _logistic(total / norm + self.intercept)
 
     def score(self, sentence: str, *, drivers: int = 4) -> Score:
         """The probability and the words that drove it (each word's own n-grams, its
         character n-grams and half of each word pair it is in)."""
-        probability, parts = self._score(features(sentence, self.settings))
+        present = self._present(sentence)
+        squares = sum(self.table[name][1] for name in present)
+        norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
+        parts = {name: self.table[name][0] / norm for name in present}
         words = tokens(normalise(sentence))
         by_word: dict[str, float] = {}
-        low, high = self.settings["char_ngrams"]
         for i, word in enumerate(words):
             share = parts.get("w:" + word, 0.0)
             if word[0].isalpha():
-                share += sum(parts.get(g, 0.0) for g in set(_char_grams(word, low, high)))
+                share += sum(parts[g] for g in self._known_grams(word))
             for pair in (words[i - 1 : i + 1], words[i : i + 2]):
                 if len(pair) == 2:
                     share += parts.get("w:" + " ".join(pair), 0.0) / 2
             by_word[word] = max(by_word.get(word, share), share)
         top = sorted((w for w in by_word if by_word[w] > 0 and len(w) > 1), key=by_word.get)
         chosen = set(top[-drivers:][::-1])
-        return Score(probability, tuple(w for w in dict.fromkeys(words) if w in chosen))
+        return Score(
+            _logistic(sum(parts.values()) + self.intercept),
+            tuple(w for w in dict.fromkeys(words) if w in chosen),
+        )
 
 
 def _logistic(z: float) -> float:

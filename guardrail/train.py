@@ -83,7 +83,6 @@ def _vectorise(
     (as :meth:`guardrail.model.Model.probability` does: a very short text, with few
     features, must not get the confident score a unit-length vector would give it)."""
     import numpy
-    from scipy.sparse import diags
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(
@@ -94,10 +93,18 @@ def _vectorise(
         vocabulary=vocabulary,
         dtype=numpy.float64,
     )
-    matrix = vectorizer.fit_transform(sentences)
+    return vectorizer, scaled(vectorizer.fit_transform(sentences), settings)
+
+
+def scaled(matrix: Any, settings: dict[str, Any]) -> Any:
+    """Each row divided by its length, or by ``norm_floor`` if that is larger."""
+    import numpy
+    from scipy.sparse import diags
+
     lengths = numpy.sqrt(numpy.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    scale = 1.0 / numpy.maximum(numpy.maximum(lengths, settings["norm_floor"]), 1e-12)
-    return vectorizer, diags(scale) @ matrix
+    return (
+        diags(1.0 / numpy.maximum(numpy.maximum(lengths, settings["norm_floor"]), 1e-12)) @ matrix
+    )
 
 
 def _classifier(c: float) -> Any:

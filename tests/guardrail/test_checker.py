@@ -2,8 +2,8 @@
 
 import pytest
 
-from bench.checker import score
-from guardrail.checker import check_html, check_text, sentences
+from bench.checker import main, score
+from guardrail.checker import MAX_SENTENCE_CHARS, check_html, check_text, sentences
 from guardrail.corpus import BLIND_SPLITS, TRAINING_SPLITS, load, training_examples
 from tests.conftest import SHARED_FIXTURES
 
@@ -188,3 +188,52 @@ def test_every_split_stays_above_its_floor(split: str) -> None:
     assert result.precision >= precision, errors
     assert result.recall >= recall, errors
     assert result.recall_with_warnings >= recall_with_warnings, errors
+
+
+def test_a_request_no_pattern_knows_is_a_model_finding_naming_its_words() -> None:
+    text = "Quick favour: could u pop a few stars on our FB page when u have a sec?"
+    (finding,) = check_text(text).findings
+    assert (finding.severity, finding.pattern, finding.text) == ("finding", "model", text)
+    assert finding.category == "express_request" and finding.rule_id == "review_request"
+    assert "driven by 'favour', 'could'" in finding.explanation
+    assert "0.76 or more makes a finding" in finding.explanation
+
+
+def test_a_pattern_in_ethics_prose_is_a_warning_that_says_what_would_make_it_a_finding() -> None:
+    text = (
+        "A Leave a review button or a review request tucked into an email would each count "
+        "as solicitation under our code, which is why you will find none of them here."
+    )
+    result = check_text(text)
+    (warning,) = result.findings
+    assert result.clean and warning.severity == "warning" and warning.category == "needs_person"
+    assert (warning.pattern, warning.text) == ("write_review", "Leave a review")
+    assert warning.explanation.startswith("Needs a person: the words 'Leave a review' match")
+    assert "It would be a finding if it asked the reader" in warning.explanation
+
+
+def test_a_borderline_sentence_is_a_warning_with_its_words() -> None:
+    (warning,) = check_text("Our year in review").findings
+    assert warning.severity == "warning" and warning.pattern == "model"
+    assert "driven by 'our', 'review'" in warning.explanation
+
+
+def test_a_short_sentence_is_read_with_the_one_before_it_and_not_reported_twice() -> None:
+    # "Not happy?" alone means nothing; after the request it is part of it, and the request
+    # already carries the finding.
+    text = "Happy with your care? Leave us a review on Google. Not happy? Call us."
+    assert [f.text for f in check_text(text).findings] == ["Leave us a review"]
+
+
+def test_no_sentence_is_longer_than_the_cap_so_hostile_text_stays_linear() -> None:
+    for text in ("R" * 1_000_000, "leave us a review " * 60_000):
+        spans = list(sentences(text))
+        assert max(end - start for start, end in spans) <= MAX_SENTENCE_CHARS
+        assert spans[0][0] == 0 and spans[-1][1] == len(text.rstrip())
+    result = check_text("please leave us a review we never ask " * 30_000)
+    assert len(result.solicitation) > 500  # the cut pieces are each checked
+
+
+def test_bench_fails_loudly_when_it_measured_nothing(capsys) -> None:
+    assert main(["--split", "no-such-split", "--no-speed"]) == 1
+    assert "measured nothing" in capsys.readouterr().err
