@@ -9,7 +9,7 @@ write-a-review link shapes of :mod:`guardrail.links`.  No model, no network.
 
 import logging
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -671,3 +671,15 @@ def summarise(findings: Iterable[TextFinding]) -> dict[str, int]:
     for finding in findings:
         counts[finding.category] = counts.get(finding.category, 0) + 1
     return counts
+
+
+class LineIndex:
+    """Line and column (both from 1) of offsets in one text, from the offsets of its line
+    starts found once: a finding's position costs a binary search, not a recount."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from guardrail.model import model_version
 from guardrail.rules import DUTY_WORDS, Rule, RuleSet, builtin
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,12 @@ def _explanation(rule: Rule, rule_set: RuleSet, audit_id: int | None = None) -> 
     )
 
 
+def audit_version(rule_set: RuleSet) -> str:
+    """What an audit row records as the version: the rule set's version and the checker
+    model's, e.g. ``1.0.0+dcbd1b7b6913/m1+0f3a9c2e71b4`` (both content-hashed)."""
+    return f"{rule_set.version_label}/m{model_version()}"
+
+
 def block(
     action_id: str,
     *,
@@ -121,7 +128,7 @@ def block(
     fields: dict[str, Any] = {
         "action_id": rule.id,
         "rule_set": rule_set.id,
-        "rule_version": rule_set.version_label,
+        "rule_version": audit_version(rule_set),
         "origin": origin,
         "user": user,
         "clinic_id": clinic_id,

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from guardrail.audit import list_entries
 from guardrail.enforce import NotBlockedError, block, explain
+from guardrail.model import model_version
 from guardrail.rules import build_rule_set, builtin
 from store.crud import AppendOnlyError
 from store.models import AuditEntry
@@ -34,7 +35,11 @@ def test_block_appends_an_audit_row_and_explains(engine) -> None:
         "pm",
         "review 7",
     )
-    assert (row.rule_set, row.rule_version) == ("bcacc", builtin().version_label)
+    # The rule set's version and the checker model's, both content-hashed.
+    assert (row.rule_set, row.rule_version) == (
+        "bcacc",
+        f"{builtin().version_label}/m{model_version()}",
+    )
     assert row.at.tzinfo is not None
 
 
@@ -53,7 +58,9 @@ def test_the_configured_rule_set_and_version_are_recorded(engine) -> None:
     custom = build_rule_set(version="9.9.9", body="Another college")
     block("offer_incentive", origin="cli", engine_or_session=engine, rule_set=custom)
     (entry,) = list_entries(engine)
-    assert entry["rule_version"].startswith("9.9.9+")
+    assert entry["rule_version"].startswith("9.9.9+") and entry["rule_version"].endswith(
+        "/m" + model_version()
+    )
 
 
 def test_allowed_and_unknown_actions_are_not_blocked(engine) -> None:
