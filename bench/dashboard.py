@@ -93,10 +93,10 @@ def _hash(*parts: object) -> str:
 def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict[str, int]:
     """A migrated SQLite store at ``url`` holding one clinic with ``listings`` listings and
     ``reviews`` reviews spread over them; returns the row counts written."""
+    from store import audit
     from store.crud import insert_rows, relink_latest_snapshots
     from store.db import Session, init_db, make_engine
     from store.models import (
-        AuditEntry,
         Clinic,
         CrawlProblem,
         CrawlRun,
@@ -340,20 +340,17 @@ def build_store(url: str, *, listings: int, reviews: int, seed: int = 7) -> dict
             insert_rows(s, Finding, findings)
             counts["findings"] = len(findings)
 
-            audit = [
-                {
-                    "at": now - timedelta(hours=n),
-                    "action_id": "reply_to_review",
-                    "rule_set": "bcacc",
-                    "rule_version": "1.0.0",
-                    "origin": "dashboard",
-                    "clinic_id": cid,
-                    "target": f"review {ids[n]}",
-                }
-                for n in range(500)
-            ]
-            insert_rows(s, AuditEntry, audit)
-            counts["audit entries"] = len(audit)
+            for n in range(500):  # the audit log is a chain: appended one by one
+                audit.append(
+                    s,
+                    action_id="reply_to_review",
+                    rule_set="bcacc",
+                    rule_version="1.0.0",
+                    origin="dashboard",
+                    clinic_id=cid,
+                    target=f"review {ids[n]}",
+                )
+            counts["audit entries"] = 500
             s.commit()
     finally:
         engine.dispose()

@@ -9,12 +9,14 @@ write-a-review link shapes of :mod:`guardrail.links`.  No model, no network.
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from guardrail import lexicon
+from guardrail import lexicon, model
 from guardrail.links import WARNING, classify_link, find_urls
+from guardrail.model import Model, Thresholds
 from guardrail.rules import RuleSet, builtin
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,7 @@ class CheckResult:
 # A sentence ends after . ! ? -- but not after a title or common abbreviation ("Dr. Singh").
 _ABBREVIATION = r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bMx\.)(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
 _SENTENCE_END = re.compile(
-    rf"{_ABBREVIATION}(?<=[.!?])[\"'”’)\]]*\s+|\s+[•·▪]\s+|(?<=\S)[ \t]{{3,}}"
+    rf"{_ABBREVIATION}(?<=[.!?])[\"'”’)\]]*\s+|(?<!\s)\s+[•·▪]\s+|(?<=\S)[ \t]{{3,}}"
 )
 _LINE_ENDS_SENTENCE = re.compile(r"[.!?:][\"'”’)\]]*\s*$")
 _LINE_STARTS_ITEM = re.compile(r"^\s*(?:[-*•·▪#>|]|\d+[.)]\s)")
@@ -96,16 +98,33 @@ def _blocks(text: str) -> Iterator[tuple[int, int]]:
         yield start, offset
 
 
+# No sentence is longer than this: a longer run is cut at a space (or, without one, anywhere),
+# so the work done per sentence is bounded and checking stays linear in the text's length.
+MAX_SENTENCE_CHARS = 1000
+
+
 def sentences(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence, heading or list item; URLs' dots end nothing."""
     for block_start, block_end in _blocks(text):
         start = block_start
         for match in _SENTENCE_END.finditer(text, block_start, block_end):
             if text[start : match.start()].strip():
-                yield _trim(text, start, match.start())
+                yield from _pieces(text, *_trim(text, start, match.start()))
             start = match.end()
         if text[start:block_end].strip():
-            yield _trim(text, start, block_end)
+            yield from _pieces(text, *_trim(text, start, block_end))
+
+
+def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        yield _trim(text, start, cut)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        yield start, end
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -259,46 +278,223 @@ def _link_findings(text: str, rule_set: RuleSet) -> list[TextFinding]:
     return found
 
 
-def check_text(text: str, *, rule_set: RuleSet | None = None) -> CheckResult:
-    """Every solicitation finding in ``text`` (one per sentence at most, plus links)."""
-    rule_set = rule_set or builtin()
+@dataclass(frozen=True)
+class LexiconHit:
+    """What the hand-written patterns found in one sentence."""
+
+    pattern: str
+    category: str
+    start: int  # offsets in the sentence
+    end: int
+    text: str
+    why: str
+
+
+def lexicon_match(
+    sentence: str, neighbourhood: str | Callable[[], str] | None = None
+) -> LexiconHit | None:
+    """The lexicon's reading of one sentence: the first non-negated, non-disclaimed request,
+    or None.  ``neighbourhood`` (the sentence and those either side, or a function that
+    returns them) is read only after a match, for gating and internal-survey cues."""
+    hit = _first_match(sentence) or _appeal(sentence)
+    incentive = _incentive(sentence) if hit is None else None
+    if hit is None and incentive is None:
+        return None
+    if neighbourhood is None:
+        neighbourhood = sentence
+    elif callable(neighbourhood):
+        neighbourhood = neighbourhood()
+    if _disclaims(sentence, neighbourhood):
+        return None
+    if hit is not None:
+        pattern, match = hit
+        category = _category(pattern, sentence, neighbourhood)
+        why, pattern_id = pattern.why, pattern.id
+    else:
+        assert incentive is not None
+        match, category = incentive, "incentive"
+        why, pattern_id = "ties a reward to a review", "incentive"
+    return LexiconHit(pattern_id, category, match.start(), match.end(), match.group(0), why)
+
+
+# -- the three bands ---------------------------------------------------------------------------
+# A sentence this short ("Share it here: [LINK]", "Not happy?") takes its meaning from those
+# around it: the model reads it after the one before it, and (unless a lexicon pattern matched
+# it) it is reported only when it reaches a band its neighbours do not reach on their own.
+SHORT_SENTENCE_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the checker knows about one sentence before the model speaks."""
+
+    start: int  # the sentence's span in the checked text
+    end: int
+    model_text: str  # what the model reads: the sentence, after the one before it when short
+    hit: LexiconHit | None  # the lexicon's reading
+    linked: bool  # a write-a-review link inside the sentence (a finding of its own)
+    short: bool
+
+
+def evidence(text: str, links: list[TextFinding] | None = None) -> Iterator[Evidence]:
+    """One :class:`Evidence` per sentence of ``text`` (``links``: its link findings, if
+    already found)."""
     spans = list(sentences(text))
-    findings: list[TextFinding] = []
+    links = _link_findings(text, builtin()) if links is None else links
+    linked = sorted(f.start for f in links if f.start is not None and f.severity == FINDING)
+    unmatched: set[str] = set()  # sentences the lexicon found nothing in, whatever is around
     for index, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        hit = _first_match(sentence) or _appeal(sentence)
-        incentive = _incentive(sentence) if hit is None else None
-        if hit is None and incentive is None:
-            continue
-        lo, hi = max(0, index - 1), min(len(spans), index + 2)
-        neighbourhood = " ".join(text[s:e] for s, e in spans[lo:hi])
-        if _disclaims(sentence, neighbourhood):
-            continue
-        if hit is not None:
-            pattern, match = hit
-            category = _category(pattern, sentence, neighbourhood)
-            why, pattern_id = pattern.why, pattern.id
-        else:
-            assert incentive is not None
-            match, category = incentive, "incentive"
-            why, pattern_id = "ties a reward to a review", "incentive"
-        rule_id, explanation = _explain(category, why, rule_set)
-        findings.append(
-            TextFinding(
-                start=start + match.start(),
-                end=start + match.end(),
-                text=match.group(0),
-                category=category,
-                rule_id=rule_id,
-                pattern=pattern_id,
-                severity=FINDING,
-                explanation=explanation,
-                sentence=sentence,
-            )
+        short = len(sentence.split()) < SHORT_SENTENCE_WORDS
+        hit = None
+        if sentence not in unmatched:
+            lo, hi = max(0, index - 1), min(len(spans), index + 2)
+            asked: list[bool] = []
+
+            def around(lo: int = lo, hi: int = hi, asked: list[bool] = asked) -> str:
+                asked.append(True)
+                return " ".join(text[a:b] for a, b in spans[lo:hi])
+
+            hit = lexicon_match(sentence, around)
+            if hit is None and not asked:
+                unmatched.add(sentence)
+        first = bisect_left(linked, start)
+        yield Evidence(
+            start,
+            end,
+            text[spans[index - 1][0] : end] if short and index else sentence,
+            hit,
+            first < len(linked) and linked[first] < end,
+            short,
         )
-    findings.extend(_link_findings(text, rule_set))
+
+
+_RANK = {None: 0, WARNING: 1, FINDING: 2}
+
+
+def band(probability: float, matched: bool, thresholds: Thresholds) -> str | None:
+    """FINDING, WARNING (needs a person) or None (clean) for one sentence, from the model's
+    probability and whether a lexicon pattern ``matched``.
+
+    A finding when the model's probability reaches the finding threshold, or a lexicon pattern
+    matched and the model agrees at the lower lexicon threshold.  A warning when the
+    probability reaches the warning threshold, or a pattern matched that the model reads as
+    prose about reviews (a policy statement, a description) rather than a request."""
+    if probability >= thresholds.finding:
+        return FINDING
+    if matched:
+        return FINDING if probability >= thresholds.lexicon else WARNING
+    return WARNING if probability >= thresholds.warning else None
+
+
+def _model_category(sentence: str, neighbourhood: str) -> str:
+    """A category for a sentence the model flags without a lexicon pattern."""
+    base = "express_request" if _EXPRESS_WORDS.search(sentence) else "implied_request"
+    return _category(lexicon.Pattern("model", base, _EXPRESS_WORDS, ""), sentence, neighbourhood)
+
+
+def _words(drivers: tuple[str, ...]) -> str:
+    return ", ".join(f"'{word}'" for word in drivers) or "no single word"
+
+
+def _sentence_finding(
+    text: str,
+    found: Evidence,
+    probability: float,
+    severity: str | None,
+    rule_set: RuleSet,
+    scorer: Model,
+) -> TextFinding:
+    sentence, hit, thresholds = text[found.start : found.end], found.hit, scorer.thresholds
+    drivers = _words(scorer.score(found.model_text).drivers)
+    figure = f"model score {probability:.2f}"
+    start, end, words, pattern = 0, len(sentence), sentence, "model"
+    if hit is not None:
+        start, end, words, pattern = hit.start, hit.end, hit.text, hit.pattern
+    if severity == FINDING and hit is not None:
+        category = hit.category
+        why = f"{hit.why} (pattern {hit.pattern}: '{hit.text}'; {figure}, driven by {drivers})"
+    elif severity == FINDING:
+        category = _model_category(sentence, sentence)
+        why = (
+            f"reads as a request for reviews or testimonials ({figure}; "
+            f"{thresholds.finding:.2f} or more makes a finding), driven by {drivers}"
+        )
+    elif hit is not None:
+        category = "needs_person"
+        why = (
+            f"the words '{hit.text}' match pattern {hit.pattern} ({hit.why}), but the "
+            f"sentence as a whole reads like prose about reviews rather than a request "
+            f"({figure}; a finding needs {thresholds.lexicon:.2f}). It would be a finding if "
+            "it asked the reader to review, rate, recommend or share publicly: read it and "
+            "decide"
+        )
+    else:
+        category = "needs_person"
+        why = (
+            f"the sentence is close to a request for reviews or testimonials ({figure}, "
+            f"driven by {drivers}; a finding needs {thresholds.finding:.2f}). It would be a "
+            "finding if it asked the reader to review, rate, recommend or share their "
+            "experience publicly, tied a reward to it, or linked to a review page: read it "
+            "and decide"
+        )
+    rule_id, explanation = _explain(category, why, rule_set)
+    return TextFinding(
+        start=found.start + start,
+        end=found.start + end,
+        text=words,
+        category=category,
+        rule_id=rule_id,
+        pattern=pattern,
+        severity=severity,
+        explanation=explanation,
+        sentence=sentence,
+    )
+
+
+def check_text(
+    text: str, *, rule_set: RuleSet | None = None, scorer: Model | None = None
+) -> CheckResult:
+    """Every finding and warning in ``text`` (one per sentence at most, plus links).
+
+    ``scorer`` is the model (the shipped one by default; training passes its own)."""
+    rule_set = rule_set or builtin()
+    scorer = scorer or model.load()
+    links = _link_findings(text, rule_set)
+    items = list(evidence(text, links))
+    known: dict[str, float] = {}  # the same sentence twice is scored once
+    scores = [
+        known[item.model_text]
+        if item.model_text in known
+        else known.setdefault(item.model_text, scorer.probability(item.model_text))
+        for item in items
+    ]
+    bands = [
+        band(p, item.hit is not None, scorer.thresholds)
+        for item, p in zip(items, scores, strict=True)
+    ]
+    starts = sorted(f.start for f in links if f.start is not None)
+    findings = []
+    for index, (item, probability, severity) in enumerate(zip(items, scores, bands, strict=True)):
+        first = bisect_left(starts, item.start)
+        if (
+            severity is None
+            or item.linked  # the write-a-review link is the finding
+            or (severity == WARNING and starts[first:] and starts[first] < item.end)
+        ):
+            continue
+        neighbours = bands[max(0, index - 1) : index] + bands[index + 1 : index + 2]
+        if item.short and item.hit is None and any(_RANK[b] >= _RANK[severity] for b in neighbours):
+            continue  # a short sentence that adds nothing to its neighbours
+        findings.append(_sentence_finding(text, item, probability, severity, rule_set, scorer))
+    findings.extend(links)
     findings.sort(key=lambda f: f.start if f.start is not None else -1)
     return CheckResult(text=text, findings=findings)
+
+
+def _is_review_form(url: str) -> bool:
+    link = classify_link(url)
+    return link is not None and link.severity == FINDING
 
 
 # -- HTML -----------------------------------------------------------------------------------
@@ -475,3 +671,15 @@ def summarise(findings: Iterable[TextFinding]) -> dict[str, int]:
     for finding in findings:
         counts[finding.category] = counts.get(finding.category, 0) + 1
     return counts
+
+
+class LineIndex:
+    """Line and column (both from 1) of offsets in one text, from the offsets of its line
+    starts found once: a finding's position costs a binary search, not a recount."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from guardrail.model import model_version
 from guardrail.rules import DUTY_WORDS, Rule, RuleSet, builtin
 from store import audit
 from store.db import Engine, Session
@@ -129,6 +130,8 @@ def block(
         "action_id": rule.id,
         "rule_set": rule_set.id,
         "rule_version": rule_set.version_label,
+        # The solicitation checker's model in force (its version and content hash).
+        "model_version": model_version(),
         "origin": origin,
         "user": user,
         "clinic_id": clinic_id,

@@ -96,7 +96,12 @@ _RELATION = (
     r"husband|wife|partner|spouse|boyfriend|girlfriend|fianc[ée]e?|ex|son|daughter|mother|father"
     r"|mom|mum|dad|sister|brother|friend|colleague|boss|affair\s+partner"
 )
-_CONTACT = r"[\w.+-]+@[\w-]+\.[\w.]+|\b(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
+# An e-mail address starts where a run of address characters starts (never inside one) and
+# every part is bounded: unbounded runs retried from each position are quadratic.
+_CONTACT = (
+    r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,253}"
+    r"|\b(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
+)
 
 DISCLOSURE_CHECKS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("health_detail", re.compile(rf"\b(?:{_DIAGNOSES})", re.I), "a diagnosis or health condition"),

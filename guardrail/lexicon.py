@@ -267,7 +267,7 @@ INTERNAL_CUE = re.compile(
 
 # Cues that turn a request into a more specific category.
 INCENTIVE_CUE = re.compile(
-    r"\d+\s?%|\$\s?\d+|\b(?:discount|free|gift|gifts|prize|draw|contest|raffle|giveaway|win"
+    r"(?<!\d)\d+\s?%|\$\s?\d+|\b(?:discount|free|gift|gifts|prize|draw|contest|raffle|giveaway|win"
     r"|entered|entry|reward|rewards|coupon|voucher|donat\w*|in\s+exchange|in\s+return|waiv\w+|priority"
     r"|bonus|perks?|gratuit\w*|rabais|tirage|gagner|concours|recevez)\b",
     re.IGNORECASE,
@@ -334,6 +334,7 @@ CATEGORY_WORDS = {
     "review_site_link": "Links to a review-site profile",
     "review_markup": "Review or rating markup on the clinic's own page",
     "review_widget": "A review widget on the clinic's own page",
+    "needs_person": "Needs a person",
 }
 
 CATEGORY_RULE = {
@@ -348,6 +349,7 @@ CATEGORY_RULE = {
     "review_site_link": "review_request",
     "review_markup": "reuse_review_as_testimonial",
     "review_widget": "reuse_review_as_testimonial",
+    "needs_person": "review_request",
 }
 
 # Third-party review widgets embedded on websites (script hosts, class names).

@@ -14,12 +14,15 @@ logger = logging.getLogger(__name__)
 FINDING = "finding"
 WARNING = "warning"
 
-# Anything that looks like a URL in plain text (scheme-less short links included).
+# Anything that looks like a URL in plain text (scheme-less short links included).  A bare
+# host starts only where a run of host characters starts, and every part is bounded, so the
+# scan stays linear on hostile text (a URL longer than 4,096 characters is read in pieces).
 URL_RE = re.compile(
     r"""(?xi)
     \b(?:https?://|www\.|g\.page/|(?:bit\.ly|tinyurl\.com|ow\.ly|t\.co|rebrand\.ly)/
-    |(?:[a-z0-9-]+\.)*(?:yelp|healthgrades|trustpilot|ratemds|facebook)\.[a-z.]{2,6}/)
-    [^\s<>"'()\[\]{}]+
+    |(?<![a-z0-9.-])(?:[a-z0-9-]{1,63}\.){0,8}(?:yelp|healthgrades|trustpilot|ratemds|facebook)
+    \.[a-z.]{2,6}/)
+    [^\s<>"'()\[\]{}]{1,4096}
     """
 )
 _TRAILING = ".,;:!?)]}'\""

@@ -42,11 +42,6 @@ def _rule_set() -> RuleSet:
         return builtin()
 
 
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
 
@@ -74,10 +69,12 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
     """Check outgoing text (a newsletter, e-mail, web page, social post, intake form) for
     requests for reviews, ratings or testimonials.  SOURCE is a file, or - for stdin.
 
-    Exit status: 0 clean, 1 solicitation found, 2 usage error.
+    Exit status: 0 clean (or only warnings: sentences a person should read), 1 solicitation
+    found (or any warning, with --strict), 2 usage error.
     """
-    from guardrail.checker import check_html, looks_like_html
+    from guardrail.checker import LineIndex, check_html, looks_like_html
     from guardrail.checker import check_text as check
+    from guardrail.model import model_version
 
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
@@ -93,13 +90,15 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
         else check(text, rule_set=rule_set)
     )
     failing = [f for f in result.findings if strict or f.severity == "finding"]
+    warnings = [f for f in result.findings if f.severity != "finding"]
     name = "<stdin>" if source == "-" else source
+    lines = LineIndex(result.text)
     if as_json:
         rows = []
         for f in result.findings:
             row = f.as_dict()
             row["line"], row["column"] = (
-                _line_col(result.text, f.start) if f.start is not None else (None, None)
+                lines.line_col(f.start) if f.start is not None else (None, None)
             )
             rows.append(row)
         _echo_json(
@@ -109,6 +108,7 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
                 "clean": not failing,
                 "rule_set": rule_set.id,
                 "rule_version": rule_set.version_label,
+                "model_version": model_version(),
                 "findings": rows,
             }
         )
@@ -117,9 +117,9 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
         for f in result.findings:
             where = name
             if f.start is not None:
-                line, column = _line_col(result.text, f.start)
+                line, column = lines.line_col(f.start)
                 where = f"{name}:{line}:{column}"
-            label = "warning" if f.severity != "finding" else "solicitation"
+            label = "needs a person" if f.severity != "finding" else "solicitation"
             console.print(
                 f"[bold]{escape(where)}[/]: {label} \\[{escape(f.category)}] "
                 f"rule {escape(f.rule_id)}: [yellow]{escape(repr(f.text))}[/]"
@@ -132,6 +132,11 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
             )
         else:
             console.print(f"{escape(name)}: no solicitation found.")
+        if warnings:
+            console.print(
+                f"{len(warnings)} warning(s): a person should read them "
+                f"({'they fail with --strict' if not strict else 'failing: --strict'})."
+            )
     sys.exit(EXIT_FOUND if failing else EXIT_CLEAN)
 
 

@@ -44,6 +44,7 @@ CHAINED = (
     "action_id",
     "rule_set",
     "rule_version",
+    "model_version",
     "origin",
     "user",
     "clinic_id",

@@ -9,6 +9,7 @@ factory behind it (tests use it directly).
 import hashlib
 import logging
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,16 +36,16 @@ def _sqlite_wal(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-d
     dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
-def _sqlite_transactions(engine: Engine, begin: str) -> None:
+def _sqlite_transactions(engine: Engine) -> None:
     """Every SQLAlchemy transaction is a real SQLite transaction, DDL included.
 
     The sqlite3 driver opens transactions itself only before INSERT/UPDATE/DELETE, so a
     migration's CREATE and ALTER statements would each commit on their own and a kill in
     the middle would leave half a schema.  Here the driver opens none and SQLAlchemy's
-    "begin" emits ``begin``: ``BEGIN IMMEDIATE`` on a writable store (the write lock is
-    taken, waiting up to busy_timeout, before anything is read, so a read-then-write
-    transaction cannot fail on a snapshot another writer made stale), ``BEGIN`` on a
-    read-only one."""
+    "begin" emits ``BEGIN`` — or ``BEGIN IMMEDIATE`` for a unit of work
+    (:func:`session_scope`), which takes the write lock, waiting up to busy_timeout, before
+    it reads anything: a read-then-write transaction then cannot fail on a snapshot that
+    another writer made stale in between."""
 
     @sa.event.listens_for(engine, "connect")
     def _no_driver_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +53,11 @@ def _sqlite_transactions(engine: Engine, begin: str) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql(begin)
+        connection.exec_driver_sql(connection.get_execution_options().get(_BEGIN, "BEGIN"))
+
+
+_BEGIN = "quietwatch_sqlite_begin"
+_READ_ONLY: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 
 
 def make_engine(url: str, *, read_only: bool = False, echo: bool = False) -> Engine:
@@ -78,6 +83,7 @@ def make_engine(url: str, *, read_only: bool = False, echo: bool = False) -> Eng
             creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30),
             **kwargs,
         )
+        _READ_ONLY.add(engine)
     else:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +92,7 @@ def make_engine(url: str, *, read_only: bool = False, echo: bool = False) -> Eng
         )
         sa.event.listen(engine, "connect", _sqlite_wal)
     sa.event.listen(engine, "connect", _sqlite_pragmas)
-    _sqlite_transactions(engine, "BEGIN" if read_only else "BEGIN IMMEDIATE")
+    _sqlite_transactions(engine)
     return engine
 
 
@@ -110,8 +116,11 @@ def dispose_engines() -> None:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error."""
+    """A unit of work: commit on success, roll back on any error (on SQLite, the write
+    lock is taken first: see ``_sqlite_transactions``)."""
     with Session(engine, expire_on_commit=False) as session:
+        if engine.dialect.name == "sqlite" and engine not in _READ_ONLY:
+            session.connection(execution_options={_BEGIN: "BEGIN IMMEDIATE"})
         try:
             yield session
             session.commit()

@@ -470,6 +470,7 @@ class AuditBase(SQLModel):
     action_id: str = Field(max_length=100)
     rule_set: str = Field(max_length=100)
     rule_version: str = Field(max_length=40)
+    model_version: str | None = Field(default=None, max_length=40)  # the checker's model
     origin: str = Field(max_length=40)  # dashboard, cli, crawler, ...
     user: str | None = Field(default=None, max_length=200)
     clinic_id: int | None = Field(default=None, foreign_key="clinic.id")

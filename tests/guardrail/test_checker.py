@@ -2,8 +2,9 @@
 
 import pytest
 
-from bench.checker import load, score
-from guardrail.checker import check_html, check_text, sentences
+from bench.checker import main, score
+from guardrail.checker import MAX_SENTENCE_CHARS, check_html, check_text, sentences
+from guardrail.corpus import BLIND_SPLITS, TRAINING_SPLITS, load, training_examples
 from tests.conftest import SHARED_FIXTURES
 
 POLICY = SHARED_FIXTURES.parent / "policy" / "social-media-policy.txt"
@@ -80,13 +81,13 @@ def test_solicitation_is_found_with_span_category_rule_and_explanation(
 
 def test_review_gating_is_seen_across_neighbouring_sentences() -> None:
     text = "Happy with your care? Leave us a review on Google. Not happy? Email us instead."
-    (finding,) = check_text(text).findings
+    (finding,) = check_text(text).solicitation
     assert finding.category == "review_gating" and finding.rule_id == "review_gating"
 
 
 def test_negation_only_covers_its_own_clause() -> None:
     text = "We cannot respond to reviews, but please leave us a review on Yelp."
-    (finding,) = check_text(text).findings
+    (finding,) = check_text(text).solicitation
     assert finding.text == "leave us a review"
 
 
@@ -114,7 +115,7 @@ def test_a_plain_ratemds_profile_link_is_a_warning_only() -> None:
     result = check_text(
         "Find us at https://www.ratemds.com/doctor-ratings/123/Dr-A-Vancouver-BC.html"
     )
-    (finding,) = result.findings
+    (finding,) = result.findings  # the link's own warning, not a second one for the sentence
     assert finding.severity == "warning" and result.clean
 
 
@@ -125,7 +126,7 @@ def test_ordinary_links_are_not_flagged() -> None:
 
 def test_hard_wrapped_email_lines_are_joined_into_sentences() -> None:
     text = "Dear clients,\nThank you for a wonderful year. If you enjoyed it, please leave us\na review on Google.\n"
-    (finding,) = check_text(text).findings
+    (finding,) = check_text(text).solicitation
     assert finding.text == "leave us\na review"
     assert [text[s:e] for s, e in sentences(text)][0] == "Dear clients,"
 
@@ -139,7 +140,7 @@ def test_html_links_markup_and_widgets_are_found() -> None:
     <a class="btn" href="https://g.page/r/CdEf12345xYz/review">Tell us how we did</a>
     <a href="/blog/">Blog</a></body></html>"""
     result = check_html(html, base_url="https://clinic.example/")
-    categories = sorted(f.category for f in result.findings)
+    categories = sorted(f.category for f in result.solicitation)
     assert categories == ["review_markup", "review_widget", "write_review_link"]
     assert result.title == "Reviews"
     assert "We offer couples therapy." in result.text and "aggregateRating" not in result.text
@@ -152,35 +153,87 @@ def test_the_clinics_own_policy_text_is_clean() -> None:
     assert result.clean, [(f.text, f.sentence) for f in result.findings]
 
 
-def test_corpus_is_large_enough_and_has_both_classes() -> None:
-    tune, holdout = load("tune"), load("holdout")
-    assert len(tune) + len(holdout) >= 150
-    for split in (tune, holdout):
-        labels = {e.label for e in split}
-        assert labels == {True, False}
-        assert any(e.category == "near_miss" for e in split)
-    assert not {e.sentence for e in tune} & {e.sentence for e in holdout}
+def test_corpus_is_large_enough_has_both_classes_and_blind_splits_stay_apart() -> None:
+    splits = {name: load(name) for name in (*TRAINING_SPLITS, *BLIND_SPLITS)}
+    assert sum(len(examples) for examples in splits.values()) >= 2000
+    for examples in splits.values():
+        assert {e.label for e in examples} == {True, False}
+    trained = {" ".join(e.sentence.lower().split()) for e in training_examples()}
+    for name in BLIND_SPLITS:
+        assert not trained & {" ".join(e.sentence.lower().split()) for e in splits[name]}
 
 
-def test_holdout_precision_and_recall_stay_above_the_floor() -> None:
-    result, errors = score("holdout")
-    assert result.precision >= 0.9, errors
-    assert result.recall >= 0.9, errors
+# (precision, recall, findings + warnings recall) a little below what each split measured
+# when the model was trained (README, "Checking text before it goes out").  The training
+# splits' figures flatter the checker; the blind ones are the honest figure.
+FLOORS = {
+    "tune": (0.97, 0.97, 0.97),
+    "holdout": (0.97, 0.97, 0.97),
+    "tune2": (0.97, 0.93, 0.97),
+    "tune3": (0.97, 0.93, 0.97),
+    "train4": (0.97, 0.92, 0.97),
+    "train5": (0.97, 0.92, 0.97),
+    "dev1": (0.97, 0.97, 0.97),
+    "blind3": (0.95, 0.82, 0.96),
+    "blind4": (0.96, 0.82, 0.97),
+    "blind5": (0.96, 0.80, 0.95),
+}
 
 
-def test_tune_precision_and_recall_stay_above_the_floor() -> None:
-    result, errors = score("tune")
-    assert result.precision >= 0.95 and result.recall >= 0.95, errors
-
-
-@pytest.mark.parametrize("split", ["tune2", "tune3"])
-def test_blind_written_splits_tuned_on_stay_above_the_floor(split: str) -> None:
+@pytest.mark.parametrize("split", list(FLOORS))
+def test_every_split_stays_above_its_floor(split: str) -> None:
+    precision, recall, recall_with_warnings = FLOORS[split]
     result, errors = score(split)
-    assert result.precision >= 0.9 and result.recall >= 0.9, errors
+    assert result.total == len(load(split)) > 0
+    assert result.precision >= precision, errors
+    assert result.recall >= recall, errors
+    assert result.recall_with_warnings >= recall_with_warnings, errors
 
 
-def test_the_never_tuned_blind_split_stays_above_its_floor() -> None:
-    """blind3 was written by someone who had not seen the checker and is never tuned on:
-    the honest figure (0.935 / 0.597 when written).  This guards against regressions."""
-    result, errors = score("blind3")
-    assert result.precision >= 0.9 and result.recall >= 0.55, errors
+def test_a_request_no_pattern_knows_is_a_model_finding_naming_its_words() -> None:
+    text = "Quick favour: could u pop a few stars on our FB page when u have a sec?"
+    (finding,) = check_text(text).findings
+    assert (finding.severity, finding.pattern, finding.text) == ("finding", "model", text)
+    assert finding.category == "express_request" and finding.rule_id == "review_request"
+    assert "driven by 'favour', 'could'" in finding.explanation
+    assert "0.76 or more makes a finding" in finding.explanation
+
+
+def test_a_pattern_in_ethics_prose_is_a_warning_that_says_what_would_make_it_a_finding() -> None:
+    text = (
+        "A Leave a review button or a review request tucked into an email would each count "
+        "as solicitation under our code, which is why you will find none of them here."
+    )
+    result = check_text(text)
+    (warning,) = result.findings
+    assert result.clean and warning.severity == "warning" and warning.category == "needs_person"
+    assert (warning.pattern, warning.text) == ("write_review", "Leave a review")
+    assert warning.explanation.startswith("Needs a person: the words 'Leave a review' match")
+    assert "It would be a finding if it asked the reader" in warning.explanation
+
+
+def test_a_borderline_sentence_is_a_warning_with_its_words() -> None:
+    (warning,) = check_text("Our year in review").findings
+    assert warning.severity == "warning" and warning.pattern == "model"
+    assert "driven by 'our', 'review'" in warning.explanation
+
+
+def test_a_short_sentence_is_read_with_the_one_before_it_and_not_reported_twice() -> None:
+    # "Not happy?" alone means nothing; after the request it is part of it, and the request
+    # already carries the finding.
+    text = "Happy with your care? Leave us a review on Google. Not happy? Call us."
+    assert [f.text for f in check_text(text).findings] == ["Leave us a review"]
+
+
+def test_no_sentence_is_longer_than_the_cap_so_hostile_text_stays_linear() -> None:
+    for text in ("R" * 1_000_000, "leave us a review " * 60_000):
+        spans = list(sentences(text))
+        assert max(end - start for start, end in spans) <= MAX_SENTENCE_CHARS
+        assert spans[0][0] == 0 and spans[-1][1] == len(text.rstrip())
+    result = check_text("please leave us a review we never ask " * 30_000)
+    assert len(result.solicitation) > 500  # the cut pieces are each checked
+
+
+def test_bench_fails_loudly_when_it_measured_nothing(capsys) -> None:
+    assert main(["--split", "no-such-split", "--no-speed"]) == 1
+    assert "measured nothing" in capsys.readouterr().err

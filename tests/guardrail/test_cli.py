@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from guardrail.model import model_version
 from guardrail.rules import builtin
 from quietwatch.cli import main
 
@@ -67,6 +68,7 @@ def test_check_text_reads_stdin_and_prints_json(tmp_path: Path) -> None:
     assert result.exit_code == 1
     data = json.loads(result.output)
     assert data["clean"] is False and data["rule_version"] == builtin().version_label
+    assert data["model_version"] == model_version()
     (finding,) = data["findings"]
     assert finding["category"] == "incentive" and finding["rule_id"] == "offer_incentive"
     assert (finding["line"], finding["column"], finding["text"]) == (1, 1, "Leave a review")
@@ -81,14 +83,34 @@ def test_check_text_reads_html_and_its_links(tmp_path: Path) -> None:
     )
     result = _run("check-text", str(page), "--json")
     assert result.exit_code == 1
-    (finding,) = json.loads(result.output)["findings"]
+    (finding,) = [f for f in json.loads(result.output)["findings"] if f["severity"] == "finding"]
     assert finding["category"] == "write_review_link" and finding["source"] == "link"
 
 
-def test_warnings_fail_only_with_strict(tmp_path: Path) -> None:
-    text = "Our profile: https://www.ratemds.com/doctor-ratings/1/Dr-A.html"
-    assert _run("check-text", "-", input=text).exit_code == 0
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our profile: https://www.ratemds.com/doctor-ratings/1/Dr-A.html",
+        # a pattern inside policy prose: needs a person, not a finding
+        "A Leave a review button or a review request tucked into an email would each count "
+        "as solicitation under our code, which is why you will find none of them here.",
+    ],
+)
+def test_warnings_fail_only_with_strict(text: str) -> None:
+    result = _run("check-text", "-", input=text)
+    assert result.exit_code == 0
+    assert "needs a person" in result.output and "1 warning(s)" in result.output
     assert _run("check-text", "-", "--strict", input=text).exit_code == 1
+
+
+def test_line_and_column_of_findings_deep_in_a_long_text() -> None:
+    text = (
+        "Thank you for a good year.\n" * 5000
+        + "Clinic news:\n  Please leave us a review on Google.\n"
+    )
+    result = _run("check-text", "-", "--json", input=text)
+    (finding,) = json.loads(result.output)["findings"]
+    assert (finding["line"], finding["column"]) == (5002, 10)
 
 
 def test_refusals_are_recorded_and_audit_lists_them(config: Path) -> None:
@@ -103,6 +125,7 @@ def test_refusals_are_recorded_and_audit_lists_them(config: Path) -> None:
     assert [r["action_id"] for r in rows] == ["reply_to_review", "review_request"]
     assert rows[0]["origin"] == "cli" and rows[0]["target"] == "review 42"
     assert rows[0]["rule_version"] == builtin().version_label
+    assert rows[0]["model_version"] == model_version()
     result = _run("--config", str(config), "audit", "--limit", "1")
     assert result.exit_code == 0 and "review_request" in result.output
     assert "reply_to_review" not in result.output

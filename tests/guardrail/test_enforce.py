@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from guardrail.enforce import NotBlockedError, block, explain
+from guardrail.model import model_version
 from guardrail.rules import build_rule_set, builtin
 from store.models import AppendOnlyError, AuditEntry
 
@@ -40,7 +41,12 @@ def test_block_appends_an_audit_row_and_explains(engine) -> None:
         "pm",
         "review 7",
     )
-    assert (row.rule_set, row.rule_version) == ("bcacc", builtin().version_label)
+    # The rule set's version and the checker model's, both content-hashed.
+    assert (row.rule_set, row.rule_version, row.model_version) == (
+        "bcacc",
+        builtin().version_label,
+        model_version(),
+    )
     assert row.at.tzinfo is not None
 
 
@@ -60,6 +66,7 @@ def test_the_configured_rule_set_and_version_are_recorded(engine) -> None:
     block("offer_incentive", origin="cli", engine_or_session=engine, rule_set=custom)
     (entry,) = list_entries(engine)
     assert entry["rule_version"].startswith("9.9.9+")
+    assert entry["model_version"] == model_version()
 
 
 def test_allowed_and_unknown_actions_are_not_blocked(engine) -> None:

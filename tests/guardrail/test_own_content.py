@@ -94,9 +94,14 @@ def test_own_site_scan_stores_findings_with_page_and_excerpt(
     with Session(engine) as session:
         rows = session.exec(select(Finding)).all()
     by_page: dict[str, set[tuple[str, str]]] = {}
+    needs_person: dict[str, set[str]] = {}
     for row in rows:
-        by_page.setdefault(row.source_url.removeprefix(base), set()).add((row.kind, row.category))
         assert row.excerpt and row.explanation and row.guidance and row.rule_id
+        if row.category == "needs_person":  # the checker's middle band: a person should look
+            assert row.severity == "info" and "Needs a person" in row.explanation
+            needs_person.setdefault(row.source_url.removeprefix(base), set()).add(row.excerpt)
+            continue
+        by_page.setdefault(row.source_url.removeprefix(base), set()).add((row.kind, row.category))
     assert by_page["/kind-words/"] == {
         ("solicitation", "testimonial_display"),
         ("solicitation", "express_request"),
@@ -108,9 +113,13 @@ def test_own_site_scan_stores_findings_with_page_and_excerpt(
         ("write_review_link", "review_site_link"),
     }
     assert by_page["/blog/feed.xml"] == {("solicitation", "implied_request")}
-    # Clean pages (clinical and administrative language, the policy footer) give nothing.
+    # Clean pages (clinical and administrative language, the policy footer) give no finding;
+    # the home page's directory link is only worth a look.
     assert not {"/", "/about/", "/blog/", "/blog/desire-discrepancy/"} & set(by_page)
-    feed_row = next(r for r in rows if r.source_url.endswith("/blog/feed.xml"))
+    assert needs_person.get("/") == {"Find us on Psychology Today"}
+    feed_row = next(
+        r for r in rows if r.source_url.endswith("/blog/feed.xml") and r.severity == "critical"
+    )
     assert "Our year in review" in feed_row.excerpt and "100 Google reviews" in feed_row.excerpt
     severities = {(r.category, r.severity) for r in rows}
     assert ("review_site_link", "info") in severities and (
@@ -139,5 +148,6 @@ def test_page_object_reads_saved_pages_without_network_clock_or_db() -> None:
         "https://clinic.example/blog/year-in-review/",
     ]
     home = own_site.parse_page("https://clinic.example/", (SITE / "index.html").read_text())
-    assert home.findings == [] and home.feeds == ["https://clinic.example/blog/feed.xml"]
+    assert [(f.category, f.severity) for f in home.findings] == [("needs_person", "info")]
+    assert home.feeds == ["https://clinic.example/blog/feed.xml"]
     assert "https://www.psychologytoday.com/ca/therapists/harbour" not in home.links  # off-site

@@ -3,7 +3,8 @@ guarded against replacement, backdating and (PostgreSQL) truncation.
 
 - ``review``: the unique key is (listing, review key) instead of (site, review key), so two
   listings (or two clinics) whose pages give the same id keep two reviews.
-- ``auditentry``: ``prev_hash`` and ``entry_hash`` (store/audit.py), filled in for the
+- ``auditentry``: the checker model's version beside the rule set's; ``prev_hash`` and
+  ``entry_hash`` (store/audit.py), filled in for the
   entries already there, in id order; the database's guards re-created (store/audit.py
   ``ensure_guards``); on PostgreSQL UPDATE, DELETE and TRUNCATE are revoked from the role
   that owns the table.
@@ -42,6 +43,7 @@ def upgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS auditentry_append_only ON auditentry")
     with op.batch_alter_table("auditentry") as batch:
+        batch.add_column(sa.Column("model_version", sa.String(length=40), nullable=True))
         batch.add_column(sa.Column("prev_hash", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("entry_hash", sa.String(length=64), nullable=True))
     table = sa.table(
@@ -81,6 +83,7 @@ def downgrade() -> None:
     with op.batch_alter_table("auditentry") as batch:
         batch.drop_column("entry_hash")
         batch.drop_column("prev_hash")
+        batch.drop_column("model_version")
     audit.ensure_guards(bind)  # the update/delete guards of revision 0002 (same names)
     with op.batch_alter_table("review") as batch:
         batch.drop_constraint("uq_review_listing_key", type_="unique")

@@ -1,0 +1,189 @@
+"""The learned half of the solicitation checker: a linear model over word and character
+n-grams, kept as plain data and scored in pure Python.
+
+``guardrail/solicitation_model.json`` holds everything the model is: the feature settings,
+each n-gram's inverse document frequency and weight, the intercept, the thresholds of the
+three bands, the version, and where it came from.  It is written by
+``python -m guardrail.train`` (scikit-learn, a fixed seed) from the project's own corpus and
+read here without scikit-learn or numpy, so ``quietwatch check-text`` starts fast.  Never a
+pickle: the file can be read, diffed and reviewed like code.
+
+A sentence becomes a set of features (the same function at training and at inference):
+lower-cased, accents folded, links and template placeholders replaced by ``_url_`` and
+``_slot_``, digits by ``0``; word uni- and bigrams, and character n-grams inside each word.
+Each present feature weighs its idf; the vector is divided by its length (or by
+``norm_floor`` when it is shorter: a text of three words must not get the confident score of
+a unit vector); the probability of solicitation is the logistic of its dot product with the
+weights plus the intercept.
+"""
+
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+MODEL_FILE = Path(__file__).with_name("solicitation_model.json")
+
+# Every pattern here starts only at a run's start or is bounded: linear on hostile text.
+_URL = re.compile(
+    r"(?:\bhttps?://|\bwww\.)[^\s<>\"']{1,4096}"
+    r"|(?<![\w.-])[\w-]{1,63}(?:\.[\w-]{1,63}){0,6}\.(?:com|ca|org|net|ly|page|co|io|me)"
+    r"(?:/[^\s<>\"']{0,4096})?(?![\w.-])",
+    re.IGNORECASE,
+)
+_SLOT = re.compile(
+    r"\{\{[^{}\n]{0,80}\}\}|\{[^{}\n]{0,80}\}|\[[^\[\]\n]{0,80}\]|%[A-Za-z_]{1,40}%"
+    r"|<[^<>\n]{0,80}>"
+)
+_ACCENTS = re.compile(r"[\u0300-\u036f]")
+_TOKEN = re.compile(r"_url_|_slot_|[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[^\w\s]")
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents folded, links and placeholders replaced by ``_url_``/``_slot_``."""
+    text = _SLOT.sub(" _slot_ ", _URL.sub(" _url_ ", text))
+    return _ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower())).replace("’", "'")
+
+
+def tokens(text: str) -> list[str]:
+    """The words (numbers as ``0``, each symbol on its own) of a normalised text."""
+    return ["0" if t[0].isdigit() else t for t in _TOKEN.findall(text)]
+
+
+@lru_cache(maxsize=65536)
+def _char_grams(word: str, low: int, high: int) -> tuple[str, ...]:
+    padded = f" {word} "
+    return tuple(
+        "c:" + padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)
+    )
+
+
+def features(sentence: str, settings: dict[str, Any]) -> list[str]:
+    """The sentence's distinct features, in first-seen order."""
+    words = tokens(normalise(sentence))
+    found: dict[str, None] = {}
+    for n in range(1, settings["word_ngrams"] + 1):
+        for i in range(len(words) - n + 1):
+            found["w:" + " ".join(words[i : i + n])] = None
+    low, high = settings["char_ngrams"]
+    for word in words:
+        if word[0].isalpha():
+            found.update(dict.fromkeys(_char_grams(word, low, high)))
+    return list(found)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    finding: float  # probability at or above which the model alone makes a finding
+    warning: float  # probability at or above which a person should look (needs a person)
+    lexicon: float  # a lexicon match with at least this probability is a finding
+
+
+@dataclass(frozen=True)
+class Score:
+    probability: float
+    drivers: tuple[str, ...]  # the words that pushed the score up most, in sentence order
+
+
+class Model:
+    def __init__(self, data: dict[str, Any], digest: str) -> None:
+        self.version: str = data["version"]
+        self.digest = digest
+        self.settings: dict[str, Any] = data["settings"]
+        self.intercept: float = data["intercept"]
+        self.thresholds = Thresholds(**data["thresholds"])
+        # name -> (idf * weight, idf ** 2): a present feature's share of the dot product and
+        # of the squared length.
+        self.table: dict[str, tuple[float, float]] = {
+            name: (idf * weight, idf * idf) for name, (idf, weight) in data["features"].items()
+        }
+        low, high = self.settings["char_ngrams"]
+        table = self.table
+
+        @lru_cache(maxsize=65536)
+        def known_grams(word: str) -> tuple[str, ...]:
+            return tuple(g for g in dict.fromkeys(_char_grams(word, low, high)) if g in table)
+
+        self._known_grams = known_grams
+
+    @property
+    def label(self) -> str:
+        """``version+digest``: what the audit log and ``--json`` record."""
+        return f"{self.version}+{self.digest[:12]}"
+
+    def _present(self, sentence: str) -> set[str]:
+        """The sentence's features that the model knows (the others weigh nothing)."""
+        words = tokens(normalise(sentence))
+        table = self.table
+        present = {
+            name
+            for n in range(1, self.settings["word_ngrams"] + 1)
+            for i in range(len(words) - n + 1)
+            if (name := "w:" + " ".join(words[i : i + n])) in table
+        }
+        for word in words:
+            if word[0].isalpha():
+                present.update(self._known_grams(word))
+        return present
+
+    def probability(self, sentence: str) -> float:
+        table = self.table
+        total = squares = 0.0
+        for name in self._present(sentence):
+            share, square = table[name]
+            total += share
+            squares += square
+        norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
+        return _logistic(total / norm + self.intercept)
+
+    def score(self, sentence: str, *, drivers: int = 4) -> Score:
+        """The probability and the words that drove it (each word's own n-grams, its
+        character n-grams and half of each word pair it is in)."""
+        present = self._present(sentence)
+        squares = sum(self.table[name][1] for name in present)
+        norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
+        parts = {name: self.table[name][0] / norm for name in present}
+        words = tokens(normalise(sentence))
+        by_word: dict[str, float] = {}
+        for i, word in enumerate(words):
+            share = parts.get("w:" + word, 0.0)
+            if word[0].isalpha():
+                share += sum(parts[g] for g in self._known_grams(word))
+            for pair in (words[i - 1 : i + 1], words[i : i + 2]):
+                if len(pair) == 2:
+                    share += parts.get("w:" + " ".join(pair), 0.0) / 2
+            by_word[word] = max(by_word.get(word, share), share)
+        top = sorted((w for w in by_word if by_word[w] > 0 and len(w) > 1), key=by_word.get)
+        chosen = set(top[-drivers:][::-1])
+        return Score(
+            _logistic(sum(parts.values()) + self.intercept),
+            tuple(w for w in dict.fromkeys(words) if w in chosen),
+        )
+
+
+def _logistic(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def read(path: Path = MODEL_FILE) -> Model:
+    raw = path.read_bytes()
+    return Model(json.loads(raw), hashlib.sha256(raw).hexdigest())
+
+
+@cache
+def load() -> Model:
+    """The shipped model (read once per process)."""
+    return read()
+
+
+def model_version() -> str:
+    """The shipped model's ``version+sha256[:12]``, e.g. for the audit log."""
+    return load().label

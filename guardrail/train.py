@@ -1,0 +1,314 @@
+"""Train the checker's model from the corpus: ``python -m guardrail.train``.
+
+Reproducible: the same corpus gives the same file (fixed seed, deterministic solver, weights
+rounded to 6 significant digits, keys sorted).  Needs scikit-learn (the ``dev`` dependency
+group); the checker itself reads the JSON it writes without it.
+
+What it does:
+
+1. reads every training split (``guardrail.corpus.TRAINING_SPLITS``; the blind splits are
+   never read here, except to drop any training sentence that is also in one);
+2. fits a logistic regression on binary tf-idf word and character n-grams
+   (``guardrail.model.features``), keeps the ``MAX_FEATURES`` strongest and refits on them;
+3. chooses the three thresholds by 5-fold cross-validation on the training splits only:
+   the band of findings must keep precision at or above ``TARGET_PRECISION``, findings and
+   warnings together must reach recall ``TARGET_WARNING_RECALL``;
+4. writes ``guardrail/solicitation_model.json``.
+"""
+
+import argparse
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from guardrail import corpus, model
+
+logger = logging.getLogger(__name__)
+
+VERSION = "1"
+SEED = 13
+SETTINGS = {"word_ngrams": 2, "char_ngrams": [3, 5], "norm_floor": 60.0}
+C = 10.0
+MAX_FEATURES = 20_000
+FOLDS = 5
+TARGET_PRECISION = 0.97
+TARGET_WARNING_RECALL = 0.99
+
+
+@dataclass(frozen=True)
+class Fitted:
+    intercept: float
+    features: dict[str, tuple[float, float]]  # name -> (idf, weight)
+
+
+def _analyzer(settings: dict[str, Any]) -> Callable[[str], list[str]]:
+    return lambda sentence: model.features(sentence, settings)
+
+
+def fit(
+    sentences: Sequence[str],
+    labels: Sequence[bool],
+    *,
+    settings: dict[str, Any] = SETTINGS,
+    c: float = C,
+    max_features: int = MAX_FEATURES,
+) -> Fitted:
+    """Fit, keep the strongest ``max_features`` n-grams, refit on them alone (so the scores
+    the pure-Python model computes from the pruned vocabulary are the scores trained)."""
+    vectorizer, matrix = _vectorise(sentences, settings, None)
+    classifier = _classifier(c).fit(matrix, labels)
+    names = vectorizer.get_feature_names_out()
+    strength = sorted(range(len(names)), key=lambda i: (-abs(classifier.coef_[0][i]), names[i]))
+    kept = sorted(names[i] for i in strength[:max_features])
+    vectorizer, matrix = _vectorise(sentences, settings, kept)
+    classifier = _classifier(c).fit(matrix, labels)
+    return Fitted(
+        intercept=_round(classifier.intercept_[0]),
+        features={
+            name: (_round(idf), _round(weight))
+            for name, idf, weight in zip(kept, vectorizer.idf_, classifier.coef_[0], strict=True)
+        },
+    )
+
+
+def _vectorise(
+    sentences: Sequence[str], settings: dict[str, Any], vocabulary: list[str] | None
+) -> tuple[Any, Any]:
+    """Binary tf-idf rows, each divided by its length or by ``norm_floor`` if that is larger
+    (as :meth:`guardrail.model.Model.probability` does: a very short text, with few
+    features, must not get the confident score a unit-length vector would give it)."""
+    import numpy
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(
+        analyzer=_analyzer(settings),
+        binary=True,
+        norm=None,
+        min_df=1 if vocabulary else 2,
+        vocabulary=vocabulary,
+        dtype=numpy.float64,
+    )
+    return vectorizer, scaled(vectorizer.fit_transform(sentences), settings)
+
+
+def scaled(matrix: Any, settings: dict[str, Any]) -> Any:
+    """Each row divided by its length, or by ``norm_floor`` if that is larger."""
+    import numpy
+    from scipy.sparse import diags
+
+    lengths = numpy.sqrt(numpy.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    return (
+        diags(1.0 / numpy.maximum(numpy.maximum(lengths, settings["norm_floor"]), 1e-12)) @ matrix
+    )
+
+
+def _classifier(c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=c, solver="liblinear", class_weight="balanced", random_state=SEED, max_iter=1000
+    )
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def as_model(fitted: Fitted, settings: dict[str, Any], thresholds: dict[str, float]) -> model.Model:
+    return model.Model(_data(fitted, settings, thresholds, {}), digest="")
+
+
+def _data(
+    fitted: Fitted,
+    settings: dict[str, Any],
+    thresholds: dict[str, float],
+    provenance: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "version": VERSION,
+        "kind": "logistic regression, binary tf-idf word and character n-grams",
+        "provenance": provenance,
+        "settings": settings,
+        "thresholds": thresholds,
+        "intercept": fitted.intercept,
+        "features": {name: list(pair) for name, pair in sorted(fitted.features.items())},
+    }
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One corpus example as the checker sees it: the model texts of its sentences, which of
+    them the lexicon matched, and whether it holds a write-a-review link."""
+
+    label: bool
+    model_texts: tuple[str, ...]
+    lexicon_hits: tuple[bool, ...]
+    linked: bool
+
+
+def entries(examples: Sequence[corpus.Example]) -> list[Entry]:
+    from guardrail.checker import evidence
+
+    found = []
+    for example in examples:
+        items = list(evidence(example.sentence))
+        found.append(
+            Entry(
+                example.label,
+                tuple(item.model_text for item in items),
+                tuple(item.hit is not None for item in items),
+                any(item.linked for item in items),
+            )
+        )
+    return found
+
+
+def training_texts(
+    items: Sequence[Entry], examples: Sequence[corpus.Example]
+) -> tuple[list[str], list[bool]]:
+    """Each example's whole text; and, for a clean example of several sentences, each
+    sentence as the model will read it (every part of a clean text is clean, while the
+    parts of a request are not each a request)."""
+    texts = [e.sentence for e in examples]
+    labels = [e.label for e in examples]
+    for item in items:
+        if not item.label and len(item.model_texts) > 1:
+            texts += item.model_texts
+            labels += [False] * len(item.model_texts)
+    return texts, labels
+
+
+def out_of_fold(
+    examples: Sequence[corpus.Example],
+    items: Sequence[Entry],
+    *,
+    settings: dict[str, Any] = SETTINGS,
+    c: float = C,
+) -> list[tuple[float, ...]]:
+    """For each example, the probability of each of its sentences from a model that never
+    saw the example (stratified k-fold)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = [e.label for e in examples]
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    scores: list[tuple[float, ...]] = [()] * len(examples)
+    for train, test in folds.split(examples, labels):
+        texts, y = training_texts([items[i] for i in train], [examples[i] for i in train])
+        fitted = fit(texts, y, settings=settings, c=c)
+        scorer = as_model(fitted, settings, {"finding": 1, "warning": 1, "lexicon": 1})
+        for i in test:
+            scores[i] = tuple(scorer.probability(t) for t in items[i].model_texts)
+    return scores
+
+
+def choose_thresholds(
+    items: Sequence[Entry], scores: Sequence[tuple[float, ...]]
+) -> dict[str, float]:
+    """Thresholds from out-of-fold scores, for the bands of ``guardrail.checker.band``: of
+    the (finding, lexicon) pairs whose findings keep precision >= TARGET_PRECISION, the one
+    with the best recall (then the higher thresholds); then the highest warning threshold at
+    which findings and warnings together reach recall TARGET_WARNING_RECALL."""
+    import numpy
+
+    labels = numpy.array([item.label for item in items])
+    linked = numpy.array([item.linked for item in items])
+    best_any = numpy.array([max(s, default=0.0) for s in scores])
+    best_hit = numpy.array(
+        [max((p for p, hit in zip(s, item.lexicon_hits, strict=True) if hit), default=-1.0)
+         for s, item in zip(scores, items, strict=True)]
+    )  # fmt: skip
+    any_hit = best_hit >= 0
+    grid = numpy.round(numpy.arange(0.05, 0.96, 0.01), 2)
+    chosen = (-1.0, 1.0, 1.0)  # (recall, finding, lexicon): no model finding at all
+    for finding in grid:
+        for lexicon in grid[grid <= finding]:
+            flagged = linked | (best_any >= finding) | (best_hit >= lexicon)
+            if not flagged.any():
+                continue
+            precision = (flagged & labels).sum() / flagged.sum()
+            recall = (flagged & labels).sum() / labels.sum()
+            if precision >= TARGET_PRECISION and (recall, finding, lexicon) > chosen:
+                chosen = (recall, float(finding), float(lexicon))
+    _, finding, lexicon = chosen
+    warning = float(grid[0])
+    for candidate in grid[grid <= lexicon]:
+        caught = linked | any_hit | (best_any >= candidate)
+        if (caught & labels).sum() / labels.sum() >= TARGET_WARNING_RECALL:
+            warning = float(candidate)  # the grid ascends: keep the highest that reaches it
+    return {"finding": finding, "warning": warning, "lexicon": lexicon}
+
+
+def figures(
+    items: Sequence[Entry], scores: Sequence[tuple[float, ...]], thresholds: dict[str, float]
+) -> dict[str, float]:
+    """Findings precision and recall, and findings + warnings recall, of the checker's bands
+    at ``thresholds`` (on out-of-fold scores: what to expect on text the model never saw)."""
+    from guardrail.checker import FINDING, band
+
+    limits = model.Thresholds(**thresholds)
+    counts = {"tp": 0, "fp": 0, "caught": 0, "positives": 0, "warnings": 0}
+    for item, score in zip(items, scores, strict=True):
+        bands = {band(p, hit, limits) for hit, p in zip(item.lexicon_hits, score, strict=True)}
+        finding = item.linked or FINDING in bands
+        counts["tp"] += finding and item.label
+        counts["fp"] += finding and not item.label
+        counts["caught"] += item.label and (finding or len(bands - {None}) > 0)
+        counts["positives"] += item.label
+        counts["warnings"] += not finding and len(bands - {None}) > 0
+    flagged = counts["tp"] + counts["fp"]
+    return {
+        "precision": round(counts["tp"] / flagged, 4) if flagged else 1.0,
+        "recall": round(counts["tp"] / counts["positives"], 4),
+        "recall_with_warnings": round(counts["caught"] / counts["positives"], 4),
+        "warnings": counts["warnings"],
+    }
+
+
+def corpus_digest(splits: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for split in splits:
+        digest.update((corpus.CORPUS / f"{split}.tsv").read_bytes())
+    return digest.hexdigest()
+
+
+def train(output: Path = model.MODEL_FILE) -> dict[str, Any]:
+    examples = corpus.training_examples()
+    items = entries(examples)
+    scores = out_of_fold(examples, items)
+    thresholds = choose_thresholds(items, scores)
+    fitted = fit(*training_texts(items, examples))
+    splits = corpus.available(corpus.TRAINING_SPLITS)
+    provenance = {
+        "splits": list(splits),
+        "examples": len(examples),
+        "corpus_sha256": corpus_digest(splits),
+        "seed": SEED,
+        "C": C,
+        "max_features": MAX_FEATURES,
+        "folds": FOLDS,
+        "cross_validated": figures(items, scores, thresholds),
+    }
+    data = _data(fitted, SETTINGS, thresholds, provenance)
+    output.write_text(json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n")
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m guardrail.train", description=__doc__)
+    parser.add_argument("--output", type=Path, default=model.MODEL_FILE)
+    args = parser.parse_args(argv)
+    data = train(args.output)
+    print(
+        f"wrote {args.output}: {len(data['features'])} features from "
+        f"{data['provenance']['examples']} sentences; thresholds {data['thresholds']}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The checker's model: plain JSON, scored in pure Python exactly as trained, reproducible."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from guardrail import corpus, model, train
+from tests.conftest import REPO
+
+SENTENCES = [
+    "Please leave us a review on Google.",
+    "We never ask clients for reviews or testimonials.",
+    "Your counsellor will review your intake form before the first session.",
+    "Loving your sessions? Share it here: {{review_link}}",
+    "Partagez votre expérience sur notre fiche Google!",
+    "Rate your anxiety from 1 to 10.",
+]
+
+
+def test_the_model_file_is_plain_small_data_with_a_version() -> None:
+    raw = model.MODEL_FILE.read_bytes()
+    assert len(raw) < 3_000_000
+    data = json.loads(raw)  # plain JSON: no pickle, no code
+    assert set(data) >= {"version", "settings", "thresholds", "intercept", "features"}
+    assert all(
+        isinstance(idf, float) and isinstance(weight, float)
+        for idf, weight in data["features"].values()
+    )
+    t = data["thresholds"]
+    assert 0 < t["warning"] <= t["lexicon"] <= t["finding"] < 1
+    assert data["provenance"]["splits"] == list(corpus.available(corpus.TRAINING_SPLITS))
+    assert not set(data["provenance"]["splits"]) & set(corpus.BLIND_SPLITS)
+    label = model.model_version()
+    assert label.startswith(data["version"] + "+") and len(label.split("+")[1]) == 12
+
+
+def test_the_checker_path_imports_neither_scikit_learn_nor_numpy() -> None:
+    code = (
+        "import sys; from guardrail.checker import check_text; "
+        "check_text('Please leave us a review on Google.'); "
+        "print(sorted(m for m in ('sklearn', 'numpy', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_pure_python_scores_equal_scikit_learns() -> None:
+    """The pure-Python model gives the probability scikit-learn gives for the same fit."""
+    examples = corpus.training_examples()[:400]
+    texts = [e.sentence for e in examples]
+    labels = [e.label for e in examples]
+    settings = train.SETTINGS
+    vectorizer, matrix = train._vectorise(texts, settings, None)
+    classifier = train._classifier(train.C).fit(matrix, labels)
+    names = vectorizer.get_feature_names_out()
+    fitted = train.Fitted(
+        float(classifier.intercept_[0]),
+        {
+            n: (float(i), float(w))
+            for n, i, w in zip(names, vectorizer.idf_, classifier.coef_[0], strict=True)
+        },
+    )
+    scorer = train.as_model(fitted, settings, {"finding": 0.9, "warning": 0.1, "lexicon": 0.5})
+    rows = train.scaled(vectorizer.transform(SENTENCES), settings)
+    expected = classifier.predict_proba(rows)[:, 1]
+    for sentence, want in zip(SENTENCES, expected, strict=True):
+        assert math.isclose(scorer.probability(sentence), want, abs_tol=1e-9), sentence
+
+
+@pytest.mark.slow
+def test_retraining_reproduces_the_saved_model(tmp_path: Path) -> None:
+    output = tmp_path / "model.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "guardrail.train", "--output", str(output)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    saved = json.loads(model.MODEL_FILE.read_text())
+    fresh = json.loads(output.read_text())
+    assert fresh["features"].keys() == saved["features"].keys()
+    for name, (idf, weight) in saved["features"].items():
+        assert fresh["features"][name] == pytest.approx([idf, weight], rel=1e-5, abs=1e-9), name
+    assert fresh["intercept"] == pytest.approx(saved["intercept"], rel=1e-5)
+    assert fresh["thresholds"] == saved["thresholds"]
+    assert fresh["provenance"] == saved["provenance"]
