@@ -56,6 +56,8 @@ class Api:
     complete: bool = True
     review_cap: int | None = None  # the most reviews it ever returns (no shortfall then)
     cap_note: str | None = None  # says so, once, in plain words
+    # What the crawl summary says, once, when the source has no key or token.
+    not_set_up: str = "not set up; see README"
 
 
 _YELP = r"(?:[a-z0-9-]+\.)?yelp\.[a-z.]{2,6}"
@@ -215,6 +217,9 @@ SITES: dict[str, Site] = {
 }
 
 _PLACES_CAP = "Google's Places API returns at most 5 reviews; QuietWatch holds all it has seen"
+_GOOGLE_SET_UP = (
+    "Google: not set up — add GOOGLE_PLACES_API_KEY or run quietwatch auth google; see README"
+)
 
 APIS: dict[str, Api] = {
     a.name: a
@@ -226,6 +231,7 @@ APIS: dict[str, Api] = {
             "crawlers.spiders.api:YelpFusionSpider",
             hosts=("api.yelp.com",),
             complete=False,  # review excerpts, not every review
+            not_set_up="Yelp: not set up — add YELP_API_KEY; see README",
         ),
         Api(
             "places_v1",
@@ -236,6 +242,7 @@ APIS: dict[str, Api] = {
             complete=False,
             review_cap=5,
             cap_note=_PLACES_CAP,
+            not_set_up=_GOOGLE_SET_UP,
         ),
         Api(
             "places_legacy",
@@ -246,6 +253,7 @@ APIS: dict[str, Api] = {
             complete=False,
             review_cap=5,
             cap_note=_PLACES_CAP,
+            not_set_up=_GOOGLE_SET_UP,
         ),
         Api(
             "graph",
@@ -253,6 +261,7 @@ APIS: dict[str, Api] = {
             "Facebook Graph API",
             "crawlers.spiders.api:GraphSpider",
             hosts=("graph.facebook.com",),
+            not_set_up="Facebook: not set up — add FACEBOOK_PAGE_TOKEN; see README",
         ),
     )
 }

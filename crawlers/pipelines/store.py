@@ -120,7 +120,7 @@ class StorePipeline:
             state.complete = False
             state.status = page.status
             state.problems.append(page.problem or page.status.value)
-            if page.status != ListingStatus.PARTIAL:
+            if page.status != ListingStatus.PARTIAL and not page.status.dormant:
                 counts.update(errors=1, blocked=int(page.status == ListingStatus.BLOCKED))
             if page.status == ListingStatus.GONE:
                 crud.mark_gone(session, listing_id=listing_id, at=now)

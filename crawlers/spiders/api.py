@@ -73,6 +73,14 @@ def _same_url(a: str | None, b: str | None) -> bool:
     return bool(a and b) and norm(str(a)) == norm(str(b))
 
 
+class Refusal(Exception):
+    """A key or token that is there but cannot be used: every source gets this problem."""
+
+    def __init__(self, status: PageStatus, problem: str) -> None:
+        super().__init__(problem)
+        self.status, self.problem = status, problem
+
+
 class ApiSpider(ListingSpider):
     """What the API spiders share: keys, masked URLs, JSON errors as problem pages."""
 
@@ -122,24 +130,31 @@ class ApiSpider(ListingSpider):
     def is_full_sweep(self, listing_url: str) -> bool:
         return False if self.capped else super().is_full_sweep(listing_url)
 
+    async def credential(self) -> str | None:
+        """The key or token to ask with; None when the source is not set up.  Raises
+        :class:`Refusal` when one is there but cannot be used."""
+        return self.api_key()
+
     # -- requests -------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
         for name in _MASKED_LOGGERS:
             logging.getLogger(name).addFilter(_MASK_FILTER)
         self.memory = self.load_memory()
-        key = self.api_key()
+        try:
+            key = await self.credential()
+        except Refusal as refusal:
+            logger.warning("%s: %s", self.label, refusal.problem)
+            for source in self.sources:
+                url = str(source["url"])
+                yield self.problem_page(url, url, refusal.status, 1, problem=refusal.problem)
+            return
         for source in self.sources:
             url = str(source["url"])
             if not key:
-                logger.warning(
-                    "%s: no %s in the environment; %s not asked", url, self.key_env, self.label
-                )
+                # Not asked, and not a failure: the summary says once what to set up.
+                logger.info("%s: %s", url, APIS[self.api].not_set_up)
                 yield self.problem_page(
-                    url,
-                    url,
-                    PageStatus.ERROR,
-                    1,
-                    problem=f"no {self.key_env} in the environment: the {self.label} was not asked",
+                    url, url, PageStatus.NOT_SET_UP, 1, problem=APIS[self.api].not_set_up
                 )
                 continue
             if not self.identifier(source):

@@ -243,7 +243,7 @@ def test_crawl_pages_ratings_by_cursor_and_reports_rate_limit_and_token(
 
 
 @pytest.mark.slow
-def test_missing_token_is_a_problem_without_any_request(
+def test_missing_token_is_not_set_up_without_any_request(
     httpserver, tmp_path: Path, db_url: str, engine
 ) -> None:
     sources = [
@@ -257,9 +257,9 @@ def test_missing_token_is_a_problem_without_any_request(
     crawl(tmp_path, db_url, sources, {"QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for("")})
     assert httpserver.log == []
     with Session(engine) as s:
-        assert (
-            "no FACEBOOK_PAGE_TOKEN in the environment"
-            in s.exec(select(CrawlProblem)).one().message
+        problem = s.exec(select(CrawlProblem)).one()
+        assert problem.kind == "not_set_up" and problem.message == (
+            "Facebook: not set up — add FACEBOOK_PAGE_TOKEN; see README"
         )
 
 
