@@ -55,6 +55,9 @@ class Api:
     # from an answer be a removed one.
     complete: bool = True
     review_cap: int | None = None  # the most reviews it ever returns (no shortfall then)
+    # Its capped answer holds the newest reviews (not a relevance pick): when all of them are
+    # new since the last crawl, more may have arrived than one answer shows.
+    newest_first: bool = False
     cap_note: str | None = None  # says so, once, in plain words
     # What the crawl summary says, once, when the source has no key or token.
     not_set_up: str = "not set up; see README"
@@ -252,6 +255,7 @@ APIS: dict[str, Api] = {
             hosts=("maps.googleapis.com",),
             complete=False,
             review_cap=5,
+            newest_first=True,  # asked with reviews_sort=newest
             cap_note=_PLACES_CAP,
             not_set_up=_GOOGLE_SET_UP,
         ),

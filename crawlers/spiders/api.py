@@ -426,6 +426,8 @@ class PlacesLegacySpider(_GooglePlacesSpider):
             "place_id": self.identifier(source),
             "fields": google_places.LEGACY_FIELDS,
             "reviews_no_translations": "true",
+            # The newest five, not five by relevance: a daily crawl keeps each new review.
+            "reviews_sort": "newest",
             "key": self.api_key(),
         }
         url = f"{self.api_base()}/maps/api/place/details/json?{urlencode(query)}"
