@@ -521,6 +521,28 @@ class GraphSpider(ApiSpider):
     def error_of(self, data: Any, response: Response) -> tuple[PageStatus, str] | None:
         return facebook_graph.error_of(data, response.status)
 
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A Page request refused for a retired field is asked again with the Page's own
+        facts only: those the Graph API still gives (its ratings answer then says why the
+        recommendations are not read)."""
+        parts = urlsplit(response.url)
+        fields = (parse_qs(parts.query).get("fields") or [""])[0]
+        error = facebook_graph.error_of(_json(response), response.status)
+        if (
+            fields == facebook_graph.PAGE_FIELDS
+            and error is not None
+            and error[0] == PageStatus.UNAVAILABLE
+        ):
+            query = urlencode({"fields": facebook_graph.BASIC_PAGE_FIELDS})
+            yield self.page_request(
+                f"{self.api_base()}{parts.path}?{query}",
+                listing_url=response.meta["listing_url"],
+                page_number=response.meta["page_number"],
+                source=response.meta["source"],
+            )
+            return
+        yield from super().parse(response, **kwargs)
+
     def read(self, data: dict[str, Any], response: Response, page: ListingPage) -> ListingPage:
         path = urlsplit(response.url).path.rstrip("/")
         if path.endswith("/ratings"):
