@@ -260,6 +260,19 @@ APIS: dict[str, Api] = {
             not_set_up=_GOOGLE_SET_UP,
         ),
         Api(
+            "business_profile",
+            "google",
+            "Google Business Profile API",
+            "crawlers.spiders.api:BusinessProfileSpider",
+            # Reviews (v4), and the account and location listing of `quietwatch auth google`.
+            hosts=(
+                "mybusiness.googleapis.com",
+                "mybusinessaccountmanagement.googleapis.com",
+                "mybusinessbusinessinformation.googleapis.com",
+            ),
+            not_set_up=_GOOGLE_SET_UP,
+        ),
+        Api(
             "graph",
             "facebook",
             "Facebook Graph API",

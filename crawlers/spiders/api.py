@@ -19,15 +19,21 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 from twisted.python.failure import Failure
 
+from crawlers import google_business
 from crawlers.items import DiscoveredListing, ListingFacts, ListingPage, PageStatus
 from crawlers.pages import facebook_graph, google_places, yelp_fusion
+from crawlers.pages import google_business as business_reviews
 from crawlers.sites import APIS, SITES
 from crawlers.spiders.base import ListingSpider
 from store.normalize import match_reason, normalize_phone, normalize_postal_code, street_of
@@ -93,7 +99,7 @@ class ApiSpider(ListingSpider):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.api:
+        if cls.api and "spec" not in cls.__dict__:
             cls.spec = SITES[APIS[cls.api].site]  # the site this API reads
 
     @property
@@ -492,6 +498,147 @@ class PlacesLegacySpider(_GooglePlacesSpider):
                 site_listing_id=candidate["place_id"],
                 found_by="Google Places Find Place (legacy) by phone number",
             )
+
+
+class BusinessProfileSpider(ApiSpider):
+    """Every review of the clinic's own Google profile, with the owner's authorisation:
+    ``reviews.list`` page by page (``pageToken``), newest update first, GET only through
+    the client's gate (:mod:`crawlers.google_business`).
+
+    Google documents that pages after the first may occasionally miss a review.  So a full
+    sweep that ends with fewer distinct reviews than ``totalReviewCount`` reads again from
+    page 1 once; still short, the listing is read only in part (no removal is decided on
+    it) and says so.
+    """
+
+    name = "google_business_profile"
+    api = "business_profile"
+    # orderBy=updateTime desc: an incremental crawl stops at a page of known reviews (a new
+    # reply or edit moves its review to the top).
+    spec = replace(SITES["google"], lists_newest_first=True)
+    base_name = "google_business"
+    label = "Google Business Profile API"
+    page_size = 50
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client: google_business.Client | None = None
+        self._seen: dict[str, set[str]] = {}  # listing -> review ids read in this sweep
+        self._reread: set[str] = set()  # listings read again from page 1
+
+    def identifier(self, source: dict[str, Any]) -> str | None:
+        return str(source.get("location") or "") or None
+
+    async def credential(self) -> str | None:
+        token_file = self.settings.get("QUIETWATCH_GOOGLE_TOKEN_FILE")
+        store = google_business.TokenStore(
+            clinic_key=str(self.clinic().get("key") or ""),
+            token_file=Path(token_file) if token_file else None,
+        )
+        try:
+            info = store.load()
+        except google_business.UnsafeTokenFile as exc:
+            raise Refusal(PageStatus.ERROR, str(exc)) from None
+        if not info:
+            return None
+        bases = self.settings.getdict("QUIETWATCH_API_BASES") or {}
+        self.client = google_business.Client(
+            info,
+            google_business.Bases.of(bases.get(self.base_name), bases.get("google_oauth_token")),
+            on_refused=lambda method: self.crawler.stats.inc_value(
+                f"quietwatch/refused/google_business/{method}"
+            ),
+        )
+        try:  # the token endpoint, off the reactor's thread
+            await maybe_deferred_to_future(threads.deferToThread(self.client.refresh))
+        except google_business.NotAuthorised:
+            raise Refusal(PageStatus.ERROR, business_reviews.NOT_AUTHORISED) from None
+        except google_business.Unreachable:
+            raise Refusal(
+                PageStatus.ERROR,
+                "Google's sign-in service could not be reached to renew QuietWatch's "
+                "authorisation; the next crawl tries again",
+            ) from None
+        return "authorised"
+
+    def start_requests_for(self, source: dict[str, Any]) -> Iterator[Any]:
+        url = str(source["url"])
+        try:
+            yield self.page_request(
+                self._reviews_url(str(self.identifier(source)), None),
+                listing_url=url,
+                page_number=1,
+                source=source,
+            )
+        except google_business.Refused as exc:
+            yield self.problem_page(url, url, PageStatus.ERROR, 1, problem=str(exc))
+
+    def page_request(
+        self, url: str, *, listing_url: str, page_number: int, source: dict[str, Any], **kw: Any
+    ) -> scrapy.Request:
+        assert self.client is not None  # only asked once credential() made the client
+        headers = self.client.authorise("GET", url)  # the gate: refused unless a GET of reviews
+        return super().page_request(
+            url,
+            listing_url=listing_url,
+            page_number=page_number,
+            source=source,
+            headers=headers,
+            **kw,
+        )
+
+    def error_of(self, data: Any, response: Response) -> tuple[PageStatus, str] | None:
+        return business_reviews.error_of(data, response.status)
+
+    def read(self, data: dict[str, Any], response: Response, page: ListingPage) -> ListingPage:
+        page.facts, page.reviews, token = business_reviews.reviews_page(data)
+        listing = page.listing_url
+        if page.page_number == 1 and listing not in self._reread:
+            self._seen[listing] = set()
+        seen = self._seen.setdefault(listing, set())
+        seen.update(r.site_review_id for r in page.reviews if r.site_review_id)
+        location = urlsplit(response.url).path.split("/v4/", 1)[-1].removesuffix("/reviews")
+        if token and page.page_number >= self.max_review_pages:
+            page.status = PageStatus.PARTIAL
+            page.problem = (
+                f"read {page.page_number} pages of {self.page_size} reviews "
+                "(crawl.max_review_pages); Google has more"
+            )
+        elif token:
+            page.next_url = self._reviews_url(location, token)
+        else:
+            self._reconcile(page, location, seen)
+        return page
+
+    def _reconcile(self, page: ListingPage, location: str, seen: set[str]) -> None:
+        """The last page of a full sweep: every review Google counts must have been read."""
+        total = page.facts.review_count if page.facts else None
+        listing = page.listing_url
+        if not self.is_full_sweep(listing) or total is None or len(seen) >= total:
+            return
+        if listing not in self._reread:
+            self._reread.add(listing)
+            logger.info(
+                "%s: Google counts %d review(s), its pages gave %d: reading again from page 1",
+                listing,
+                total,
+                len(seen),
+            )
+            page.next_url = self._reviews_url(location, None)
+            return
+        page.status = PageStatus.PARTIAL
+        page.problem = (
+            f"Google counts {total} review(s) but its pages gave {len(seen)}, even read again "
+            "from page 1 (Google documents that pages after the first may miss reviews); "
+            "no review was marked removed this time"
+        )
+
+    def _reviews_url(self, location: str, token: str | None) -> str:
+        base = self.client.bases.reviews if self.client else ""
+        query = {"pageSize": self.page_size, "orderBy": "updateTime desc"}
+        if token:
+            query["pageToken"] = token
+        return f"{base}/v4/{location}/reviews?{urlencode(query)}"
 
 
 class GraphSpider(ApiSpider):

@@ -55,6 +55,12 @@ url = "{PLACE}&v1"
 place_id = "ChIJharbourview"
 
 [[sources]]
+site = "google"
+api = "business_profile"
+url = "{BUSINESS}"
+location = "accounts/108234567890123456789/locations/4567890123456789012"
+
+[[sources]]
 site = "facebook"
 api = "graph"
 url = "{PAGE}"
@@ -96,7 +102,7 @@ def test_no_keys_at_all_exits_0_and_says_what_is_not_set_up(
         server.stop()
     out = result.stdout
     assert result.returncode == 0, out + result.stderr[-3000:]
-    # Once each, though two Google sources (two spiders) were not set up.
+    # Once each, though three Google sources (three spiders) were not set up.
     assert out.count(GOOGLE) == 1 and out.count(FACEBOOK) == 1, out
     assert "could not be read" not in out and "stale" not in out, out
     assert "errors: 0" in out
