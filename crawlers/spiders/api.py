@@ -535,20 +535,28 @@ class BusinessProfileSpider(ApiSpider):
             clinic_key=str(self.clinic().get("key") or ""),
             token_file=Path(token_file) if token_file else None,
         )
+        bases = self.settings.getdict("QUIETWATCH_API_BASES") or {}
         try:
             info = store.load()
+            if not info:
+                return None
+            self.client = google_business.Client(
+                info,
+                google_business.Bases.of(
+                    bases.get(self.base_name), bases.get("google_oauth_token")
+                ),
+                on_refused=lambda method: self.crawler.stats.inc_value(
+                    f"quietwatch/refused/google_business/{method}"
+                ),
+            )
         except google_business.UnsafeTokenFile as exc:
             raise Refusal(PageStatus.ERROR, str(exc)) from None
-        if not info:
-            return None
-        bases = self.settings.getdict("QUIETWATCH_API_BASES") or {}
-        self.client = google_business.Client(
-            info,
-            google_business.Bases.of(bases.get(self.base_name), bases.get("google_oauth_token")),
-            on_refused=lambda method: self.crawler.stats.inc_value(
-                f"quietwatch/refused/google_business/{method}"
-            ),
-        )
+        except ValueError:  # not JSON, or not an authorisation google-auth can use
+            raise Refusal(
+                PageStatus.ERROR,
+                f"the Google authorisation kept in {store.where} cannot be read; "
+                "run quietwatch auth google",
+            ) from None
         try:  # the token endpoint, off the reactor's thread
             await maybe_deferred_to_future(threads.deferToThread(self.client.refresh))
         except google_business.NotAuthorised:

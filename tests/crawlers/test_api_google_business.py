@@ -351,3 +351,17 @@ def test_a_token_file_others_can_read_is_refused(
     with Session(engine) as s:
         problem = s.exec(select(CrawlProblem)).one()
         assert "can be read by other users; run chmod 600" in problem.message
+
+
+@pytest.mark.slow
+def test_a_token_file_that_cannot_be_read_is_a_plain_problem(
+    httpserver: HTTPServer, token_server: HTTPServer, tmp_path: Path, db_url: str, engine
+) -> None:
+    config = _authorise(tmp_path)
+    Path(config["google"]["token_file"]).write_text('{"refresh_token": "1//r"}')  # no client
+    result = crawl(tmp_path, db_url, [_source()], _env(httpserver, token_server), extra=config)
+    assert httpserver.log == [] and token_server.log == []
+    assert "Traceback" not in result.stderr
+    with Session(engine) as s:
+        problem = s.exec(select(CrawlProblem)).one()
+        assert problem.message.endswith("cannot be read; run quietwatch auth google")
