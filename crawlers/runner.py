@@ -17,6 +17,7 @@ from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils.project import get_project_settings
 
 from crawlers.extensions import CrawlRunExtension
+from crawlers.google_business import token_file
 from crawlers.sites import spider_for
 from store import queries
 from store.config import QuietWatchConfig, Settings
@@ -93,7 +94,10 @@ def scrapy_settings(
             "google_places": settings.google_places_api_base,
             "google_maps": settings.google_maps_api_base,
             "facebook": settings.facebook_graph_api_base,
+            "google_business": settings.google_business_api_base,
+            "google_oauth_token": settings.google_oauth_token_uri,
         },
+        "QUIETWATCH_GOOGLE_TOKEN_FILE": token_file(config),
     }
     for name, value in values.items():
         scrapy_cfg.set(name, value, priority="cmdline")

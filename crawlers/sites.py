@@ -55,7 +55,12 @@ class Api:
     # from an answer be a removed one.
     complete: bool = True
     review_cap: int | None = None  # the most reviews it ever returns (no shortfall then)
+    # Its capped answer holds the newest reviews (not a relevance pick): when all of them are
+    # new since the last crawl, more may have arrived than one answer shows.
+    newest_first: bool = False
     cap_note: str | None = None  # says so, once, in plain words
+    # What the crawl summary says, once, when the source has no key or token.
+    not_set_up: str = "not set up; see README"
 
 
 _YELP = r"(?:[a-z0-9-]+\.)?yelp\.[a-z.]{2,6}"
@@ -215,6 +220,9 @@ SITES: dict[str, Site] = {
 }
 
 _PLACES_CAP = "Google's Places API returns at most 5 reviews; QuietWatch holds all it has seen"
+_GOOGLE_SET_UP = (
+    "Google: not set up — add GOOGLE_PLACES_API_KEY or run quietwatch auth google; see README"
+)
 
 APIS: dict[str, Api] = {
     a.name: a
@@ -226,6 +234,7 @@ APIS: dict[str, Api] = {
             "crawlers.spiders.api:YelpFusionSpider",
             hosts=("api.yelp.com",),
             complete=False,  # review excerpts, not every review
+            not_set_up="Yelp: not set up — add YELP_API_KEY; see README",
         ),
         Api(
             "places_v1",
@@ -236,6 +245,7 @@ APIS: dict[str, Api] = {
             complete=False,
             review_cap=5,
             cap_note=_PLACES_CAP,
+            not_set_up=_GOOGLE_SET_UP,
         ),
         Api(
             "places_legacy",
@@ -245,7 +255,22 @@ APIS: dict[str, Api] = {
             hosts=("maps.googleapis.com",),
             complete=False,
             review_cap=5,
+            newest_first=True,  # asked with reviews_sort=newest
             cap_note=_PLACES_CAP,
+            not_set_up=_GOOGLE_SET_UP,
+        ),
+        Api(
+            "business_profile",
+            "google",
+            "Google Business Profile API",
+            "crawlers.spiders.api:BusinessProfileSpider",
+            # Reviews (v4), and the account and location listing of `quietwatch auth google`.
+            hosts=(
+                "mybusiness.googleapis.com",
+                "mybusinessaccountmanagement.googleapis.com",
+                "mybusinessbusinessinformation.googleapis.com",
+            ),
+            not_set_up=_GOOGLE_SET_UP,
         ),
         Api(
             "graph",
@@ -253,6 +278,7 @@ APIS: dict[str, Api] = {
             "Facebook Graph API",
             "crawlers.spiders.api:GraphSpider",
             hosts=("graph.facebook.com",),
+            not_set_up="Facebook: not set up — add FACEBOOK_PAGE_TOKEN; see README",
         ),
     )
 }

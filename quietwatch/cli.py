@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("quietwatch.crawl_commands:dashboard", "Start the read-only dashboard."),
     "demo": ("quietwatch.crawl_commands:demo", "See QuietWatch work with no internet."),
     "listings": ("quietwatch.listings_commands:listings", "The clinic's listings."),
+    "auth": ("quietwatch.auth_commands:auth", "Let QuietWatch read the clinic's Google reviews."),
     "clinics": ("quietwatch.listings_commands:clinics", "The clinics in the store."),
     "parse": (
         "quietwatch.parse_command:parse",

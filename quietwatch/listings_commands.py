@@ -12,6 +12,7 @@ from rich.table import Table
 
 from quietwatch.cli import Context
 from quietwatch.console import console
+from quietwatch.places_commands import find_place
 from store import crud, queries
 from store.db import Session, session_scope
 from store.models import ClinicRead, Origin
@@ -117,6 +118,9 @@ def confirm(ctx: click.Context, listing_id: int) -> None:
 def dismiss(ctx: click.Context, listing_id: int) -> None:
     """Dismiss a discovered listing (another business, another practice at the address)."""
     _decide(ctx, listing_id, Origin.DISMISSED)
+
+
+listings.add_command(find_place)
 
 
 @click.command()

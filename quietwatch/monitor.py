@@ -120,7 +120,8 @@ def check_run(
     elif shares:
         checks_.append(Check("coverage", "ok", "field coverage as before", run.id))
 
-    statuses = [ListingStatus(c.status) for c in checks.values()]
+    # A source not set up (or no longer giving anything) was not asked: not an error.
+    statuses = [s for c in checks.values() if not (s := ListingStatus(c.status)).dormant]
     if statuses:
         bad = sum(1 for s in statuses if not s.good)
         rate = bad / len(statuses)
@@ -142,6 +143,8 @@ def stale_sources(
     """Enabled listings not read successfully for longer than ``threshold``."""
     checks: list[Check] = []
     for listing in listings:
+        if listing.last_status and ListingStatus(listing.last_status).dormant:
+            continue  # not set up, or unavailable: said so by the crawl, not overdue
         since = listing.last_success_at or listing.created_at or now
         if now - since <= threshold:
             continue

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 TEXT_LIMIT = 1500
 # Problems that are news but not failures (a stated count above what the pages show).
-NOT_FAILURES = ("shortfall", "stale")  # stale sources arrive as checks
+# Stale sources arrive as checks; a source not set up or no longer giving anything is no failure.
+NOT_FAILURES = ("shortfall", "stale", "not_set_up", "unavailable")
 
 
 @dataclass

@@ -24,7 +24,7 @@ from quietwatch.notify import notify_after_run
 from store import audit, crud, queries, runs
 from store.config import QuietWatchConfig, Settings, data_dir, database_url, load_config
 from store.db import Engine, init_db, session_scope
-from store.models import RunStatus
+from store.models import ListingStatus, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +207,13 @@ def summarise_runs(engine: Engine, run_ids: list[int], console: Console) -> bool
         f"changed: {totals['changed_reviews']} · removed: {totals['removed_reviews']} · "
         f"errors: {totals['errors']}"
     )
+    # A source without its key or token was not asked: said once per site, not as a failure.
+    not_set_up = [p.message for p in problems if p.kind == ListingStatus.NOT_SET_UP]
+    for message in dict.fromkeys(not_set_up):
+        console.print(f"  [dim]-[/] {escape(message)}", markup=True, soft_wrap=True)
     for problem in problems:
+        if problem.kind == ListingStatus.NOT_SET_UP:
+            continue
         where = f" {escape(problem.url)}" if problem.url else ""
         kind = problem.kind.removeprefix("check_").replace("_", " ")
         console.print(

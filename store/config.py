@@ -87,6 +87,10 @@ class SourceConfig(_Strict):
     place_id: str | None = None
     business_id: str | None = None
     page_id: str | None = None
+    # The Google Business Profile source: `quietwatch auth google --list-locations` prints it.
+    location: str | None = Field(
+        default=None, pattern=r"^accounts/[A-Za-z0-9_-]+/locations/[A-Za-z0-9_-]+$"
+    )
     enabled: bool = True
 
     @field_validator("site", "api")
@@ -145,6 +149,14 @@ class NotificationsConfig(_Strict):
     dashboard_url: str = "http://127.0.0.1:8501"
 
 
+class GoogleConfig(_Strict):
+    """The Google Business Profile source's authorisation (see the README's Google guide)."""
+
+    # Where `quietwatch auth google` keeps the refresh token on a machine without an OS
+    # keyring (a server): a file readable only by its owner.  Unset: the OS keyring.
+    token_file: Path | None = None
+
+
 class QuietWatchConfig(_Strict):
     clinic: ClinicConfig
     sources: list[SourceConfig] = Field(default_factory=list)
@@ -154,6 +166,7 @@ class QuietWatchConfig(_Strict):
     guardrail: GuardrailConfig = Field(default_factory=GuardrailConfig)
     own_content: OwnContentConfig = Field(default_factory=OwnContentConfig)
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+    google: GoogleConfig = Field(default_factory=GoogleConfig)
 
     # Set by load_config, not by the file.
     path: Path | None = Field(default=None, exclude=True)
@@ -234,6 +247,10 @@ class Settings(BaseSettings):
     google_places_api_base: str = "https://places.googleapis.com"
     google_maps_api_base: str = "https://maps.googleapis.com"
     facebook_graph_api_base: str = "https://graph.facebook.com"
+    # One base for the three Business Profile APIs, and the OAuth token endpoint; unset:
+    # Google's own.
+    google_business_api_base: str | None = None
+    google_oauth_token_uri: str | None = None
 
     def model_post_init(self, _context: Any) -> None:
         """Every secret read here is scrubbed from whatever QuietWatch stores or prints."""

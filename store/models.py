@@ -105,6 +105,13 @@ class ListingStatus(StrEnum):
         return self.good or self is ListingStatus.PARTIAL
 
     @property
+    def dormant(self) -> bool:
+        """Nothing to read, by the source's nature rather than a failure: an API without its
+        key or token (not set up), or one that no longer gives the data (unavailable).
+        Neither failing nor stale; no error in a run's counts, status or error rate."""
+        return self in (ListingStatus.NOT_SET_UP, ListingStatus.UNAVAILABLE)
+
+    @property
     def problem(self) -> bool:
         """Counts as a failed listing in a run's status and error rate."""
         return self in (

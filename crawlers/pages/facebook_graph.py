@@ -11,7 +11,12 @@ Never asked for: ``reviewer`` (who wrote it) or anything about followers or like
 recommendation has no author here.  Facebook replaced star ratings with recommendations: a
 recommendation is positive or negative, so its ``rating`` is None (unless an old star
 rating is present) and the title says "Recommends" or "Does not recommend".  Its id is the
-``open_graph_story`` id; without one, its ``created_time`` stands in.  Pure functions.
+``open_graph_story`` id; without one, its ``created_time`` stands in.
+
+Meta retired recommendations from the Graph API in v22.0 (released January 21, 2025): asked
+of v22.0 or later, ``/ratings`` answers error code 12.  That is no failure to retry but a
+source that no longer gives the data (:data:`UNAVAILABLE`); the Page's facts are still read.
+Pure functions.
 """
 
 from datetime import UTC, datetime
@@ -22,11 +27,14 @@ from crawlers.pages.api_errors import http_problem
 from crawlers.values import as_float as _float
 from crawlers.values import as_int as _int
 
+# The last version before Meta retired recommendations (v22.0, released January 21, 2025).
 GRAPH_VERSION = "v21.0"
-PAGE_FIELDS = (
-    "id,name,overall_star_rating,rating_count,phone,website,single_line_address,"
+# The Page's own facts, which the Graph API still gives the Page's token in every version.
+BASIC_PAGE_FIELDS = (
+    "id,name,phone,website,single_line_address,"
     "location{street,city,state,zip,country},hours,category_list{name},link"
 )
+PAGE_FIELDS = BASIC_PAGE_FIELDS + ",overall_star_rating,rating_count"
 RATING_FIELDS = (
     "created_time,recommendation_type,review_text,rating,has_rating,has_review,open_graph_story{id}"
 )
@@ -40,6 +48,12 @@ DAYS = (
     ("sun", "Su"),
 )
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
+# Graph error code 12: a deprecated field or edge, as recommendations are from v22.0 on.
+DEPRECATED_CODE = 12
+UNAVAILABLE = (
+    "Facebook no longer gives recommendations through its API (Graph API v22.0 and later). "
+    "QuietWatch cannot read them; check the Page by hand."
+)
 TITLES = {"positive": "Recommends", "negative": "Does not recommend"}
 
 
@@ -50,6 +64,8 @@ def error_of(data: Any, http_status: int) -> tuple[PageStatus, str] | None:
         code = _int(error.get("code"))
         subcode = _int(error.get("error_subcode"))
         message = error.get("message")
+        if code == DEPRECATED_CODE or "deprecated" in str(message or "").lower():
+            return PageStatus.UNAVAILABLE, UNAVAILABLE
         if code in RATE_LIMIT_CODES:
             status, words = (
                 PageStatus.BLOCKED,

@@ -110,7 +110,7 @@ def _clean(text: Any) -> str | None:
     return " ".join(str(text).split()) if text not in (None, "") else None
 
 
-def _iso(raw: Any) -> datetime | None:
+def iso_time(raw: Any) -> datetime | None:
     if not raw:
         return None
     text = re.sub(r"(\.\d{6})\d+", r"\1", str(raw)).replace("Z", "+00:00")
@@ -172,7 +172,7 @@ def v1_review(data: dict[str, Any], *, now: datetime) -> ReviewItem:
     original = data.get("originalText") or {}
     shown = data.get("text") or {}
     relative = data.get("relativePublishTimeDescription")
-    published = _iso(data.get("publishTime"))
+    published = iso_time(data.get("publishTime"))
     precision = DatePrecision.SECOND if published else None
     if published is None and relative:
         published, precision = parse_review_date(relative, now=now)

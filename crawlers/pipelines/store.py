@@ -120,7 +120,7 @@ class StorePipeline:
             state.complete = False
             state.status = page.status
             state.problems.append(page.problem or page.status.value)
-            if page.status != ListingStatus.PARTIAL:
+            if page.status != ListingStatus.PARTIAL and not page.status.dormant:
                 counts.update(errors=1, blocked=int(page.status == ListingStatus.BLOCKED))
             if page.status == ListingStatus.GONE:
                 crud.mark_gone(session, listing_id=listing_id, at=now)
@@ -162,6 +162,21 @@ class StorePipeline:
         shortfall = None
         if api is not None and api.review_cap is not None:
             state.problems.append(api.cap_note or "")  # a capped source: no shortfall, ever
+            if api.newest_first and state.new >= api.review_cap and held > state.new:
+                window = (
+                    f"all {state.new} reviews the {api.display} returned are new since the "
+                    f"last crawl: more may have arrived than it shows (the newest "
+                    f"{api.review_cap}); crawl more often (a shorter crawl.interval_hours)"
+                )
+                state.problems.append(window)
+                runs.record_problem(
+                    session,
+                    run_id=run_id,
+                    listing_id=listing_id,
+                    url=page.listing_url,
+                    kind="window_full",
+                    message=window,
+                )
         elif state.stated is not None and state.stated > held:
             shortfall = state.stated - held
             if complete:

@@ -19,16 +19,22 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 from twisted.python.failure import Failure
 
+from crawlers import google_business
 from crawlers.items import DiscoveredListing, ListingFacts, ListingPage, PageStatus
 from crawlers.middlewares import Refused
 from crawlers.pages import facebook_graph, google_places, yelp_fusion
+from crawlers.pages import google_business as business_reviews
 from crawlers.scope import host_of
 from crawlers.sites import APIS, SITES
 from crawlers.spiders.base import ListingSpider
@@ -48,6 +54,14 @@ def _same_url(a: str | None, b: str | None) -> bool:
     return bool(a and b) and norm(str(a)) == norm(str(b))
 
 
+class Refusal(Exception):
+    """A key or token that is there but cannot be used: every source gets this problem."""
+
+    def __init__(self, status: PageStatus, problem: str) -> None:
+        super().__init__(problem)
+        self.status, self.problem = status, problem
+
+
 class ApiSpider(ListingSpider):
     """What the API spiders share: keys, masked URLs, JSON errors as problem pages."""
 
@@ -60,7 +74,7 @@ class ApiSpider(ListingSpider):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.api:
+        if cls.api and "spec" not in cls.__dict__:
             cls.spec = SITES[APIS[cls.api].site]  # the site this API reads
 
     @property
@@ -102,22 +116,29 @@ class ApiSpider(ListingSpider):
     def is_full_sweep(self, listing_url: str) -> bool:
         return False if self.capped else super().is_full_sweep(listing_url)
 
+    async def credential(self) -> str | None:
+        """The key or token to ask with; None when the source is not set up.  Raises
+        :class:`Refusal` when one is there but cannot be used."""
+        return self.api_key()
+
     # -- requests -------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
         self.memory = self.load_memory()
-        key = self.api_key()
+        try:
+            key = await self.credential()
+        except Refusal as refusal:
+            logger.warning("%s: %s", self.label, refusal.problem)
+            for source in self.sources:
+                url = str(source["url"])
+                yield self.problem_page(url, url, refusal.status, 1, problem=refusal.problem)
+            return
         for source in self.sources:
             url = str(source["url"])
             if not key:
-                logger.warning(
-                    "%s: no %s in the environment; %s not asked", url, self.key_env, self.label
-                )
+                # Not asked, and not a failure: the summary says once what to set up.
+                logger.info("%s: %s", url, APIS[self.api].not_set_up)
                 yield self.problem_page(
-                    url,
-                    url,
-                    PageStatus.ERROR,
-                    1,
-                    problem=f"no {self.key_env} in the environment: the {self.label} was not asked",
+                    url, url, PageStatus.NOT_SET_UP, 1, problem=APIS[self.api].not_set_up
                 )
                 continue
             if not self.identifier(source):
@@ -392,6 +413,8 @@ class PlacesLegacySpider(_GooglePlacesSpider):
             "place_id": self.identifier(source),
             "fields": google_places.LEGACY_FIELDS,
             "reviews_no_translations": "true",
+            # The newest five, not five by relevance: a daily crawl keeps each new review.
+            "reviews_sort": "newest",
             "key": self.api_key(),
         }
         url = f"{self.api_base()}/maps/api/place/details/json?{urlencode(query)}"
@@ -458,6 +481,150 @@ class PlacesLegacySpider(_GooglePlacesSpider):
             )
 
 
+class BusinessProfileSpider(ApiSpider):
+    """Every review of the clinic's own Google profile, with the owner's authorisation:
+    ``reviews.list`` page by page (``pageToken``), newest update first, GET only through
+    the client's gate (:mod:`crawlers.google_business`).
+
+    Google documents that pages after the first may occasionally miss a review.  So a full
+    sweep that ends with fewer distinct reviews than ``totalReviewCount`` reads again from
+    page 1 once; still short, the listing is read only in part (no removal is decided on
+    it) and says so.
+    """
+
+    name = "google_business_profile"
+    api = "business_profile"
+    # orderBy=updateTime desc: an incremental crawl stops at a page of known reviews (a new
+    # reply or edit moves its review to the top).
+    spec = replace(SITES["google"], lists_newest_first=True)
+    base_name = "google_business"
+    label = "Google Business Profile API"
+    page_size = 50
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client: google_business.Client | None = None
+        self._seen: dict[str, set[str]] = {}  # listing -> review ids read in this sweep
+        self._reread: set[str] = set()  # listings read again from page 1
+
+    def identifier(self, source: dict[str, Any]) -> str | None:
+        return str(source.get("location") or "") or None
+
+    async def credential(self) -> str | None:
+        token_file = self.settings.get("QUIETWATCH_GOOGLE_TOKEN_FILE")
+        store = google_business.TokenStore(
+            clinic_key=str(self.clinic().get("key") or ""),
+            token_file=Path(token_file) if token_file else None,
+        )
+        bases = self.settings.getdict("QUIETWATCH_API_BASES") or {}
+        try:
+            info = store.load()
+            if not info:
+                return None
+            self.client = google_business.Client(
+                info,
+                google_business.Bases.of(
+                    bases.get(self.base_name), bases.get("google_oauth_token")
+                ),
+                on_refused=lambda method: self.crawler.stats.inc_value(
+                    f"quietwatch/refused/google_business/{method}"
+                ),
+            )
+        except google_business.UnsafeTokenFile as exc:
+            raise Refusal(PageStatus.ERROR, str(exc)) from None
+        except ValueError:  # not JSON, or not an authorisation google-auth can use
+            raise Refusal(
+                PageStatus.ERROR,
+                f"the Google authorisation kept in {store.where} cannot be read; "
+                "run quietwatch auth google",
+            ) from None
+        try:  # the token endpoint, off the reactor's thread
+            await maybe_deferred_to_future(threads.deferToThread(self.client.refresh))
+        except google_business.NotAuthorised:
+            raise Refusal(PageStatus.ERROR, business_reviews.NOT_AUTHORISED) from None
+        except google_business.Unreachable:
+            raise Refusal(
+                PageStatus.ERROR,
+                "Google's sign-in service could not be reached to renew QuietWatch's "
+                "authorisation; the next crawl tries again",
+            ) from None
+        return "authorised"
+
+    def start_requests_for(self, source: dict[str, Any]) -> Iterator[Any]:
+        url = str(source["url"])
+        try:
+            yield self.page_request(
+                self._reviews_url(str(self.identifier(source)), None),
+                listing_url=url,
+                page_number=1,
+                source=source,
+            )
+        except google_business.Refused as exc:
+            yield self.problem_page(url, url, PageStatus.ERROR, 1, problem=str(exc))
+
+    def page_request(
+        self, url: str, *, listing_url: str, page_number: int, source: dict[str, Any], **kw: Any
+    ) -> scrapy.Request:
+        assert self.client is not None  # only asked once credential() made the client
+        headers = self.client.authorise("GET", url)  # the gate: refused unless a GET of reviews
+        return super().page_request(
+            url,
+            listing_url=listing_url,
+            page_number=page_number,
+            source=source,
+            headers=headers,
+            **kw,
+        )
+
+    def error_of(self, data: Any, response: Response) -> tuple[PageStatus, str] | None:
+        return business_reviews.error_of(data, response.status)
+
+    def read(self, data: dict[str, Any], response: Response, page: ListingPage) -> ListingPage:
+        page.facts, page.reviews, token = business_reviews.reviews_page(data)
+        listing = page.listing_url
+        if page.page_number == 1 and listing not in self._reread:
+            self._seen[listing] = set()
+        seen = self._seen.setdefault(listing, set())
+        seen.update(r.site_review_id for r in page.reviews if r.site_review_id)
+        location = urlsplit(response.url).path.split("/v4/", 1)[-1].removesuffix("/reviews")
+        if token:  # the page limit, like loops, is the base spider's to enforce
+            page.next_url = self._reviews_url(location, token)
+        else:
+            self._reconcile(page, location, seen)
+        return page
+
+    def _reconcile(self, page: ListingPage, location: str, seen: set[str]) -> None:
+        """The last page of a full sweep: every review Google counts must have been read."""
+        total = page.facts.review_count if page.facts else None
+        listing = page.listing_url
+        if not self.is_full_sweep(listing) or total is None or len(seen) >= total:
+            return
+        if listing not in self._reread:
+            self._reread.add(listing)
+            logger.info(
+                "%s: Google counts %d review(s), its pages gave %d: reading again from page 1",
+                listing,
+                total,
+                len(seen),
+            )
+            page.next_url = self._reviews_url(location, None)
+            self._visited.pop(listing, None)  # a deliberate second walk, not a loop
+            return
+        page.status = PageStatus.PARTIAL
+        page.problem = (
+            f"Google counts {total} review(s) but its pages gave {len(seen)}, even read again "
+            "from page 1 (Google documents that pages after the first may miss reviews); "
+            "no review was marked removed this time"
+        )
+
+    def _reviews_url(self, location: str, token: str | None) -> str:
+        base = self.client.bases.reviews if self.client else ""
+        query = {"pageSize": self.page_size, "orderBy": "updateTime desc"}
+        if token:
+            query["pageToken"] = token
+        return f"{base}/v4/{location}/reviews?{urlencode(query)}"
+
+
 class GraphSpider(ApiSpider):
     """The clinic's own Facebook Page: its facts, then its ratings page by page (cursors)."""
 
@@ -484,6 +651,28 @@ class GraphSpider(ApiSpider):
 
     def error_of(self, data: Any, response: Response) -> tuple[PageStatus, str] | None:
         return facebook_graph.error_of(data, response.status)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A Page request refused for a retired field is asked again with the Page's own
+        facts only: those the Graph API still gives (its ratings answer then says why the
+        recommendations are not read)."""
+        parts = urlsplit(response.url)
+        fields = (parse_qs(parts.query).get("fields") or [""])[0]
+        error = facebook_graph.error_of(_json(response), response.status)
+        if (
+            fields == facebook_graph.PAGE_FIELDS
+            and error is not None
+            and error[0] == PageStatus.UNAVAILABLE
+        ):
+            query = urlencode({"fields": facebook_graph.BASIC_PAGE_FIELDS})
+            yield self.page_request(
+                f"{self.api_base()}{parts.path}?{query}",
+                listing_url=response.meta["listing_url"],
+                page_number=response.meta["page_number"],
+                source=response.meta["source"],
+            )
+            return
+        yield from super().parse(response, **kwargs)
 
     def read(self, data: dict[str, Any], response: Response, page: ListingPage) -> ListingPage:
         path = urlsplit(response.url).path.rstrip("/")

@@ -182,7 +182,11 @@ class ListingSpider(scrapy.Spider):
                 problem=block.reason if block else None,
                 http_status=response.status,
             )
+            self._visited.pop(listing_url, None)  # the listing ends here
             return
+        visited = self._visited.setdefault(listing_url, {})  # (a page may start a new walk)
+        for url in (*meta.get("redirect_urls", ()), response.url):
+            visited.setdefault(_page_key(url), page_number)
         try:
             page = self.parse_page(response, listing_url=listing_url, page_number=page_number)
         except Exception:  # a parser bug must not end the crawl of other listings
@@ -200,8 +204,6 @@ class ListingSpider(scrapy.Spider):
         page.http_status = response.status
         page.full_sweep = self.is_full_sweep(listing_url)
         visited = self._visited.setdefault(listing_url, {})
-        for url in (*meta.get("redirect_urls", ()), response.url):
-            visited.setdefault(_page_key(url), page_number)
         next_url = response.urljoin(page.next_url) if page.next_url else None
         follow = bool(
             self.follow_next

@@ -163,6 +163,7 @@ def source_health(
     out = []
     for listing, check in rows:
         status = check.status if check is not None else listing.last_status
+        dormant = status is not None and ListingStatus(status).dormant  # not set up, unavailable
         out.append(
             SourceHealth(
                 listing_id=listing.id,
@@ -174,8 +175,9 @@ def source_health(
                 last_check_status=check.status if check is not None else None,
                 last_check_message=check.message if check is not None else None,
                 shortfall=check.shortfall if check is not None else None,
-                stale=listing.last_success_at is None or listing.last_success_at < stale_before,
-                failing=status is not None and not ListingStatus(status).good,
+                stale=not dormant
+                and (listing.last_success_at is None or listing.last_success_at < stale_before),
+                failing=status is not None and not dormant and not ListingStatus(status).good,
             )
         )
     return out

@@ -60,13 +60,15 @@ def crawl(
     env: dict[str, str],
     *,
     sweep: str = "auto",
+    extra: dict[str, Any] | None = None,
 ) -> CrawlResult:
     """Crawl ``sources`` with ``env``; ``sweep`` is "auto" (the setting decides), "full" or
-    "incremental"."""
+    "incremental"; ``extra`` adds config sections (``{"google": {"token_file": ...}}``)."""
     config = {
         "clinic": CLINIC,
         "sources": sources,
         "crawl": {"download_delay": 0},
+        **(extra or {}),
     }
     config_file = tmp_path / "config.json"
     config_file.write_text(json.dumps(config))

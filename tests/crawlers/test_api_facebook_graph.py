@@ -1,7 +1,10 @@
-"""Facebook Graph API, the clinic's own Page: no real capture exists (see the shared fixtures'
-README), so the local server answers in the Graph API's documented shapes: the Page node,
-``/ratings`` with cursor paging, and its error objects (rate limits, expired token)."""
+"""Facebook Graph API, the clinic's own Page: no real list response exists (the shared fixtures
+hold three real rating items, served here inside a documented ``/ratings`` page), so the local
+server answers in the Graph API's documented shapes: the Page node, ``/ratings`` with cursor
+paging, and its error objects (rate limits, expired token, code 12 for the recommendations
+Meta retired in v22.0)."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -11,7 +14,16 @@ from sqlmodel import Session, select
 
 from crawlers.items import PageStatus
 from crawlers.pages import facebook_graph
-from store.models import CrawlProblem, Listing, ListingCheck, ListingSnapshot, Review
+from store.models import (
+    CrawlProblem,
+    CrawlRun,
+    Listing,
+    ListingCheck,
+    ListingSnapshot,
+    Review,
+    ReviewVersion,
+)
+from tests.conftest import shared_fixture
 from tests.crawlers.api_crawl import crawl, db_text
 
 TOKEN = "EAAtestPageToken0042"
@@ -243,7 +255,7 @@ def test_crawl_pages_ratings_by_cursor_and_reports_rate_limit_and_token(
 
 
 @pytest.mark.slow
-def test_missing_token_is_a_problem_without_any_request(
+def test_missing_token_is_not_set_up_without_any_request(
     httpserver, tmp_path: Path, db_url: str, engine
 ) -> None:
     sources = [
@@ -257,9 +269,9 @@ def test_missing_token_is_a_problem_without_any_request(
     crawl(tmp_path, db_url, sources, {"QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for("")})
     assert httpserver.log == []
     with Session(engine) as s:
-        assert (
-            "no FACEBOOK_PAGE_TOKEN in the environment"
-            in s.exec(select(CrawlProblem)).one().message
+        problem = s.exec(select(CrawlProblem)).one()
+        assert problem.kind == "not_set_up" and problem.message == (
+            "Facebook: not set up — add FACEBOOK_PAGE_TOKEN; see README"
         )
 
 
@@ -298,3 +310,143 @@ def test_a_rating_gone_from_a_full_answer_is_marked_removed(
     with Session(engine) as s:
         removed = {r.site_review_id: r.removed_at is not None for r in s.exec(select(Review))}
         assert removed == {"10158000001": False, "10158000002": True}
+
+
+# -- Meta's retirement of recommendations (Graph API v22.0) --------------------------------
+UNAVAILABLE_WORDS = (
+    "Facebook no longer gives recommendations through its API (Graph API v22.0 and later). "
+    "QuietWatch cannot read them; check the Page by hand."
+)
+CODE_12 = {
+    "error": {
+        "message": "(#12) ratings field is deprecated for versions v22.0 and higher",
+        "type": "OAuthException",
+        "code": 12,
+        "fbtrace_id": "AbC12",
+    }
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        CODE_12,
+        {  # a deprecated-field answer under another code
+            "error": {
+                "message": "(#100) The ratings edge is deprecated",
+                "type": "OAuthException",
+                "code": 100,
+                "fbtrace_id": "AbC100",
+            }
+        },
+    ],
+)
+def test_code_12_and_deprecated_fields_are_unavailable_in_plain_words(body) -> None:
+    assert facebook_graph.error_of(body, 400) == (PageStatus.UNAVAILABLE, UNAVAILABLE_WORDS)
+
+
+def _page_source() -> list[dict]:
+    return [
+        {
+            "site": "facebook",
+            "url": _url("harbourcounselling"),
+            "api": "graph",
+            "page_id": "104729811234567",
+        }
+    ]
+
+
+@pytest.mark.slow
+def test_retired_recommendations_mark_the_source_unavailable_and_keep_the_page_facts(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
+    """As Graph API v22.0+ answers: the Page node refuses its retired rating fields with code
+    12, the Page's own facts are asked again without them, and /ratings answers code 12."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    node = f"/{V}/104729811234567"
+    basic = {k: v for k, v in PAGE.items() if k not in ("overall_star_rating", "rating_count")}
+    httpserver.expect_request(
+        node, headers=auth, query_string={"fields": facebook_graph.PAGE_FIELDS}
+    ).respond_with_json(CODE_12, status=400)
+    httpserver.expect_request(
+        node, headers=auth, query_string={"fields": facebook_graph.BASIC_PAGE_FIELDS}
+    ).respond_with_json(basic)
+    httpserver.expect_request(f"{node}/ratings", headers=auth).respond_with_json(
+        CODE_12, status=400
+    )
+    env = {
+        "FACEBOOK_PAGE_TOKEN": TOKEN,
+        "QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for(""),
+    }
+    crawl(tmp_path, db_url, _page_source(), env)
+    asked = [(r.path, r.args.get("fields")) for r, _ in httpserver.log]
+    assert asked == [
+        (node, facebook_graph.PAGE_FIELDS),
+        (node, facebook_graph.BASIC_PAGE_FIELDS),
+        (f"{node}/ratings", facebook_graph.RATING_FIELDS),
+    ]
+    assert {r.method for r, _ in httpserver.log} == {"GET"}
+    with Session(engine) as s:
+        listing = s.exec(select(Listing)).one()
+        snap = s.get(ListingSnapshot, listing.latest_snapshot_id)
+        assert (snap.name, snap.phone, snap.website, snap.street_address) == (
+            "Harbour Counselling Collective",
+            "+1 604-555-0123",
+            "https://harbourcounselling.example",
+            "1234 W Broadway #200",
+        )
+        assert snap.hours == ["Mo 09:00-17:00", "We 09:00-12:00", "We 13:00-20:00"]
+        check = s.exec(select(ListingCheck)).one()
+        assert check.status == "unavailable" and check.message == UNAVAILABLE_WORDS
+        problem = s.exec(select(CrawlProblem)).one()
+        assert problem.kind == "unavailable" and problem.message == UNAVAILABLE_WORDS
+        run = s.exec(select(CrawlRun)).one()
+        assert run.status == "ok" and run.errors == 0
+        assert listing.last_status == "unavailable"
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_the_three_real_rating_items_crawled_through_a_ratings_page(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
+    """The real items in a documented /ratings page, on a Graph version that still answers:
+    a 2016 five-star rating, and a 2018 recommendation captured twice (the same story id,
+    once without and once with a star rating): served in two crawls, it is one review whose
+    rating was added, the first content kept as a version."""
+    names = (
+        "graph_rating_v2_5_page-rating-example1.json",
+        "graph_rating_v3_1_opengraphrating-real-recommendation.json",
+        "graph_rating_v3_1_opengraphrating-recommendation.json",
+    )
+    star, plain, rated = (
+        json.loads(shared_fixture(f"facebook_graph/{n}").read_text()) for n in names
+    )
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    node = f"/{V}/104729811234567"
+    env = {
+        "FACEBOOK_PAGE_TOKEN": TOKEN,
+        "QUIETWATCH_FACEBOOK_GRAPH_API_BASE": httpserver.url_for(""),
+    }
+    for items in ([star, plain], [star, rated]):
+        httpserver.clear()
+        httpserver.expect_request(node, headers=auth).respond_with_json({**PAGE, "rating_count": 2})
+        httpserver.expect_request(f"{node}/ratings", headers=auth).respond_with_json(
+            {"data": items, "paging": {"cursors": {"before": "b", "after": "a"}}}
+        )
+        crawl(tmp_path, db_url, _page_source(), env, sweep="full")
+    with Session(engine) as s:
+        reviews = {r.site_review_id: r for r in s.exec(select(Review))}
+        # Read from the items: their open_graph_story ids, dates and ratings.
+        assert set(reviews) == {"10205863986386268", "10150030749305470"}
+        old = reviews["10205863986386268"]
+        assert old.rating == 5.0 and old.title is None and old.author is None
+        assert old.published_at == datetime(2016, 3, 11, 23, 14, 30, tzinfo=UTC)
+        rec = reviews["10150030749305470"]
+        assert rec.title == "Recommends" and rec.rating == 5.0 and rec.version_count == 2
+        assert rec.published_at == datetime(2018, 7, 7, 4, 35, 18, tzinfo=UTC)
+        assert [v.rating for v in s.exec(select(ReviewVersion))] == [None]
+        assert all(r.removed_at is None for r in reviews.values())
+        checks = s.exec(select(ListingCheck)).all()
+        assert [(c.status, c.reviews_seen, c.shortfall) for c in checks] == [("ok", 2, None)] * 2
+    assert "Taylor Lynn Rudd" not in db_text(tmp_path / "quietwatch.db")  # reviewer never kept

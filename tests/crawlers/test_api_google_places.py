@@ -13,7 +13,15 @@ from werkzeug import Response as WResponse
 from crawlers.dates import from_timestamp
 from crawlers.items import DatePrecision, PageStatus
 from crawlers.pages import google_places
-from store.models import CrawlProblem, CrawlRun, Listing, ListingCheck, ListingSnapshot, Review
+from store.models import (
+    CrawlProblem,
+    CrawlRun,
+    Listing,
+    ListingCheck,
+    ListingSnapshot,
+    Review,
+    ReviewVersion,
+)
 from tests.conftest import PINNED_NOW, shared_fixture
 from tests.crawlers.api_crawl import crawl, db_text
 
@@ -619,3 +627,82 @@ def test_relative_date_is_used_when_no_exact_time_is_given() -> None:
     assert legacy.published_precision == DatePrecision.MONTH and legacy.published_at == datetime(
         2026, 9, 1, tzinfo=UTC
     )  # month precision: its first day
+
+
+# -- accumulation over daily crawls (legacy, reviews_sort=newest) -------------------------
+# New reviews each day.  Day 1 (the first crawl) has six, so its oldest is never shown; on
+# day 5 the five shown are all new.
+ARRIVALS = [6, 1, 2, 0, 5, 1, 2, 1, 0, 2]
+DAY0 = 1_762_000_000  # a Unix time: reviews are written after it
+
+
+def _day_answer(day: int) -> dict:
+    """Place Details on ``day`` (1-based), asked with reviews_sort=newest: the newest five
+    of every review written so far, newest first, as Google lists them."""
+    written = []
+    for d, count in enumerate(ARRIVALS[:day], start=1):
+        for k in range(count):
+            n = len(written) + 1
+            written.append(
+                {
+                    "author_name": f"Reviewer {n}",
+                    "language": "en",
+                    "rating": 1 + n % 5,
+                    "relative_time_description": f"{day - d} days ago" if day > d else "today",
+                    "text": f"Review number {n}.",
+                    "time": DAY0 + d * 86_400 + k * 600,
+                }
+            )
+    newest = sorted(written, key=lambda r: r["time"], reverse=True)[:5]
+    result = {**LEGACY_DETAILS["result"], "user_ratings_total": len(written), "reviews": newest}
+    return {"html_attributions": [], "result": result, "status": "OK"}
+
+
+@pytest.mark.slow
+def test_ten_daily_crawls_hold_every_review_that_ever_appeared_exactly_once(
+    httpserver, tmp_path: Path, db_url: str, engine
+) -> None:
+    day = {"n": 0}
+    httpserver.expect_request("/maps/api/place/details/json", method="GET").respond_with_handler(
+        lambda request: WResponse(
+            json.dumps(_day_answer(day["n"])), status=200, content_type="application/json"
+        )
+    )
+    httpserver.expect_request("/maps/api/place/findplacefromtext/json").respond_with_json(
+        {"candidates": [], "status": "ZERO_RESULTS"}
+    )
+    sources = [
+        {
+            "site": "google",
+            "url": _url("ChIJharbour1"),
+            "api": "places_legacy",
+            "place_id": "ChIJharbour1",
+        }
+    ]
+    env = {"GOOGLE_PLACES_API_KEY": KEY, "QUIETWATCH_GOOGLE_MAPS_API_BASE": httpserver.url_for("")}
+    served: set[tuple[str, int]] = set()
+    for n in range(1, len(ARRIVALS) + 1):
+        day["n"] = n
+        served |= {(r["author_name"], r["time"]) for r in _day_answer(n)["result"]["reviews"]}
+        crawl(tmp_path, db_url, sources, env)
+    details = [r for r, _ in httpserver.log if r.path.endswith("/details/json")]
+    assert len(details) == 10 and {r.args["reviews_sort"] for r in details} == {"newest"}
+
+    with Session(engine) as s:
+        reviews = s.exec(select(Review)).all()
+        held = [(r.author, int(r.published_at.timestamp())) for r in reviews]
+        assert len(held) == len(set(held)) == len(served) == 19  # exactly once each
+        assert set(held) == served  # every review that ever appeared (19 of 20 written)
+        assert all(r.removed_at is None for r in reviews)
+        assert not s.exec(select(ReviewVersion)).all()  # a drifting "3 days ago" is no edit
+        runs = s.exec(select(CrawlRun).order_by(CrawlRun.id)).all()
+        full = s.exec(select(CrawlProblem).where(CrawlProblem.kind == "window_full")).all()
+        # Only day 5, when all five served were new, says more may have arrived (not day 1:
+        # a first crawl has nothing to compare with).
+        assert [p.run_id for p in full] == [runs[4].id]
+        assert full[0].message.startswith(
+            "all 5 reviews the Google Places API (legacy) returned are new since the last crawl"
+        )
+        assert "crawl more often" in full[0].message
+        day5 = s.exec(select(ListingCheck).where(ListingCheck.run_id == runs[4].id)).one()
+        assert day5.new_reviews == 5 and "crawl more often" in day5.message

@@ -316,16 +316,18 @@ def test_crawl_pages_reviews_records_shortfall_quota_and_discovery(
 
 
 @pytest.mark.slow
-def test_missing_key_is_a_problem_without_any_request(
+def test_missing_key_is_not_set_up_without_any_request(
     httpserver, tmp_path: Path, db_url: str, engine
 ) -> None:
     crawl(tmp_path, db_url, SOURCES[:1], {"QUIETWATCH_YELP_API_BASE": httpserver.url_for("")})
     assert httpserver.log == []
     with Session(engine) as s:
         problem = s.exec(select(CrawlProblem)).one()
-        assert problem.kind == "error" and "no YELP_API_KEY in the environment" in problem.message
-        assert s.exec(select(ListingCheck)).one().status == "error"
-        assert s.exec(select(CrawlRun)).one().status == "failed"
+        assert problem.kind == "not_set_up"
+        assert problem.message == "Yelp: not set up — add YELP_API_KEY; see README"
+        assert s.exec(select(ListingCheck)).one().status == "not_set_up"
+        run = s.exec(select(CrawlRun)).one()
+        assert run.status == "ok" and run.errors == 0  # not asked is not failed
 
 
 @pytest.mark.slow
