@@ -102,7 +102,8 @@ _HEADER_SIGNALS: list[tuple[str, str, str, re.Pattern[str] | None]] = [
     ("DataDome", "a CAPTCHA", "x-dd-b", None),
     ("Cloudflare", "a challenge or block page", "cf-mitigated", re.compile("challenge")),
 ]
-_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
+# A tag cannot hold another "<": this pattern never scans past the next one (linear time).
+_TAG = re.compile(r"<[^<>]*>")
 # A real listing page says a lot; a wall says little.  Only short pages count, so a review
 # quoting "access denied", or a profile's contact form guarded by reCAPTCHA, does not make
 # a listing blocked.
@@ -123,10 +124,28 @@ class Block:
         return f"blocked by {self.vendor}: the site answered with {self.what} instead of the page"
 
 
+def _without_code(html: str) -> str:
+    """The (lower-cased) HTML without its scripts and styles, found with ``str.find`` in one
+    pass (a regular expression for this is quadratic on a page of unclosed tags)."""
+    for tag in ("script", "style"):
+        parts, at = [], 0
+        while (start := html.find(f"<{tag}", at)) >= 0:
+            parts.append(html[at:start])
+            end = html.find(f"</{tag}", start)
+            if end < 0:  # never closed: the rest is not visible text
+                at = len(html)
+                break
+            close = html.find(">", end)
+            at = len(html) if close < 0 else close + 1
+        parts.append(html[at:])
+        html = " ".join(parts)
+    return html
+
+
 def detect_block_html(html: str, headers: dict[str, str] | None = None) -> Block | None:
     """A :class:`Block` when the HTML (and its headers) is a wall rather than the page."""
     lowered = unescape(html[:400_000]).lower()  # walls write "Reference&#32;&#35;18.x"
-    text = " ".join(_TAGS.sub(" ", lowered).split())
+    text = " ".join(_TAG.sub(" ", _without_code(lowered)).split())
     if len(text) > _MAX_WALL_TEXT:
         return None
     for vendor, what, name, value in _HEADER_SIGNALS:

@@ -34,13 +34,21 @@ GENERIC_RULES: tuple[EndpointRule, ...] = (
         r"businessapp\.b2b\.trustpilot\.com", r"", "Trustpilot business console (replies)"
     ),
     # --- Any site --------------------------------------------------------------------------
+    # A path segment that starts with one of these words (``/reply-to-review/1``,
+    # ``/biz/x/reply.html``, ``/add-review``, ``/reviews/new``, ``/contact-reviewer/5``).
+    # Whole words only: a business called "Write Right Editing" is not a write page.
     EndpointRule(
         r".*",
-        r"write[-_]?a?[-_]?review|leave[-_]a[-_]review|submit[-_]review",
+        r"write[-_]?a?[-_]?review|leave[-_]a[-_]review|submit[-_]review"
+        r"|(?:^|/)(?:write|add|new|leave|submit|post|create)[-_]?(?:a[-_])?reviews?(?:[-_./?]|$)"
+        r"|(?:^|/)reviews?/(?:new|add|write|create|submit)(?:[-_./?]|$)",
         "a write-a-review page",
     ),
     EndpointRule(
-        r".*", r"(^|/)(reply|respond|send[-_]?message|compose)(/|$|\?)", "a reply or messaging page"
+        r".*",
+        r"(?:^|/)(?:reply|replies|respond|response-form|compose|message|messages"
+        r"|send[-_]?message|contact[-_](?:reviewer|user|author|member))(?:[-_./?]|$)",
+        "a reply or messaging page",
     ),
 )
 

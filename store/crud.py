@@ -246,6 +246,35 @@ def _derived_key(listing: Listing, review: Mapping[str, Any], candidates: list[R
     return "k:" + _digest(listing.url, author, day)[:40]
 
 
+def _free_key(
+    key: str, digest: str, existing: dict[str, Review], seen: set[str], run_id: int | None
+) -> str | None:
+    """The derived key for this review among the reviews that share its base key.
+
+    Two different reviews by one display name on one day of a listing (no site id) share a
+    derived key; the second is ``key#2`` and so on, not an edit of the first.  A stored one
+    with the same content is the same review, whichever order the page shows them in;
+    otherwise the first key not already read in this crawl.  None: the very same review,
+    read twice in this crawl."""
+
+    def taken(k: str) -> bool:
+        other = existing.get(k)
+        return k in seen or (
+            other is not None and run_id is not None and other.last_seen_run_id == run_id
+        )
+
+    family = [key]
+    while f"{key}#{len(family) + 1}" in existing:  # suffixes are given in order
+        family.append(f"{key}#{len(family) + 1}")
+    for k in family:
+        if existing.get(k) is not None and existing[k].content_hash == digest:
+            return None if taken(k) else k
+    for k in family:
+        if not taken(k):
+            return k
+    return f"{key}#{len(family) + 1}"
+
+
 def upsert_reviews(
     session: Session,
     *,
@@ -288,10 +317,12 @@ def upsert_reviews(
                 )
                 existing.update({r.review_key: r for r in unkeyed})
             key = _derived_key(listing, data, unkeyed)
-        if key in seen_keys:  # the same review twice on one page or in one call
+        digest = content_hash(data)
+        if not data.get("site_review_id"):
+            key = _free_key(key, digest, existing, seen_keys, run_id)
+        if key is None or key in seen_keys:  # the same review twice on a page or in a run
             continue
         seen_keys.add(key)
-        digest = content_hash(data)
         review = existing.get(key)
         if review is None:
             review = Review(

@@ -163,10 +163,23 @@ def init_db(engine: Engine) -> str:
     from alembic.runtime.migration import MigrationContext
 
     cfg = alembic_config(engine)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
-        revision = MigrationContext.configure(connection).get_current_revision()
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds a table to alter it; with foreign keys enforced, dropping the
+            # old one fails while rows point at it.  The switch only works outside a
+            # transaction: off before the migration's one transaction, checked at its end.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+                revision = MigrationContext.configure(connection).get_current_revision()
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration would leave rows pointing at nothing")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     logger.info("database at revision %s", revision)
     return revision or ""
 

@@ -76,7 +76,9 @@ _CA_POSTAL = re.compile(r"\b([a-z]\d[a-z])\s*-?\s*(\d[a-z]\d)\b", re.IGNORECASE)
 _US_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
 # Canadian "unit-number street": "200-1234 W Broadway" is unit 200 at 1234.
 _UNIT_DASH = re.compile(
-    r"^\s*(?:#|unit\b|suite\b|ste\b|apt\b)?\s*(\d+[a-z]?)\s*-\s*(\d+[a-z]?)\b", re.IGNORECASE
+    # One run of spaces is read by one \s* only (two optional ones in a row are quadratic).
+    r"^\s*(?:(?:#|unit\b|suite\b|ste\b|apt\b)\s*)?(\d+[a-z]?)\s*-\s*(\d+[a-z]?)\b",
+    re.IGNORECASE,
 )
 
 

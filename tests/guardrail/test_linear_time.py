@@ -5,7 +5,7 @@ a crawl at 100% CPU."""
 import pytest
 
 from guardrail import checker, endpoints, findings, lexicon, links, model, rules
-from tests.guardrail.linear_time import RATIO_BUDGET, compiled_patterns, slowest_scan
+from tests.linear_time import RATIO_BUDGET, compiled_patterns, slowest_scan
 
 MODULES = (checker, endpoints, findings, lexicon, links, model, rules)
 PATTERNS = compiled_patterns(MODULES)

@@ -83,6 +83,8 @@ def test_kill_mid_run_leaves_whole_pages(tmp_path, sample_sites, store_url) -> N
         first_page = session.exec(select(Review).where(Review.listing_id == yelp.id)).all()
         assert 0 < len(first_page) < 24  # the first page, whole; nothing of the second
         assert {r.first_seen_run_id for r in first_page} == {killed.id}
+        # The run row says what it wrote, although it never finished.
+        assert killed.pages >= 1 and killed.new_reviews >= len(first_page)
         assert all(r.text and r.review_key for r in first_page)
         assert (
             session.exec(  # the listing was not finished, so it has no check row
