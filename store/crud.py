@@ -21,6 +21,8 @@ from store.models import (
     FACT_FIELDS,
     REVIEW_FIELDS,
     AuditEntry,
+    CaseEntry,
+    CaseStatus,
     Clinic,
     Finding,
     Listing,
@@ -497,6 +499,46 @@ def _audit_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyError("the audit log is append-only: entries cannot be changed")
+
+
+# -- the compliance case log --------------------------------------------------------------
+def append_case_entry(
+    session: Session,
+    *,
+    finding_id: int,
+    status: CaseStatus | str,
+    note: str | None = None,
+    user: str | None = None,
+    origin: str = "dashboard",
+    at: datetime | None = None,
+) -> int:
+    """Append a step to a finding's case (the only way rows get there); its id.
+
+    Raises LookupError for an unknown finding and ValueError for an unknown status.  The
+    clinic is the finding's own, so a case entry can never land on another clinic."""
+    status = CaseStatus(status)
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise LookupError(f"no finding {finding_id}")
+    entry = CaseEntry(
+        finding_id=finding_id,
+        clinic_id=finding.clinic_id,
+        status=status,
+        note=(note or "").strip() or None,
+        user=user,
+        origin=origin,
+        at=at or utcnow(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry.id
+
+
+@event.listens_for(Session, "before_flush")
+def _case_log_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, CaseEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyError("the case log is append-only: entries cannot be changed")
 
 
 # -- bulk loading -------------------------------------------------------------------------

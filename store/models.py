@@ -460,6 +460,15 @@ class Finding(FindingBase, table=True):
 class FindingRead(FindingBase):
     id: int
     site: str | None = None
+    # The finding's case: its latest case-log entry (None: nobody has recorded anything).
+    case_status: str | None = None
+    case_at: datetime | None = None
+    case_user: str | None = None
+
+    @property
+    def open(self) -> bool:
+        """Still needs attention: no case entry yet, or none that closes it."""
+        return self.case_status is None or not CaseStatus(self.case_status).closes
 
 
 class AuditBase(SQLModel):
@@ -495,3 +504,53 @@ class Notification(SQLModel, table=True):
     title: str
     ok: bool = False
     error: str | None = None
+
+
+# -- the compliance case log --------------------------------------------------------------
+class CaseStatus(StrEnum):
+    """What someone recorded about a finding (the case log's verbs, in order of a case)."""
+
+    ACKNOWLEDGED = "acknowledged"  # seen; someone is looking into it
+    REPORTED = "reported"  # reported through the site's own reporting route
+    NOT_A_BREACH = "not_a_breach"  # looked into: nothing to do
+    RESOLVED = "resolved"  # dealt with
+
+    @property
+    def closes(self) -> bool:
+        """The finding needs no more attention after this entry."""
+        return self in (CaseStatus.NOT_A_BREACH, CaseStatus.RESOLVED)
+
+
+class CaseEntryBase(SQLModel):
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+    at: datetime = _ts(default_factory=utcnow)
+    status: str = _status()
+    note: str | None = None
+    user: str | None = Field(default=None, max_length=200)  # the signed-in or OS user
+    origin: str = Field(default="dashboard", max_length=40)
+
+
+class CaseEntry(CaseEntryBase, table=True):
+    """One step of a finding's case.  Append-only: the history is never rewritten."""
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class CaseEntryRead(CaseEntryBase):
+    id: int
+
+
+# -- privacy ------------------------------------------------------------------------------
+class ErasureBase(SQLModel):
+    review_id: int = Field(foreign_key="review.id", unique=True)
+    at: datetime = _ts(default_factory=utcnow)
+    reason: str = Field(max_length=20)  # "erase" (a person's request) or "retention"
+    user: str | None = Field(default=None, max_length=200)
+
+
+class ReviewErasure(ErasureBase, table=True):
+    """A review whose reviewer-written content was erased; it stays erased (the purge after
+    each crawl erases again whatever a later crawl brings back)."""
+
+    id: int | None = Field(default=None, primary_key=True)

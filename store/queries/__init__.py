@@ -7,7 +7,14 @@ can be cached and pickled.  Nothing here writes.
 """
 
 from store.queries.clinics import clinic_by_key, clinic_summaries, clinics
-from store.queries.compliance import audit_entries, audit_log, findings, findings_of_runs
+from store.queries.compliance import (
+    audit_entries,
+    audit_log,
+    case_log,
+    findings,
+    findings_of_review,
+    findings_of_runs,
+)
 from store.queries.listings import (
     ListingMemory,
     active_listings,
@@ -50,6 +57,7 @@ __all__ = [
     "active_listings",
     "audit_entries",
     "audit_log",
+    "case_log",
     "checks_of_run",
     "clinic_by_key",
     "clinic_summaries",
@@ -58,6 +66,7 @@ __all__ = [
     "count_reviews",
     "crawl_memory",
     "findings",
+    "findings_of_review",
     "findings_of_runs",
     "last_good_run",
     "listing_changes",

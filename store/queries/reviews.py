@@ -29,8 +29,10 @@ class SiteSummary(SQLModel):
     stated_reviews: int | None = None  # the review count the site states
     reviews_held: int = 0  # visible reviews QuietWatch holds
     average_held: float | None = None
-    new_last_crawl: int = 0  # first seen in the latest crawl of their listing
-    new_since: int = 0  # first seen at or after the chosen date
+    # New: a review held now that a crawl found after the first crawl of its listing (what a
+    # first crawl finds was there before: it is not new).  Never more than reviews_held.
+    new_last_crawl: int = 0  # new, and found by the latest crawl of its listing
+    new_since: int = 0  # new, and first seen at or after the chosen date
     removed: int = 0
     last_success_at: datetime | None = None
     last_crawled_at: datetime | None = None
@@ -65,6 +67,24 @@ def _latest_run_per_listing(clinic_id: int) -> Any:
     )
 
 
+def _first_run_per_listing(clinic_id: int) -> Any:
+    """(listing_id, run_id): the crawl run that first found reviews on each listing; what
+    it found is the listing's baseline, not new reviews."""
+    return (
+        select(Review.listing_id, func.min(Review.first_seen_run_id).label("run_id"))
+        .where(Review.clinic_id == clinic_id)
+        .group_by(col(Review.listing_id))
+        .subquery("first_run")
+    )
+
+
+def _new(first_run: Any) -> Any:
+    """A held review found after its listing's first crawl (joined with first_run)."""
+    return sa.and_(
+        col(Review.removed_at).is_(None), col(Review.first_seen_run_id) > first_run.c.run_id
+    )
+
+
 def site_summaries(session: Session, *, clinic_id: int, since: datetime) -> list[SiteSummary]:
     """Per site: shown rating and count, reviews held, new reviews, last successful crawl."""
     snap = ListingSnapshot.__table__.alias("snap")
@@ -84,14 +104,17 @@ def site_summaries(session: Session, *, clinic_id: int, since: datetime) -> list
         .group_by(col(Listing.site))
     ).all()
     visible = col(Review.removed_at).is_(None)
+    first_run = _first_run_per_listing(clinic_id)
+    new = _new(first_run)
     review_rows = session.exec(
         select(
             Review.site,
             func.sum(sa.case((visible, 1), else_=0)),
             func.avg(sa.case((visible, col(Review.rating)), else_=None)),
-            func.sum(sa.case((col(Review.first_seen_at) >= since, 1), else_=0)),
+            func.sum(sa.case((sa.and_(new, col(Review.first_seen_at) >= since), 1), else_=0)),
             func.sum(sa.case((visible, 0), else_=1)),
         )
+        .outerjoin(first_run, first_run.c.listing_id == col(Review.listing_id))
         .where(Review.clinic_id == clinic_id)
         .group_by(col(Review.site))
     ).all()
@@ -105,7 +128,8 @@ def site_summaries(session: Session, *, clinic_id: int, since: datetime) -> list
                 latest.c.run_id == col(Review.first_seen_run_id),
             ),
         )
-        .where(Review.clinic_id == clinic_id)
+        .join(first_run, first_run.c.listing_id == col(Review.listing_id))
+        .where(Review.clinic_id == clinic_id, new)
         .group_by(col(Review.site))
     ).all()
     reviews = {r[0]: r for r in review_rows}
@@ -161,7 +185,8 @@ class ReviewFilter:
     max_rating: float | None = None
     published_from: datetime | None = None  # published (else first seen) on or after
     published_to: datetime | None = None  # ... and before
-    new_in_latest_crawl: bool = False
+    new_in_latest_crawl: bool = False  # new (see SiteSummary), found by the latest crawl
+    new_since: datetime | None = None  # new (see SiteSummary), first seen since
     first_seen_since: datetime | None = None
     edited: bool | None = None
     removed: bool | None = None
@@ -203,6 +228,13 @@ def _review_conditions(clinic_id: int, flt: ReviewFilter) -> list[Any]:
         response = col(Review.owner_response)
         has = sa.and_(response.is_not(None), response != "")
         cond.append(has if flt.has_owner_response else sa.not_(has))
+    if flt.new_in_latest_crawl or flt.new_since is not None:
+        first_run = _first_run_per_listing(clinic_id)
+        cond.append(
+            sa.exists().where(first_run.c.listing_id == col(Review.listing_id), _new(first_run))
+        )
+    if flt.new_since is not None:
+        cond.append(col(Review.first_seen_at) >= flt.new_since)
     if flt.new_in_latest_crawl:
         latest = _latest_run_per_listing(clinic_id)
         cond.append(
