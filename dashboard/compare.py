@@ -126,6 +126,23 @@ def _address(
     return " | ".join(p or "-" for p in parts)
 
 
+def _own_website(listing: ListingRead) -> str | None:
+    """The website the listing gives for the clinic; a link back to the listing's own page
+    or to a review site is the site's link to itself, not the clinic's website."""
+    from crawlers.sites import review_site_hosts
+
+    given = website(listing.website)
+    if given is None:
+        return None
+    host = given.split("/", 1)[0]
+    own_page = website(listing.url)
+    if given == own_page or (own_page and host == own_page.split("/", 1)[0]):
+        return None
+    if any(host == h or host.endswith("." + h) for h in review_site_hosts()):
+        return None
+    return listing.website
+
+
 def compare(clinic: ClinicRead, listing: ListingRead) -> list[FactComparison]:
     """Name, address, phone and website, as stated by the clinic and by the listing.
 
@@ -154,9 +171,9 @@ def compare(clinic: ClinicRead, listing: ListingRead) -> list[FactComparison]:
         FactComparison(
             "website",
             clinic.website,
-            listing.website,
+            _own_website(listing),
             website(clinic.website),
-            website(listing.website),
+            website(_own_website(listing)),
         ),
     ]
 

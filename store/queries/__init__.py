@@ -6,6 +6,7 @@ SQL where the tables are large (reviews), and returns the store's ``*Read`` mode
 can be cached and pickled.  Nothing here writes.
 """
 
+from store.privacy import review_record
 from store.queries.clinics import clinic_by_key, clinic_summaries, clinics
 from store.queries.compliance import (
     audit_entries,
@@ -78,6 +79,7 @@ __all__ = [
     "rating_over_time",
     "review_detail",
     "review_page",
+    "review_record",
     "review_sites",
     "reviews_of_runs",
     "runs",

@@ -148,7 +148,7 @@ def test_printable_report_escapes_everything_and_loads_nothing():
     assert "&lt;script&gt;" in page
     assert "default-src 'none'" in page
     assert "Owner responses found on review sites (1)" in page
-    assert "Audit log: blocked attempts (1)" in page
+    assert "Audit log: blocked attempts and privacy records (1)" in page
 
 
 # -- launch -------------------------------------------------------------------------------
