@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,8 @@ from rich.table import Table
 
 from crawlers.items import ListingPage
 from crawlers.runner import clinic_facts, confirmed_sources, plan, run_crawl
-from dashboard.launch import dashboard_env, streamlit_command
+from dashboard.launch import dashboard_env, exposure_problem, port_taken, streamlit_command
 from quietwatch import demo
-from quietwatch.demo.server import SampleServer
 from quietwatch.monitor import check_runs
 from quietwatch.notify import notify_after_run
 from store import crud, queries, runs
@@ -203,20 +203,64 @@ def dashboard_command(
     return command, dashboard_env(config, db_url, os.environ)
 
 
+PORT_HINT = (
+    "Port {port} on {host} is taken (another dashboard, or another program). Choose another: "
+    "`quietwatch dashboard --port {other}`, or `make demo PORT={other}` for the demo."
+)
+
+
+def check_dashboard_address(
+    config: QuietWatchConfig | None, host: str, port: int, console: Console
+) -> bool:
+    """Before anything starts: the address must be free, and beyond loopback sign-in must be
+    configured (the dashboard shows review text).  Says what to do when not."""
+    problem = exposure_problem(config, host)
+    if problem is not None:
+        console.print(f"[bold red]Not starting the dashboard.[/] {escape(problem)}")
+        return False
+    if port_taken(host, port):
+        other = 8601 if port != 8601 else 8602
+        console.print(
+            f"[bold red]Not starting.[/] {escape(PORT_HINT.format(host=host, port=port, other=other))}"
+        )
+        return False
+    return True
+
+
+def _wait_until_up(url: str, child: subprocess.Popen, timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:  # noqa: S310 (our own http URL)
+                if answer.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 def run_dashboard(
     config: QuietWatchConfig, db_url: str, *, host: str | None, port: int | None, console: Console
 ) -> int:
+    """Start the dashboard (refusing an exposed address without sign-in, or a taken port),
+    wait until it answers, then print its URL: last, on a line of its own."""
     command, env = dashboard_command(config, db_url, host=host, port=port)
     bind = command[command.index("--server.address") + 1]
-    shown_port = command[command.index("--server.port") + 1]
-    console.print(f"Dashboard: [bold]http://{bind}:{shown_port}[/]  (Ctrl-C to stop)")
-    child = subprocess.Popen(command, env=env)
+    shown_port = int(command[command.index("--server.port") + 1])
+    if not check_dashboard_address(config, bind, shown_port, console):
+        return 2
+    # Streamlit's own banner goes nowhere: the URL printed below is the one line to read.
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
     def forward(signum: int, _frame: object) -> None:  # systemd's SIGTERM reaches Streamlit too
         child.send_signal(signum)
 
     previous = signal.signal(signal.SIGTERM, forward)
     try:
+        url = f"http://{bind}:{shown_port}"
+        if _wait_until_up(url, child):
+            console.print("The dashboard is ready (Ctrl-C to stop):")
+            console.print(url, markup=False, highlight=False, soft_wrap=True)
         return child.wait()
     except KeyboardInterrupt:
         child.send_signal(signal.SIGINT)
@@ -227,14 +271,29 @@ def run_dashboard(
 
 
 def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> int:
-    """Serve the sample sites, crawl them twice, then start the dashboard."""
+    """Serve the sample sites, crawl them, then start the dashboard.
+
+    The sample sites keep the port of the first run (it is in the demo profile), so every
+    run crawls the same listings into the same store: the first run crawls twice (an
+    earlier and the current state, so history shows edits, removals and a changed listing),
+    later runs crawl the current state once.  A taken dashboard port is reported before
+    anything is crawled."""
+    workdir = workdir.resolve()
+    if dashboard and port_taken("127.0.0.1", port):
+        other = 8601 if port != 8601 else 8602
+        console.print(
+            f"[bold red]Not starting the demo.[/] {escape(PORT_HINT.format(host='127.0.0.1', port=port, other=other))}"
+        )
+        return 2
     phase = {"n": 1}
-    server = SampleServer(lambda p: None).start()
-    server.resolve = demo.resolver(server.base_url, lambda: phase["n"])
+    server, fresh = demo.start_sample_sites(workdir, lambda: phase["n"])
     try:
-        config_path = demo.write_config(workdir.resolve(), server.base_url)
+        config_path = demo.write_config(workdir, server.base_url)
+        if fresh:
+            demo.forget_store(workdir)
         console.print(f"Sample sites on [bold]{server.base_url}[/]; demo profile at {config_path}")
-        for n, label in ((1, "earlier state"), (2, "current state")):
+        states = ((1, "earlier state"), (2, "current state")) if fresh else ((2, "current state"),)
+        for n, label in states:
             phase["n"] = n
             console.print(f"Crawling the sample sites ({label})…")
             env = {k: v for k, v in os.environ.items() if k != "QUIETWATCH_DATABASE_URL"}
@@ -256,7 +315,8 @@ def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> 
             if code not in (0, 1):
                 console.print(f"[red]The demo crawl failed (exit {code}).[/]")
                 return code
-            time.sleep(1.0)  # so the two states get distinct timestamps
+            if n == 1:
+                time.sleep(1.0)  # so the two states get distinct timestamps
     finally:
         server.stop()
     config = load_config(config_path)

@@ -1,10 +1,14 @@
 """The demo: a fictional clinic listed on sample sites served from 127.0.0.1.
 
 ``quietwatch demo`` serves these pages, writes a demo profile pointing at them, crawls them
-twice (an "earlier" and a "current" state, so history shows edits, removals and a changed
-listing), and starts the dashboard.  Everything here is invented.
+(the first time twice: an "earlier" and a "current" state, so history shows edits, removals
+and a changed listing), and starts the dashboard.  The sample sites keep the port of the
+first run, so the listings (keyed by URL) stay the same across runs.  Everything here is
+invented.
 """
 
+import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +20,7 @@ from quietwatch.demo.pages import (
     ratemds_page,
     yelp_page,
 )
+from quietwatch.demo.server import SampleServer
 
 CLINIC = {
     "name": "Harbourview Counselling Collective",
@@ -137,7 +142,6 @@ def businesses(phase: int) -> dict[str, SampleBusiness]:
     directory = SampleBusiness(
         **{**base, "street_address": "1234 West Broadway, Suite 210"},
         reviews=_reviews("d", 6, start=today - timedelta(days=40), offset=13),
-        stated_review_count=8,
     )
     old_directory = SampleBusiness(
         **{
@@ -228,3 +232,40 @@ interval_hours = 24
         encoding="utf-8",
     )
     return path
+
+
+PROFILE = "quietwatch.toml"
+
+
+def _recorded_port(workdir: Path) -> int | None:
+    """The sample sites' port written in an earlier run's demo profile."""
+    try:
+        text = (workdir / PROFILE).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r'url = "http://127\.0\.0\.1:(\d+)/', text)
+    return int(found.group(1)) if found else None
+
+
+def start_sample_sites(workdir: Path, phase_of: Callable[[], int]) -> tuple[SampleServer, bool]:
+    """Serve the sample sites on the port of the earlier run (a new one the first time, or
+    when that one is taken); returns the server and whether the store must start afresh."""
+    port = _recorded_port(workdir)
+    store = workdir / "data" / "quietwatch.db"
+    server = None
+    if port is not None and store.exists():
+        try:
+            server = SampleServer(lambda p: None, port=port)
+        except OSError:  # taken since: new listings would double the old ones
+            server = None
+    fresh = server is None
+    if server is None:
+        server = SampleServer(lambda p: None)
+    server.resolve = resolver(server.base_url, phase_of)
+    return server.start(), fresh
+
+
+def forget_store(workdir: Path) -> None:
+    """Remove the demo's own store (its listings point at a port no longer served)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (workdir / "data" / f"quietwatch.db{suffix}").unlink(missing_ok=True)

@@ -77,8 +77,9 @@ def test_clicking_a_row_opens_the_review(dashboard_env):
 
 
 def test_a_review_can_be_opened_from_a_link(dashboard_env):
-    from tests.dashboard.conftest import APP
     from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.conftest import APP
 
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["review"] = str(dashboard_env.reviews["y2"])
