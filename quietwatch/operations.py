@@ -19,7 +19,8 @@ from crawlers.runner import clinic_facts, confirmed_sources, plan, run_crawl
 from dashboard.launch import dashboard_env, exposure_problem, port_taken, streamlit_command
 from quietwatch import demo
 from quietwatch.monitor import check_runs
-from quietwatch.notify import notify_after_run
+from quietwatch.notify import notify_after_run, send_alerts
+from quietwatch.privacy_commands import purge_after_crawl
 from store import crud, queries, runs
 from store.config import QuietWatchConfig, Settings, database_url, load_config
 from store.db import Engine, init_db, session_scope
@@ -130,17 +131,26 @@ def crawl_with_progress(
 
 
 def after_crawl(config: QuietWatchConfig, engine: Engine, run_ids: list[int]) -> list[Any]:
-    """Spidermon-style checks on the runs, then the digest through the configured channels.
-    Neither may fail the crawl: what went wrong is logged (and kept in the store)."""
+    """Spidermon-style checks on the runs, the privacy purge, then the digest and the alerts
+    through the configured channels.  None may fail the crawl: what went wrong is logged
+    (and kept in the store)."""
     try:
         checks = check_runs(config, engine, run_ids)
     except Exception:
         logger.exception("the after-crawl checks failed")
         checks = []
     try:
+        purge_after_crawl(config, engine)
+    except Exception:
+        logger.exception("the privacy purge failed; it runs again after the next crawl")
+    try:
         notify_after_run(config, engine, run_ids, checks)
     except Exception:
         logger.exception("the notification could not be sent")
+    try:
+        send_alerts(config, engine, run_ids, checks)
+    except Exception:
+        logger.exception("the alerts could not be sent")
     return checks
 
 

@@ -187,6 +187,7 @@ class ReviewFilter:
     published_to: datetime | None = None  # ... and before
     new_in_latest_crawl: bool = False  # new (see SiteSummary), found by the latest crawl
     new_since: datetime | None = None  # new (see SiteSummary), first seen since
+    new_in_runs: tuple[int, ...] = ()  # new (see SiteSummary), first seen in these runs
     first_seen_since: datetime | None = None
     edited: bool | None = None
     removed: bool | None = None
@@ -228,7 +229,9 @@ def _review_conditions(clinic_id: int, flt: ReviewFilter) -> list[Any]:
         response = col(Review.owner_response)
         has = sa.and_(response.is_not(None), response != "")
         cond.append(has if flt.has_owner_response else sa.not_(has))
-    if flt.new_in_latest_crawl or flt.new_since is not None:
+    if flt.new_in_runs:
+        cond.append(col(Review.first_seen_run_id).in_(list(flt.new_in_runs)))
+    if flt.new_in_latest_crawl or flt.new_since is not None or flt.new_in_runs:
         first_run = _first_run_per_listing(clinic_id)
         cond.append(
             sa.exists().where(first_run.c.listing_id == col(Review.listing_id), _new(first_run))
