@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard import auth, compare
+from dashboard import auth, compare, render
 from store import queries
 from store.config import (
     DEFAULT_CONFIG_FILE,
@@ -64,7 +64,9 @@ class AppContext:
 def context() -> AppContext:
     """Settings for this process: config file and database URL (environment first)."""
     settings = Settings()
-    return _context(str(settings.config) if settings.config else None, settings.database_url)
+    ctx = _context(str(settings.config) if settings.config else None, settings.database_url)
+    render.ZONE = ctx.zone  # every date shown in the clinic's time zone
+    return ctx
 
 
 @st.cache_resource(show_spinner=False)

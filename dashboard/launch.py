@@ -33,7 +33,7 @@ def streamlit_command(
     return [
         python or sys.executable,
         "-m",
-        "streamlit",
+        "dashboard.serve",  # Streamlit's command line, the pages' imports done first
         "run",
         str(APP),
         "--server.address",

@@ -62,13 +62,13 @@ DAY_FORMAT = "%Y-%m-%d"
 EMPTY = "—"
 
 
-def _zone() -> tzinfo:
-    from dashboard import data
+#: The clinic's time zone, set by :func:`dashboard.data.context` on every run (one config
+#: per process); UTC outside the app (unit tests, exports made without a config).
+ZONE: tzinfo = UTC
 
-    try:
-        return data.context().zone
-    except Exception:  # outside the app (unit tests, exports without a config): UTC
-        return UTC
+
+def _zone() -> tzinfo:
+    return ZONE
 
 
 def when(value: datetime | None, zone: tzinfo | None = None) -> str:

@@ -373,7 +373,11 @@ class RunRead(RunBase):
 class ListingCheck(SQLModel, table=True):
     """How one listing fared in one run."""
 
-    __table_args__ = (sa.UniqueConstraint("run_id", "listing_id", name="uq_check_run_listing"),)
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "listing_id", name="uq_check_run_listing"),
+        # "Had the listing been read before this run?" in one index seek (new reviews).
+        sa.Index("ix_listingcheck_listing_run_status", "listing_id", "run_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="crawlrun.id", index=True)

@@ -114,7 +114,7 @@ if shown:
     index = selected if selected is not None and selected < len(shown) else 0
     listing, comps = shown[index]
     with st.container(border=True, key="listing-detail"):
-        st.subheader(f"{labels.listing(listing.id, listing.site)}: side by side")
+        st.subheader(f"{labels.listing(listing.id, listing.site)}: side by side", anchor=False)
         render.table(
             render.frame(
                 (

@@ -118,7 +118,8 @@ else:
         for k in range(23, -1, -1)
     ]
     trend: dict[str, dict[str, float]] = {}
-    for point in data.load("rating_over_time", clinic_id=clinic.id):
+    first_month = datetime.strptime(months[0] + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
+    for point in data.load("rating_over_time", clinic_id=clinic.id, since=first_month):
         trend.setdefault(point.site, {})[point.month] = point.average
     render.table(
         render.frame(

@@ -40,7 +40,20 @@ if "reviews-new-since" not in st.session_state and wanted_since:
     except ValueError:
         pass
 
-with st.container(border=True):
+FILTERS = (
+    "reviews-sites",
+    "reviews-from",
+    "reviews-to",
+    "reviews-new",
+    "reviews-new-since",
+    "reviews-edited",
+    "reviews-removed",
+    "reviews-response",
+)
+filtering = any(st.session_state.get(k) not in (None, [], False, ANY) for k in FILTERS) or (
+    st.session_state.get("reviews-rating", (0.0, 5.0)) != (0.0, 5.0)
+)
+with st.expander("Filters" + (" (some are set)" if filtering else ""), expanded=filtering):
     row = st.columns([3, 2, 1, 1])
     sites = row[0].multiselect(
         "Sites",
@@ -171,7 +184,7 @@ detail = data.load("review_detail", clinic_id=clinic.id, review_id=review_id) if
 if detail is not None:
     r = detail.review
     with st.container(border=True, key="review-detail"):
-        st.subheader(f"The review, as {labels.site(r.site)} showed it")
+        st.subheader(f"The review, as {labels.site(r.site)} showed it", anchor=False)
         render.labelled("Author", render.author(r.author, names), empty="(not kept)")
         rating = f"{r.rating:g}" if r.rating is not None else None
         if rating and r.best_rating:

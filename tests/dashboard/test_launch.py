@@ -78,14 +78,23 @@ def test_dashboard_command_binds_localhost_and_stops_on_sigterm(db_url, tmp_path
 
 
 def _dashboard(config, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    """`quietwatch dashboard ...` expected to refuse at once; should it start after all,
+    it and its Streamlit child are stopped (a process group of their own)."""
+    proc = subprocess.Popen(
         [sys.executable, "-m", "quietwatch", "--config", str(config), "dashboard", *args],
         cwd=REPO,
         env={k: v for k, v in os.environ.items() if not k.startswith("QUIETWATCH_")},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
+        start_new_session=True,
     )
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def test_beyond_loopback_without_sign_in_it_refuses_to_start(tmp_path) -> None:

@@ -4,7 +4,9 @@
   site's route, not a breach, resolved), with a note and the user; UPDATE and DELETE are
   refused by the database, as for ``auditentry`` (0002);
 - ``reviewerasure``: a review whose reviewer-written content was erased (a person's request,
-  or the retention period after the site removed it), so that it stays erased.
+  or the retention period after the site removed it), so that it stays erased;
+- an index on listing checks by (listing, run, status): "had a crawl read this listing before
+  the run that found this review?" -- what makes a review new -- in one index seek.
 
 Revision ID: 0004_caselog
 Revises: 0003
@@ -57,6 +59,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("review_id"),
     )
+    with op.batch_alter_table("listingcheck") as batch:
+        batch.create_index(
+            "ix_listingcheck_listing_run_status", ["listing_id", "run_id", "status"], unique=False
+        )
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             op.execute(
@@ -81,6 +87,8 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS caseentry_append_only ON caseentry")
         op.execute("DROP FUNCTION IF EXISTS caseentry_append_only()")
+    with op.batch_alter_table("listingcheck") as batch:
+        batch.drop_index("ix_listingcheck_listing_run_status")
     op.drop_table("reviewerasure")
     with op.batch_alter_table("caseentry") as batch:
         batch.drop_index(batch.f("ix_caseentry_finding_id"))
