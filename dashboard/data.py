@@ -34,7 +34,7 @@ from store.config import (
     relative_to_config,
 )
 from store.db import Engine, Session, make_engine
-from store.models import ClinicRead, ListingRead, Origin
+from store.models import ClinicRead, ListingRead, ListingStatus, Origin
 
 logger = logging.getLogger(__name__)
 
@@ -231,16 +231,30 @@ def ready(page: str) -> None:
 
 
 def attention_counts(clinic: ClinicRead, *, since: Any, stale_before: Any) -> dict[str, int]:
-    """What needs attention at one clinic, counted (the Overview's list and the roll-up)."""
-    found = [f for f in load("findings", clinic_id=clinic.id) if f.open]
-    health = load("source_health", clinic_id=clinic.id, stale_before=stale_before)
+    """What needs attention at one clinic, counted (the Overview's list and the roll-up):
+    small reads only (open findings by kind, the listings it compares anyway)."""
+    found = load("open_finding_counts", clinic_id=clinic.id)
     sites = load("site_summaries", clinic_id=clinic.id, since=since)
+    compared = comparisons(clinic)
+    listings = [listing for listing, _comps in compared if listing.enabled]
+    failing = [
+        listing
+        for listing in listings
+        if listing.last_status and not ListingStatus(listing.last_status).good
+    ]
     return {
-        "owner_response": sum(f.kind == "owner_response" for f in found),
-        "disclosure": sum(f.kind == "disclosure" for f in found),
-        "solicitation": sum(f.kind not in ("owner_response", "disclosure") for f in found),
-        "mismatched": sum(1 for _l, comps in comparisons(clinic) if any(c.mismatch for c in comps)),
-        "failing": sum(1 for h in health if h.failing),
-        "overdue": sum(1 for h in health if h.stale and not h.failing),
+        "owner_response": found.get("owner_response", 0),
+        "disclosure": found.get("disclosure", 0),
+        "solicitation": sum(
+            n for k, n in found.items() if k not in ("owner_response", "disclosure")
+        ),
+        "mismatched": sum(1 for _l, comps in compared if any(c.mismatch for c in comps)),
+        "failing": len(failing),
+        "overdue": sum(
+            1
+            for listing in listings
+            if listing not in failing
+            and (listing.last_success_at is None or listing.last_success_at < stale_before)
+        ),
         "new": sum(s.new_since for s in sites),
     }

@@ -200,11 +200,15 @@ def write_config(directory: Path, base_url: str) -> Path:
     """Write the demo profile (a normal quietwatch.toml) pointing at the sample server."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "quietwatch.toml"
+    policy = directory / "online-communication-policy.md"
+    policy.write_text((Path(__file__).parent / "policy.md").read_text(encoding="utf-8"), "utf-8")
     clinic = "\n".join(f'{k} = "{v}"' for k, v in CLINIC.items())
     path.write_text(
         f"""# QuietWatch demo profile: a fictional clinic on sample sites served from 127.0.0.1.
 [clinic]
 {clinic}
+policy_file = "{policy.name}"
+policy_name = "Harbourview Counselling Collective, Online Communication Policy"
 
 [[sources]]
 site = "yelp"

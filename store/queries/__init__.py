@@ -15,6 +15,7 @@ from store.queries.compliance import (
     findings,
     findings_of_review,
     findings_of_runs,
+    open_finding_counts,
 )
 from store.queries.listings import (
     ListingMemory,
@@ -77,6 +78,7 @@ __all__ = [
     "listing_history",
     "listing_of_clinic",
     "listings",
+    "open_finding_counts",
     "problems",
     "problems_of_runs",
     "rating_over_time",

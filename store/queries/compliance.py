@@ -12,6 +12,7 @@ from store.models import (
     AuditRead,
     CaseEntry,
     CaseEntryRead,
+    CaseStatus,
     Finding,
     FindingRead,
     Listing,
@@ -123,3 +124,25 @@ def findings_of_review(session: Session, *, clinic_id: int, review_id: int) -> l
         .order_by(col(Finding.id))
     )
     return [_finding(row) for row in session.exec(query).all()]
+
+
+def open_finding_counts(session: Session, *, clinic_id: int) -> dict[str, int]:
+    """kind -> findings whose case is still open (no entry, or no closing one last)."""
+    latest = (
+        select(CaseEntry.finding_id, func.max(CaseEntry.id).label("entry_id"))
+        .where(CaseEntry.clinic_id == clinic_id)
+        .group_by(col(CaseEntry.finding_id))
+        .subquery("latest_case")
+    )
+    closing = [s.value for s in CaseStatus if s.closes]
+    rows = session.exec(
+        select(Finding.kind, func.count(col(Finding.id)))
+        .outerjoin(latest, latest.c.finding_id == col(Finding.id))
+        .outerjoin(CaseEntry, col(CaseEntry.id) == latest.c.entry_id)
+        .where(
+            Finding.clinic_id == clinic_id,
+            sa.or_(col(CaseEntry.status).is_(None), col(CaseEntry.status).not_in(closing)),
+        )
+        .group_by(col(Finding.kind))
+    ).all()
+    return {kind: int(n) for kind, n in rows}

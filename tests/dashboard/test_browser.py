@@ -267,7 +267,7 @@ def _select_row(page, key: str, row: int, then: str) -> None:
     page.locator(then).first.wait_for(timeout=WAIT_MS)
 
 
-def test_a_click_on_a_review_row_opens_it(demo_dashboard, browser):
+def test_a_click_on_a_review_row_opens_it(demo_dashboard, browser, screenshots):
     base, _db_url = demo_dashboard
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     _open(page, base, "reviews")
@@ -282,6 +282,16 @@ def test_a_click_on_a_review_row_opens_it(demo_dashboard, browser):
         arg=second,
         timeout=WAIT_MS,
     )
+    # A blocked Reply on it: the dialog quotes the demo clinic's own policy file.
+    page.get_by_role("button", name="Reply — blocked").click()
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=WAIT_MS)
+    said = dialog.inner_text()
+    assert "We do not reply to reviews on any website" in said
+    assert "Harbourview Counselling Collective, Online Communication Policy" in said
+    assert "Allura" not in said and "recorded in the audit log as entry" in said.lower()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshots / "reviews-blocked-reply.png"))
 
 
 def test_the_seed_in_a_real_browser_stays_inert_and_audited(live_dashboard, db_url, browser):
