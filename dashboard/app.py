@@ -18,7 +18,7 @@ st.set_page_config(
     # A local image: a ":material/...:" page icon makes the browser fetch it from Google.
     page_icon=render.page_icon(),
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # collapsed on a phone, so the tables are in view
 )
 
 PAGES = [

@@ -155,7 +155,7 @@ else:
         ),
         key="overview-sites",
         columns={
-            "Site": st.column_config.TextColumn(pinned=True, width="small"),
+            "Site": st.column_config.TextColumn(pinned=True, width="medium"),
             "Rating shown": st.column_config.NumberColumn(format="%.1f ★", width="small"),
             "Average of held": st.column_config.NumberColumn(format="%.2f", width="small"),
             "Rating by month (24 months)": st.column_config.LineChartColumn(

@@ -172,13 +172,17 @@ def _grid(page, key: str) -> dict:
     draws the columns in view only) and the text of every cell it drew."""
     selector = f".st-key-{key} [data-testid=stDataFrame]"
     page.locator(f"{selector} table th").first.wait_for(state="attached", timeout=WAIT_MS)
+    page.locator(selector).scroll_into_view_if_needed()
     return page.evaluate(
         """(selector) => {
             const root = document.querySelector(selector);
             const box = root.querySelector('canvas').getBoundingClientRect();
             const table = root.querySelector('table');
+            // What a person sees at the table's first cell: the table, not something over it.
+            const seen = document.elementFromPoint(box.left + 8, box.top + 8);
             return {
                 left: box.left, right: box.right, width: window.innerWidth,
+                covered: !(seen && root.contains(seen)),
                 headers: Array.from(table.querySelectorAll('th')).map(th => th.innerText.trim()),
                 cells: Array.from(table.querySelectorAll('td')).map(td => td.innerText.trim()),
             };
@@ -215,6 +219,7 @@ def test_every_page_of_the_demo_clinic_fits_and_reads_no_none(demo_dashboard, br
             missing = [c for c in key_columns if c not in drawn["headers"]]
             assert not missing, f"{name} at {width} px: {missing} not in view ({drawn['headers']})"
             assert 0 <= drawn["left"] < drawn["width"], (name, width, drawn)
+            assert not drawn["covered"], f"{name} at {width} px: the table is covered"
             every_cell = page.evaluate(
                 "Array.from(document.querySelectorAll('[data-testid=stDataFrame] td'))"
                 ".map(td => td.innerText.trim())"
