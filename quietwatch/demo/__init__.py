@@ -111,8 +111,10 @@ def _reviews(prefix: str, count: int, *, start: date, offset: int = 0) -> list[S
     return out
 
 
-def businesses(phase: int) -> dict[str, SampleBusiness]:
-    """The sample listings; phase 2 is the "current" state after some changes."""
+def businesses(phase: int, directory_states: int | None = None) -> dict[str, SampleBusiness]:
+    """The sample listings; phase 2 is the "current" state after some changes.  The demo's
+    directory states as many reviews as it shows; ``directory_states`` makes it state more
+    (a shortfall, for the tests of the shortfall check)."""
     today = date(2026, 11, 20)
     base = dict(
         name=CLINIC["name"],
@@ -142,6 +144,7 @@ def businesses(phase: int) -> dict[str, SampleBusiness]:
     directory = SampleBusiness(
         **{**base, "street_address": "1234 West Broadway, Suite 210"},
         reviews=_reviews("d", 6, start=today - timedelta(days=40), offset=13),
+        stated_review_count=directory_states,
     )
     old_directory = SampleBusiness(
         **{
@@ -166,15 +169,19 @@ def businesses(phase: int) -> dict[str, SampleBusiness]:
     }
 
 
-def resolver(base_url: str, phase_of: "callable[[], int]"):  # type: ignore[valid-type]
-    """Map a request path to a page of the current phase."""
+def resolver(
+    base_url: str,
+    phase_of: "callable[[], int]",  # type: ignore[valid-type]
+    directory_states: int | None = None,
+):
+    """Map a request path to a page of the current phase (see :func:`businesses`)."""
 
     def resolve(path_and_query: str) -> tuple[int, str, bytes] | None:
         parts = urlsplit(path_and_query)
         query = parse_qs(parts.query)
         html = "text/html; charset=utf-8"
         phase = phase_of()
-        biz = businesses(phase)
+        biz = businesses(phase, directory_states)
         url = base_url + parts.path
         if parts.path == "/robots.txt":
             return 200, "text/plain", b"User-agent: *\nDisallow: /private/\n"

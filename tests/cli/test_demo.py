@@ -83,8 +83,11 @@ def test_demo_populates_a_store_every_page_can_show(tmp_path: Path, monkeypatch)
     reply[0].click().run()
     engine = make_engine(url, read_only=True)
     with Session(engine) as s:
-        assert s.exec(select(func.count()).select_from(AuditEntry)).one() == 1
+        audit = s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
     engine.dispose()
+    # The privacy purge of the first crawl (names kept as initials), then the click.
+    assert [a.action_id for a in audit][0] == "privacy_purge"
+    assert audit[-1].action_id == "reply_to_review" and audit[-1].origin == "dashboard"
     st.cache_data.clear()
 
 
