@@ -54,8 +54,12 @@ def _explained_key(key: str) -> str:
     return f"{key}-explained"
 
 
-def _pending_key(key: str) -> str:
-    return f"{key}-pending"
+#: The blocked button whose dialog is open: it stays open across reruns until closed.
+OPEN_DIALOG = "blocked-dialog-open"
+
+
+def _dismissed() -> None:
+    st.session_state.pop(OPEN_DIALOG, None)
 
 
 def _on_click(action_id: str, key: str, target: str | None, clinic_id: int | None) -> None:
@@ -65,7 +69,7 @@ def _on_click(action_id: str, key: str, target: str | None, clinic_id: int | Non
     from guardrail.rules import rule_set_from_config
 
     ctx = data.context()
-    st.session_state[_pending_key(key)] = True
+    st.session_state[OPEN_DIALOG] = key
     try:
         explanation = block(
             action_id,
@@ -121,13 +125,13 @@ def blocked_button(
 
 
 def explanations(keys: list[str]) -> None:
-    """The explanation of the blocked button just clicked, in a dialog that closes; the
-    audit entry stays named under the buttons."""
+    """The explanation of the blocked button just clicked, in a dialog that stays until the
+    person closes it; the audit entry stays named under the buttons."""
     for key in keys:
         explained = st.session_state.get(_explained_key(key))
         if not explained:
             continue
-        if st.session_state.pop(_pending_key(key), False):
+        if st.session_state.get(OPEN_DIALOG) == key:
             _dialog(explained, key)
         if explained.get("audit_id") is not None:
             st.caption(
@@ -154,7 +158,7 @@ def action_row(
     explanations(keys)
 
 
-@st.dialog("Blocked", width="large")
+@st.dialog("Blocked", width="large", on_dismiss=_dismissed)
 def _dialog(explained: dict, key: str) -> None:
     show_explanation(explained, key=key)
 

@@ -287,6 +287,7 @@ def test_a_click_on_a_review_row_opens_it(demo_dashboard, browser, screenshots):
         arg=second,
         timeout=WAIT_MS,
     )
+    _ready(page, "reviews")  # the run the click started has finished
     # A blocked Reply on it: the dialog quotes the demo clinic's own policy file.
     page.get_by_role("button", name="Reply — blocked").click()
     dialog = page.get_by_role("dialog")
@@ -337,6 +338,10 @@ def test_the_seed_in_a_real_browser_stays_inert_and_audited(live_dashboard, db_u
     assert f"entry {rows[-1]['id']}" in explanation.inner_text()
     page.keyboard.press("Escape")  # the dialog closes
     explanation.wait_for(state="detached", timeout=WAIT_MS)
+    page.get_by_role("button", name="Refresh data").click()  # a rerun: it stays closed
+    _ready(page, "reviews")
+    assert explanation.count() == 0
+    assert f"entry {rows[-1]['id']}" in page.locator(".stMain").inner_text()
     assert page.evaluate("typeof window.__pwned") == "undefined"
 
     assert requests, "the browser made no requests at all"
