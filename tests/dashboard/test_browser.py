@@ -291,7 +291,8 @@ def test_a_click_on_a_review_row_opens_it(demo_dashboard, browser, screenshots):
     # A blocked Reply on it: the dialog quotes the demo clinic's own policy file.
     page.get_by_role("button", name="Reply — blocked").click()
     dialog = page.get_by_role("dialog")
-    dialog.wait_for(timeout=WAIT_MS)
+    # Its last line drawn: the dialog's whole content is there.
+    dialog.get_by_text("Recorded in the audit log as", exact=False).wait_for(timeout=WAIT_MS)
     said = dialog.inner_text()
     assert "We do not reply to reviews on any website" in said
     assert "Harbourview Counselling Collective, Online Communication Policy" in said
@@ -326,7 +327,7 @@ def test_the_seed_in_a_real_browser_stays_inert_and_audited(live_dashboard, db_u
         "button", name="Reply — blocked"
     ).click()
     explanation = page.locator(f".st-key-blocked-reply_to_review-review-{review_id}-explanation")
-    explanation.wait_for(timeout=WAIT_MS)
+    explanation.get_by_text("Recorded in the audit log as", exact=False).wait_for(timeout=WAIT_MS)
     assert "What to do instead" in explanation.inner_text()
     rows = audit_rows(db_url)
     assert len(rows) == before + 1
