@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Set up, then run the demo: local sample sites -> crawl -> dashboard on http://127.0.0.1:8501
+## (another port: make demo PORT=8601)
 demo: $(STAMP)
-	$(BIN)/quietwatch demo
+	$(BIN)/quietwatch demo $(if $(PORT),--port $(PORT),)
 
 ## Set up, then run the whole test suite (lint included).
 test: $(STAMP)

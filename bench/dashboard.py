@@ -6,13 +6,15 @@ responses, 30 daily runs with a check per listing, findings, audit rows), then r
 dashboard page with Streamlit's AppTest -- the real router and page scripts -- and prints:
 
 - ``first``: the first load, with every cache empty (the queries run);
-- ``after``: the median of the next loads (the queries come from the TTL cache), which the
-  issue asks to stay under 1.5 s;
+- ``after``: the median of the next loads (the queries come from the TTL cache);
 - for the Reviews page, a filter change (a new query, not cached).
 
-With ``--browser`` it also starts ``streamlit run`` on the store and times each page in
-headless Debian Chromium (Playwright): the first load, moving to the page through the
-sidebar, and a full reload of the browser page.
+With ``--browser`` it also starts the dashboard on the store exactly as ``quietwatch
+dashboard`` does (its heavy imports done before it listens) and times each page in headless
+Debian Chromium (Playwright), until the page has drawn the app's own "ready" signal: the
+cold first load (a fresh browser page and an empty query cache: the page's queries run),
+moving to the page through the sidebar, and a full reload of the browser page.  The very
+first page also pays for the browser loading Streamlit's JavaScript, printed apart.
 
     python -m bench.dashboard [--listings 1000] [--reviews 100000] [--repeats 3]
                               [--keep DIR] [--browser]
@@ -419,10 +421,12 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def browser_times(url: str, config_path: Path, *, repeats: int = 3) -> list[PageTime]:
-    """Each page in headless Chromium against ``streamlit run`` (as the CLI starts it), until
-    the page's heading shows and its script has finished: the first load (a fresh browser
-    page, empty query cache), then moving to it through the sidebar as a user does, and a
-    full reload of the browser page (the JavaScript app and its connection set up again)."""
+    """Each page in headless Chromium against the dashboard started as the CLI starts it,
+    until the page has drawn its "ready" signal and its script has finished: the cold first
+    load (a fresh browser page, empty query cache), then moving to it through the sidebar as
+    a user does, and a full reload of the browser page (the JavaScript app and its
+    connection set up again).  Before the pages, one load of a page that reads nothing
+    measures what the browser spends on Streamlit's JavaScript the very first time."""
     import socket
     import subprocess
     import urllib.request
@@ -462,7 +466,8 @@ def browser_times(url: str, config_path: Path, *, repeats: int = 3) -> list[Page
             done = "[data-testid=stApp][data-test-script-state=notRunning]"
 
             def finished(title: str, start: float) -> float:
-                page.get_by_role("heading", name=title, exact=True).wait_for()
+                slug = URL_PATHS[title] or "overview"
+                page.locator(f".st-key-qw-ready-{slug}").wait_for(state="attached")
                 page.locator(done).wait_for()
                 return time.perf_counter() - start
 
@@ -481,7 +486,7 @@ def browser_times(url: str, config_path: Path, *, repeats: int = 3) -> list[Page
                 return finished(title, start)
 
             for title in PAGES:
-                first = reload(title)
+                first = reload(title)  # the page's queries run: a cold first load
                 again = [navigate(title) for _ in range(repeats)]
                 reloads = [reload(title) for _ in range(repeats)]
                 out.append(PageTime(title, first, statistics.median(again)))
@@ -501,12 +506,13 @@ def _print(times: list[PageTime], repeats: int, heading: str) -> list[str]:
     print(f"{'page':<26}{'first load':>12}{'after':>10}   (after: median of {repeats} loads)")
     slow = []
     for t in times:
-        flag = "" if t.after_s < THRESHOLD_S else f"  > {THRESHOLD_S} s"
+        over = max(t.after_s, t.first_s or 0) >= THRESHOLD_S
+        flag = f"  > {THRESHOLD_S} s" if over else ""
         first = f"{t.first_s:>10.2f} s" if t.first_s is not None else f"{'':>12}"
         print(f"{t.page:<26}{first}{t.after_s:>8.2f} s{flag}")
         if t.note:
             print(f"{'':<28}{t.note}")
-        if t.page in PAGES and t.after_s >= THRESHOLD_S:
+        if t.page in PAGES and over:
             slow.append(t.page)
     return slow
 
@@ -548,10 +554,15 @@ def main(argv: list[str] | None = None) -> None:
         if args.browser:
             shown = browser_times(url, config_path, repeats=args.repeats)
             slow += [f"{p} (browser)" for p in _print(shown, args.repeats, "Chromium:")]
+            # No query cache at all (cache_ttl_seconds = 0): every load below is a cold one.
+            uncached = workdir / "uncached.toml"
+            uncached.write_text(CONFIG.replace("= 300", "= 0"), encoding="utf-8")
+            shown = browser_times(url, uncached, repeats=args.repeats)
+            _print(shown, args.repeats, "Chromium, no query cache (every load runs the queries):")
     print(
-        "every page renders in under 1.5 s after the first load"
+        "every page loads in under 1.5 s, first load included"
         if not slow
-        else f"over 1.5 s after the first load: {', '.join(slow)}"
+        else f"1.5 s or more (first load or after): {', '.join(slow)}"
     )
 
 

@@ -80,6 +80,7 @@ def scrapy_settings(
         "QUIETWATCH_CLINIC": clinic_facts(config),
         "QUIETWATCH_TRIGGER": trigger,
         "QUIETWATCH_FULL_SWEEP_DAYS": config.crawl.full_sweep_days,
+        "QUIETWATCH_REVIEWER_NAMES": config.privacy.keep_reviewer_names,
         "QUIETWATCH_API_KEYS": {
             name: secret.get_secret_value()
             for name, secret in (

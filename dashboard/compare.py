@@ -1,5 +1,8 @@
 """Normalise listing facts before comparing them with the clinic's canonical facts.
 
+Each normaliser is memoised: a clinic's listings repeat the same few spellings, and the
+Overview compares every listing on its first load.
+
 For display only: the dashboard shows each fact as the site states it and as the
 clinic states it, side by side, and calls it a mismatch only when the normalised forms
 differ ("#200-1234 Main St." and "1234 Main Street, Suite 200" are the same address).
@@ -8,6 +11,7 @@ differ ("#200-1234 Main St." and "1234 Main Street, Suite 200" are the same addr
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from store import normalize
@@ -36,6 +40,7 @@ def _fold(value: str) -> str:
     return " ".join(value.casefold().split())
 
 
+@lru_cache(maxsize=4096)
 def name(value: str | None) -> str | None:
     if not value or not value.strip():
         return None
@@ -43,6 +48,7 @@ def name(value: str | None) -> str | None:
     return " ".join(re.sub(r"[^\w\s]", " ", folded).split()) or None
 
 
+@lru_cache(maxsize=4096)
 def street(value: str | None) -> str | None:
     """'#200-1234 Main St.' and '1234 Main Street, Suite 200' both become '1234 main st unit 200'.
 
@@ -54,6 +60,7 @@ def street(value: str | None) -> str | None:
     return normalize.normalize_address(_fold(value))
 
 
+@lru_cache(maxsize=4096)
 def region(value: str | None) -> str | None:
     if not value or not value.strip():
         return None
@@ -61,12 +68,14 @@ def region(value: str | None) -> str | None:
     return _PROVINCES.get(folded, folded)
 
 
+@lru_cache(maxsize=4096)
 def postal_code(value: str | None) -> str | None:
     if not value or not value.strip():
         return None
     return re.sub(r"[^0-9A-Z]", "", value.upper()) or None
 
 
+@lru_cache(maxsize=4096)
 def phone(value: str | None, default_region: str = "CA") -> str | None:
     """E.164 form when the number parses (as discovery matches it), else its digits."""
     if not value or not value.strip():
@@ -74,6 +83,7 @@ def phone(value: str | None, default_region: str = "CA") -> str | None:
     return normalize.normalize_phone(value, default_region) or re.sub(r"\D", "", value) or None
 
 
+@lru_cache(maxsize=4096)
 def website(value: str | None) -> str | None:
     """Host without www and path without trailing slash; scheme, query and fragment ignored."""
     if not value or not value.strip():
@@ -126,6 +136,23 @@ def _address(
     return " | ".join(p or "-" for p in parts)
 
 
+def _own_website(listing: ListingRead) -> str | None:
+    """The website the listing gives for the clinic; a link back to the listing's own page
+    or to a review site is the site's link to itself, not the clinic's website."""
+    from crawlers.sites import review_site_hosts
+
+    given = website(listing.website)
+    if given is None:
+        return None
+    host = given.split("/", 1)[0]
+    own_page = website(listing.url)
+    if given == own_page or (own_page and host == own_page.split("/", 1)[0]):
+        return None
+    if any(host == h or host.endswith("." + h) for h in review_site_hosts()):
+        return None
+    return listing.website
+
+
 def compare(clinic: ClinicRead, listing: ListingRead) -> list[FactComparison]:
     """Name, address, phone and website, as stated by the clinic and by the listing.
 
@@ -154,9 +181,9 @@ def compare(clinic: ClinicRead, listing: ListingRead) -> list[FactComparison]:
         FactComparison(
             "website",
             clinic.website,
-            listing.website,
+            _own_website(listing),
             website(clinic.website),
-            website(listing.website),
+            website(_own_website(listing)),
         ),
     ]
 

@@ -3,32 +3,39 @@
 The CLI hands the dashboard ``QUIETWATCH_CONFIG`` and ``QUIETWATCH_DATABASE_URL``; they are
 read here (through :class:`store.config.Settings`) and nowhere else in the dashboard.
 Every table is read through :mod:`store.queries` on a read-only engine; query results are
-cached for ``dashboard.cache_ttl_seconds``.  The only write the dashboard makes is the
-guardrail's audit row (see :mod:`dashboard.guard`), on an engine kept for that alone.
+cached for ``dashboard.cache_ttl_seconds``.  The only writes the dashboard makes are the
+guardrail's audit row (:mod:`dashboard.guard`) and the compliance case log
+(:mod:`dashboard.caselog`), on an engine kept for those alone.
 """
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from dashboard import compare
-from store import queries
+from dashboard import auth, compare, render
+from store import audit, queries
 from store.config import (
     DEFAULT_CONFIG_FILE,
+    ClinicConfig,
     CrawlConfig,
     DashboardConfig,
     GuardrailConfig,
     QuietWatchConfig,
     Settings,
+    data_dir,
     database_url,
+    is_loopback,
     load_config,
+    relative_to_config,
 )
 from store.db import Engine, Session, make_engine
-from store.models import ClinicRead, ListingRead, Origin
+from store.models import ClinicRead, ListingRead, ListingStatus, Origin
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +48,27 @@ class AppContext:
     crawl: CrawlConfig
     clinic_key: str | None  # the clinic the config describes, chosen by default
     guardrail: GuardrailConfig | None  # the rule set a blocked click is recorded under
+    timezone: str = ClinicConfig.model_fields["timezone"].default
+    policy_file: Path | None = None  # the clinic's own policy (absolute)
+    policy_name: str | None = None
+    secrets_file: Path | None = None  # Streamlit's secrets (st.login), absolute
+    data_dir: Path | None = None  # the audit log's head and pending files (server stores)
 
     @property
     def stale_after_hours(self) -> float:
         return self.crawl.stale_after_hours or 2 * self.crawl.interval_hours
 
+    @property
+    def zone(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
+
 
 def context() -> AppContext:
     """Settings for this process: config file and database URL (environment first)."""
     settings = Settings()
-    return _context(str(settings.config) if settings.config else None, settings.database_url)
+    ctx = _context(str(settings.config) if settings.config else None, settings.database_url)
+    render.ZONE = ctx.zone  # every date shown in the clinic's time zone
+    return ctx
 
 
 @st.cache_resource(show_spinner=False)
@@ -60,14 +78,33 @@ def _context(config_path: str | None, env_url: str | None) -> AppContext:
     if config_path or path.exists():
         config = load_config(path)  # ConfigError: shown by the router
     url = env_url or database_url(config)
+    if config is None:
+        return AppContext(url, None, DashboardConfig(), CrawlConfig(), None, None)
+    policy = config.clinic.policy_file
     return AppContext(
         database_url=url,
-        config_path=str(config.path) if config is not None else None,
-        dashboard=config.dashboard if config is not None else DashboardConfig(),
-        crawl=config.crawl if config is not None else CrawlConfig(),
-        clinic_key=config.clinic.key if config is not None else None,
-        guardrail=config.guardrail if config is not None else None,
+        config_path=str(config.path),
+        dashboard=config.dashboard,
+        crawl=config.crawl,
+        clinic_key=config.clinic.key,
+        guardrail=config.guardrail,
+        timezone=config.clinic.timezone,
+        policy_file=relative_to_config(config, policy) if policy else None,
+        policy_name=config.clinic.policy_name,
+        secrets_file=relative_to_config(config, config.dashboard.secrets_file),
+        data_dir=data_dir(config),
     )
+
+
+# -- who is looking -----------------------------------------------------------------------
+def exposed() -> bool:
+    """The server listens on an address other machines can reach (sign-in required)."""
+    return not is_loopback(str(st.get_option("server.address") or "127.0.0.1"))
+
+
+def user() -> str:
+    """Who the audit and case-log rows name: the signed-in person, else the OS user."""
+    return auth.signed_in_user(st.user) or auth.os_user()
 
 
 @st.cache_resource(show_spinner=False)
@@ -79,8 +116,21 @@ def read_engine(url: str) -> Engine:
 
 @st.cache_resource(show_spinner=False)
 def audit_engine(url: str) -> Engine:
-    """The engine handed to the guardrail for its audit row, and used for nothing else."""
+    """The engine for the dashboard's only writes: the guardrail's audit row and the case
+    log's rows (QuietWatch's own records; nothing about a review is ever changed)."""
     return make_engine(url)
+
+
+def schema_current() -> bool:
+    """The store is at the newest migration (else every page would fail on a new table)."""
+    return _schema_current(context().database_url)
+
+
+@st.cache_resource(show_spinner=False, ttl=60)
+def _schema_current(url: str) -> bool:
+    from store.db import schema_is_current
+
+    return schema_is_current(read_engine(url))
 
 
 def _query(name: str, url: str, kwargs: tuple) -> Any:
@@ -115,6 +165,13 @@ def _cached(ttl: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
     return _CACHED[ttl]
 
 
+def audit_chain() -> audit.ChainReport:
+    """Whether the audit log's hash chain holds (walked on every load of the page that shows
+    it: the point is to notice tampering, not to be fast)."""
+    ctx = context()
+    return audit.check(read_engine(ctx.database_url), ctx.data_dir)
+
+
 def load(name: str, **kwargs: Any) -> Any:
     """``store.queries.<name>(session, **kwargs)``, cached for ``cache_ttl_seconds``."""
     ctx = context()
@@ -129,8 +186,9 @@ def clear_cache() -> None:
         comparisons_.clear()
 
 
-# -- the clinic being looked at -----------------------------------------------------------
+# -- the clinic being looked at (kept in the URL: ?clinic=<key>) --------------------------
 CLINIC_KEY = "clinic_id"
+CLINIC_PARAM = "clinic"
 
 
 def clinics() -> list[ClinicRead]:
@@ -146,6 +204,9 @@ def current_clinic() -> ClinicRead | None:
     chosen = st.session_state.get(CLINIC_KEY)
     if chosen in by_id:
         return by_id[chosen]
+    by_key = {c.key: c for c in known}
+    if st.query_params.get(CLINIC_PARAM) in by_key:
+        return by_key[st.query_params[CLINIC_PARAM]]
     ctx = context()
     for clinic in known:
         if clinic.key == ctx.clinic_key:
@@ -170,3 +231,40 @@ def comparisons(
     ctx = context()
     _, run = _cached(ctx.dashboard.cache_ttl_seconds)
     return run(ctx.database_url, clinic.id)
+
+
+def ready(page: str) -> None:
+    """The app's own "ready" signal, drawn last on every page: the browser tests and the
+    bench wait for ``.st-key-qw-ready-<page>`` instead of guessing with a timer."""
+    with st.container(key=f"qw-ready-{page}", height=1, border=False):
+        st.empty()
+
+
+def attention_counts(clinic: ClinicRead, *, since: Any, stale_before: Any) -> dict[str, int]:
+    """What needs attention at one clinic, counted (the Overview's list and the roll-up):
+    small reads only (open findings by kind, the listings it compares anyway)."""
+    found = load("open_finding_counts", clinic_id=clinic.id)
+    sites = load("site_summaries", clinic_id=clinic.id, since=since)
+    compared = comparisons(clinic)
+    listings = [listing for listing, _comps in compared if listing.enabled]
+    failing = [
+        listing
+        for listing in listings
+        if listing.last_status and not ListingStatus(listing.last_status).good
+    ]
+    return {
+        "owner_response": found.get("owner_response", 0),
+        "disclosure": found.get("disclosure", 0),
+        "solicitation": sum(
+            n for k, n in found.items() if k not in ("owner_response", "disclosure")
+        ),
+        "mismatched": sum(1 for _l, comps in compared if any(c.mismatch for c in comps)),
+        "failing": len(failing),
+        "overdue": sum(
+            1
+            for listing in listings
+            if listing not in failing
+            and (listing.last_success_at is None or listing.last_success_at < stale_before)
+        ),
+        "new": sum(s.new_since for s in sites),
+    }

@@ -2,9 +2,10 @@
 
 Where a user of review software looks for "Reply", "Request reviews", "Share as
 testimonial" or "Find this reviewer", the dashboard shows the action as blocked.  A click
-calls :func:`guardrail.enforce.block` (which appends the audit row — the one write the
-dashboard makes) and shows the plain-words explanation, the clinic's policy passage and
-what to do instead.
+calls :func:`guardrail.enforce.block` (which appends the audit row, naming the signed-in or
+OS user) and opens a dialog with the plain-words explanation, the passage of the clinic's
+own policy (``[clinic] policy_file``; see :mod:`guardrail.policy`), what to do instead,
+the full rule one click away, and the number of the audit entry.
 """
 
 import logging
@@ -13,6 +14,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard import data, render
+from guardrail import policy
+from guardrail.rules import DUTY_WORDS
+
+DUTY_WORDS_BY_ID = {duty.value: words for duty, words in DUTY_WORDS.items()}
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +36,7 @@ FIND_REVIEWER = BlockedAction("identify_reviewer", "Find this reviewer")
 FOLLOW = BlockedAction("follow_or_friend_reviewer", "Follow reviewer")
 REQUEST_REVIEWS = BlockedAction("review_request", "Request reviews")
 OFFER_INCENTIVE = BlockedAction("offer_incentive", "Offer a reward for reviews")
-WIDGET = BlockedAction("reuse_review_as_testimonial", "Show reviews on the clinic's website")
+WIDGET = BlockedAction("reuse_review_as_testimonial", "Review widget on the website")
 
 #: The actions offered on a single review.
 REVIEW_ACTIONS = (REPLY, MESSAGE, ASK_TO_REMOVE, TESTIMONIAL, FIND_REVIEWER, FOLLOW)
@@ -50,28 +55,52 @@ def _explained_key(key: str) -> str:
     return f"{key}-explained"
 
 
+#: The blocked button whose dialog is open: it stays open across reruns until closed.
+OPEN_DIALOG = "blocked-dialog-open"
+
+
+def _dismissed() -> None:
+    st.session_state.pop(OPEN_DIALOG, None)
+
+
 def _on_click(action_id: str, key: str, target: str | None, clinic_id: int | None) -> None:
-    """Callback: record the attempt through the guardrail and keep its explanation."""
+    """Callback: record the attempt through the guardrail and keep its explanation (shown
+    once, in a dialog, on the run this click starts)."""
     from guardrail.enforce import block
     from guardrail.rules import rule_set_from_config
 
     ctx = data.context()
+    st.session_state[OPEN_DIALOG] = key
     try:
         explanation = block(
             action_id,
             origin="dashboard",
             engine_or_session=data.audit_engine(ctx.database_url),
+            user=data.user(),
             clinic_id=clinic_id,
             target=target,
             detail="button clicked in the dashboard",
             rule_set=rule_set_from_config(ctx.guardrail),
+            data_dir=ctx.data_dir,
+            policy=_clinic_policy(),
         )
-    except Exception as exc:  # the explanation still matters when the audit write fails
+    except Exception:  # the explanation still matters when the audit write fails
         logger.exception("could not record blocked action %s", action_id)
-        st.session_state[_explained_key(key)] = {"error": str(exc), "action_id": action_id}
+        st.session_state[_explained_key(key)] = {"error": True, "action_id": action_id}
         return
     st.session_state[_explained_key(key)] = explanation.as_dict()
     data.clear_cache()  # the audit log shown on the Compliance page has a new row
+
+
+def _clinic_policy() -> policy.Policy | None:
+    """The clinic's OWN policy (never another clinic's); None when none is configured or it
+    cannot be read (the explanation then gives the rule's own words)."""
+    ctx = data.context()
+    try:
+        return policy.load(ctx.policy_file, ctx.policy_name)
+    except (OSError, UnicodeDecodeError):
+        logger.warning("the clinic's policy file %s cannot be read", ctx.policy_file)
+        return None
 
 
 def blocked_button(
@@ -86,16 +115,25 @@ def blocked_button(
         help="QuietWatch never does this. Click to see why.",
         on_click=_on_click,
         args=(action.action_id, key, target, clinic_id),
+        width="stretch",
     )
     return key
 
 
 def explanations(keys: list[str]) -> None:
-    """The explanation of every blocked button in ``keys`` that was clicked."""
+    """The explanation of the blocked button just clicked, in a dialog that stays until the
+    person closes it; the audit entry stays named under the buttons."""
     for key in keys:
         explained = st.session_state.get(_explained_key(key))
-        if explained:
-            show_explanation(explained, key=key)
+        if not explained:
+            continue
+        if st.session_state.get(OPEN_DIALOG) == key:
+            _dialog(explained, key)
+        if explained.get("audit_id") is not None:
+            st.caption(
+                f"{render.md_escape(explained['title'])}: blocked, recorded in the audit log "
+                f"as entry {int(explained['audit_id'])}."
+            )
 
 
 def action_row(
@@ -106,7 +144,7 @@ def action_row(
     clinic_id: int | None,
     per_row: int = 3,
 ) -> None:
-    """Blocked buttons side by side, their explanations beneath them at full width."""
+    """Blocked buttons side by side (stacked on a phone)."""
     keys = []
     for start in range(0, len(actions), per_row):
         chunk = actions[start : start + per_row]
@@ -116,31 +154,45 @@ def action_row(
     explanations(keys)
 
 
+@st.dialog("Blocked", width="large", on_dismiss=_dismissed)
+def _dialog(explained: dict, key: str) -> None:
+    show_explanation(explained, key=key)
+
+
 def show_explanation(explained: dict, *, key: str) -> None:
-    with st.container(border=True, key=f"{key}-explanation"):
+    with st.container(key=f"{key}-explanation"):
         if "error" in explained:
-            st.error("This action is blocked. Recording the attempt failed:")
-            render.text(explained["error"])
+            st.error(
+                "This action is blocked. Recording the attempt in the audit log failed "
+                "(is a crawl holding the database?): try again in a moment."
+            )
             return
-        st.markdown(f"**Blocked: {render.md_escape(explained['title'])}**")
+        st.markdown(f"**{render.md_escape(explained['title'])}**")
         render.text(explained["explanation"])
         if explained.get("policy_quote"):
             st.markdown("**The clinic's policy says**")
             render.text(f"“{explained['policy_quote']}”")
-            if explained.get("policy_source"):
-                st.caption(render.md_escape(explained["policy_source"]))
+            st.caption(render.md_escape(explained["policy_source"]))
+        if explained.get("pending_file"):
+            st.warning(
+                "The audit log could not be reached just now: this attempt was kept in "
+                f"{explained['pending_file']} and is added to the log by the next "
+                "`quietwatch init` or `quietwatch audit`."
+            )
         if explained.get("allowed_instead"):
             st.markdown("**What to do instead**")
             render.text(explained["allowed_instead"])
-        if explained.get("grounds"):
-            st.markdown("**This rests on**")
-            for ground in explained["grounds"]:
+        with st.expander("The full rule"):
+            st.markdown(f"This rests on {render.md_escape(DUTY_WORDS_BY_ID[explained['duty']])}:")
+            for ground in explained.get("grounds") or ():
                 render.text(f"• {ground}")
+            st.caption(
+                f"Rule set {render.md_escape(explained['rule_set'])}, version "
+                f"{render.md_escape(explained['rule_version'])}."
+            )
         audit = explained.get("audit_id")
-        st.caption(
-            f"Rule set {render.md_escape(explained['rule_set'])}, version {render.md_escape(explained['rule_version'])}."
-            + (f" Recorded in the audit log as entry {int(audit)}." if audit is not None else "")
-        )
+        if audit is not None:
+            st.markdown(f"Recorded in the audit log as **entry {int(audit)}**.")
 
 
 def campaign_actions(*, place: str, clinic_id: int | None) -> None:

@@ -1,10 +1,13 @@
 """How to start the dashboard: the one command line the CLI and the browser test use."""
 
+import errno
+import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from store.config import QuietWatchConfig
+from dashboard import auth
+from store.config import QuietWatchConfig, is_loopback, relative_to_config
 
 APP = Path(__file__).resolve().parent / "app.py"
 
@@ -26,10 +29,11 @@ def streamlit_command(
     dashboard = config.dashboard if config is not None else None
     address = host or (dashboard.host if dashboard else "127.0.0.1")
     chosen_port = port or (dashboard.port if dashboard else 8501)
+    secrets = ["--secrets.files", str(secrets_file(config))] if config is not None else []
     return [
         python or sys.executable,
         "-m",
-        "streamlit",
+        "dashboard.serve",  # Streamlit's command line, the pages' imports done first
         "run",
         str(APP),
         "--server.address",
@@ -54,7 +58,37 @@ def streamlit_command(
         "viewer",
         "--theme.base",
         "light",
+        *secrets,
     ]
+
+
+def secrets_file(config: QuietWatchConfig) -> Path:
+    """Streamlit's secrets file for this config (``[dashboard] secrets_file``, absolute)."""
+    return relative_to_config(config, config.dashboard.secrets_file)
+
+
+def exposure_problem(config: QuietWatchConfig | None, host: str) -> str | None:
+    """Why the dashboard must not start on ``host`` (None: it may).  Beyond loopback it
+    shows review text to the network, so sign-in must be configured first."""
+    if is_loopback(host):
+        return None
+    if config is None:
+        return auth.refusal(host, Path(".streamlit/secrets.toml"), "no configuration file")
+    path = secrets_file(config)
+    problem = auth.auth_problem(path, config.dashboard.auth_provider)
+    return auth.refusal(host, path, problem) if problem else None
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Something already listens on (host, port): a second dashboard, another program."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Streamlit binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
 
 
 def dashboard_env(

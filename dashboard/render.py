@@ -7,14 +7,15 @@ and make links), only through ``st.text`` and dataframes, which render text as t
 """
 
 import re
-import unicodedata
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 from PIL import Image, ImageDraw
+
+from store.privacy import initials as _initials
 
 NameMode = Literal["as_shown", "initials"]
 
@@ -44,15 +45,7 @@ def labelled(label: str, value: object, *, empty: str = "(none)") -> None:
 
 def initials(author: str | None) -> str:
     """'Jane Q. Doe' -> 'J. Q. D.'; nothing more of the name is kept."""
-    if not author:
-        return ""
-    letters = []
-    for word in clean(author).split():
-        for char in unicodedata.normalize("NFC", word):
-            if char.isalnum():
-                letters.append(char.upper() + ".")
-                break
-    return " ".join(letters)
+    return _initials(clean(author))
 
 
 def author(name: str | None, mode: NameMode) -> str:
@@ -62,12 +55,34 @@ def author(name: str | None, mode: NameMode) -> str:
     return clean(name)
 
 
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+#: Every date and time the dashboard shows is in the clinic's time zone, in these formats.
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+DAY_FORMAT = "%Y-%m-%d"
+#: What an empty cell reads (never "None").
+EMPTY = "—"
 
 
-def day(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value is not None else ""
+#: The clinic's time zone, set by :func:`dashboard.data.context` on every run (one config
+#: per process); UTC outside the app (unit tests, exports made without a config).
+ZONE: tzinfo = UTC
+
+
+def _zone() -> tzinfo:
+    return ZONE
+
+
+def when(value: datetime | None, zone: tzinfo | None = None) -> str:
+    """A moment in the clinic's time zone: '2026-11-20 14:05'."""
+    if value is None:
+        return ""
+    return value.astimezone(zone or _zone()).strftime(TIME_FORMAT)
+
+
+def day(value: datetime | None, zone: tzinfo | None = None) -> str:
+    """A day in the clinic's time zone: '2026-11-20'."""
+    if value is None:
+        return ""
+    return value.astimezone(zone or _zone()).strftime(DAY_FORMAT)
 
 
 def frame(rows: Iterable[dict[str, object]], columns: list[str]) -> pd.DataFrame:
@@ -79,14 +94,50 @@ def frame(rows: Iterable[dict[str, object]], columns: list[str]) -> pd.DataFrame
     return df
 
 
-def table(df: pd.DataFrame, *, key: str, height: int | None = None) -> None:
+def table(
+    df: pd.DataFrame,
+    *,
+    key: str,
+    columns: Mapping[str, Any] | None = None,
+    height: int | None = None,
+    select: bool = False,
+) -> int | None:
     """Show a dataframe in a container keyed ``key`` (tests and the browser find it by
-    that key); no link, image or HTML column types are ever configured."""
-    kwargs: dict[str, object] = {"hide_index": True, "width": "stretch"}
+    that key); empty cells read "—".  ``columns`` is ``st.column_config`` by column name
+    (widths, pinned key columns, number formats); link and image columns are only ever
+    given URLs that come from the configuration, never from a site.  With ``select`` a
+    click on a row selects it: returns the selected row's position (None: none)."""
+    kwargs: dict[str, Any] = {
+        "hide_index": True,
+        "width": "stretch",
+        "placeholder": EMPTY,
+        "column_config": dict(columns or {}),
+    }
     if height is not None:
         kwargs["height"] = height
     with st.container(key=key):
-        st.dataframe(df, **kwargs)
+        if not select:
+            st.dataframe(df, **kwargs)
+            return None
+        event = st.dataframe(
+            df,
+            key=f"{key}-select",
+            on_select="rerun",
+            selection_mode="single-row",
+            **kwargs,
+        )
+    rows = event.selection.rows if event is not None else []
+    return rows[0] if rows else None
+
+
+def height_for(rows: int, *, most: int = 420) -> int:
+    """A table's height that shows ``rows`` rows (and at most ``most`` pixels)."""
+    return min(most, 38 + 35 * max(rows, 1))
+
+
+def pill(text: str, colour: str) -> str:
+    """Our own short label as a coloured badge in markdown (never a site's words)."""
+    return f":{colour}-badge[{md_escape(text)}]"
 
 
 _MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~$:"

@@ -8,21 +8,15 @@ load from anywhere, so review text quoted in it stays inert even when opened in 
 import csv
 import html
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import SQLModel
 
-from dashboard import render
-from store.models import AuditRead, ClinicRead, FindingRead
+from dashboard import labels, render
+from store.models import AuditRead, CaseEntryRead, ClinicRead, FindingRead
 
-FINDING_KINDS = {
-    "owner_response": "Owner responses found on review sites",
-    "solicitation": "Solicitation in the clinic's own content",
-    "write_review_link": "Write-a-review links in the clinic's own content",
-    "review_markup": "Review markup in the clinic's own content",
-    "disclosure": "Reviews that disclose too much",
-}
 FINDING_COLUMNS = [
     "id",
     "kind",
@@ -38,6 +32,10 @@ FINDING_COLUMNS = [
     "guidance",
     "first_seen_at",
     "last_seen_at",
+    "case_status",
+    "case_at",
+    "case_user",
+    "case_history",
 ]
 AUDIT_COLUMNS = [
     "id",
@@ -63,18 +61,42 @@ def _cell(value: object) -> str:
     return text
 
 
-def to_csv(rows: Iterable[SQLModel], columns: Sequence[str]) -> str:
+def to_csv(
+    rows: Iterable[SQLModel], columns: Sequence[str], extra: Callable[[Any], dict] | None = None
+) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
     for row in rows:
-        values = row.model_dump()
+        values = {**row.model_dump(), **(extra(row) if extra else {})}
         writer.writerow([_cell(values.get(c)) for c in columns])
     return buffer.getvalue()
 
 
-def findings_csv(findings: Iterable[FindingRead]) -> str:
-    return to_csv(findings, FINDING_COLUMNS)
+def case_history(entries: Iterable[CaseEntryRead]) -> str:
+    """A finding's case log in one cell: "<when> <what happened> (<who>): <note>" per line."""
+    return "\n".join(
+        f"{render.when(e.at)} {labels.case_status(e.status)} ({e.user or 'unknown'})"
+        + (f": {e.note}" if e.note else "")
+        for e in entries
+    )
+
+
+def _by_finding(case_log: Iterable[CaseEntryRead]) -> dict[int, list[CaseEntryRead]]:
+    grouped: dict[int, list[CaseEntryRead]] = {}
+    for entry in case_log:
+        grouped.setdefault(entry.finding_id, []).append(entry)
+    return grouped
+
+
+def findings_csv(findings: Iterable[FindingRead], case_log: Iterable[CaseEntryRead] = ()) -> str:
+    """Every finding with its case: the latest status and the whole history."""
+    grouped = _by_finding(case_log)
+    return to_csv(
+        findings,
+        FINDING_COLUMNS,
+        lambda f: {"case_history": case_history(grouped.get(f.id, []))},
+    )
 
 
 def audit_csv(entries: Iterable[AuditRead]) -> str:
@@ -110,61 +132,57 @@ def printable_html(
     findings: Sequence[FindingRead],
     audit: Sequence[AuditRead],
     generated_at: datetime,
+    case_log: Sequence[CaseEntryRead] = (),
 ) -> str:
-    """A compliance report: findings by kind, then the audit log of blocked attempts."""
+    """A compliance report: findings by kind with their case and its history, then the
+    audit log of blocked attempts."""
+    grouped = _by_finding(case_log)
     sections = []
-    for kind, title in FINDING_KINDS.items():
-        rows = [f for f in findings if f.kind == kind]
+    known = {kind for kinds in labels.FINDING_SECTIONS.values() for kind in kinds}
+    titles = dict(labels.FINDING_SECTIONS)
+    if any(f.kind not in known for f in findings):
+        titles["Other findings"] = tuple({f.kind for f in findings if f.kind not in known})
+    for title, kinds in titles.items():
+        rows = [f for f in findings if f.kind in kinds]
         sections.append(f"<h2>{_e(title)} ({len(rows)})</h2>")
-        if rows:
-            sections.append(
-                _table(
-                    [
-                        "First seen",
-                        "Last seen",
-                        "Site",
-                        "Where",
-                        "Category",
-                        "Rule",
-                        "Excerpt",
-                        "Explanation",
-                        "Guidance",
-                    ],
-                    (
-                        [
-                            f.first_seen_at,
-                            f.last_seen_at,
-                            f.site,
-                            f.source_url or (f"review {f.review_id}" if f.review_id else ""),
-                            f.category,
-                            f.rule_id,
-                            f.excerpt,
-                            f.explanation,
-                            f.guidance,
-                        ]
-                        for f in rows
-                    ),
-                )
-            )
-        else:
+        if not rows:
             sections.append("<p>None.</p>")
-    other = [f for f in findings if f.kind not in FINDING_KINDS]
-    if other:
-        sections.append(f"<h2>Other findings ({len(other)})</h2>")
+            continue
         sections.append(
             _table(
-                ["Kind", "First seen", "Excerpt"],
-                ([f.kind, f.first_seen_at, f.excerpt] for f in other),
+                [
+                    "Case",
+                    "First seen",
+                    "Site",
+                    "Where",
+                    "Rule",
+                    "Excerpt",
+                    "Explanation",
+                    "History",
+                ],
+                (
+                    [
+                        labels.case_status(f.case_status),
+                        f.first_seen_at,
+                        labels.site(f.site),
+                        f.source_url or (f"review {f.review_id}" if f.review_id else ""),
+                        labels.rule(f.rule_id),
+                        f.excerpt,
+                        f.explanation,
+                        case_history(grouped.get(f.id, [])),
+                    ]
+                    for f in rows
+                ),
             )
         )
-    sections.append(f"<h2>Audit log: blocked attempts ({len(audit)})</h2>")
+    sections.append(f"<h2>Audit log: blocked attempts and privacy records ({len(audit)})</h2>")
     sections.append(
         _table(
             ["When", "Action", "Rule set", "Version", "From", "User", "Target", "Detail"],
             (
                 [
                     a.at,
-                    a.action_id,
+                    labels.rule(a.action_id),
                     a.rule_set,
                     a.rule_version,
                     a.origin,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrail.model import model_version
+from guardrail.policy import Policy
 from guardrail.rules import DUTY_WORDS, Rule, RuleSet, builtin
 from store import audit
 from store.db import Engine, Session
@@ -33,8 +34,8 @@ class Explanation:
     duty: str
     explanation: str
     grounds: tuple[str, ...]
-    policy_quote: str | None
-    policy_source: str | None
+    policy_quote: str | None  # the clinic's own policy's passage for the action, if any
+    policy_source: str | None  # that policy's name
     allowed_instead: str | None
     rule_set: str
     rule_version: str
@@ -78,13 +79,20 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain(action_id: str, rule_set: RuleSet | None = None) -> Explanation:
-    """The explanation for an action, without recording anything."""
+def explain(
+    action_id: str, rule_set: RuleSet | None = None, policy: Policy | None = None
+) -> Explanation:
+    """The explanation for an action, without recording anything.  ``policy`` is the
+    clinic's own (``[clinic] policy_file``): its passage for the action is quoted; without
+    one, no policy is quoted — never another clinic's."""
     rule_set = rule_set or builtin()
-    return _explanation(rule_set.get(action_id), rule_set)
+    return _explanation(rule_set.get(action_id), rule_set, policy=policy)
 
 
-def _explanation(rule: Rule, rule_set: RuleSet, audit_id: int | None = None) -> Explanation:
+def _explanation(
+    rule: Rule, rule_set: RuleSet, audit_id: int | None = None, policy: Policy | None = None
+) -> Explanation:
+    passage = policy.passage(rule.id, rule.policy_quote) if policy is not None else None
     return Explanation(
         action_id=rule.id,
         title=rule.title,
@@ -92,8 +100,8 @@ def _explanation(rule: Rule, rule_set: RuleSet, audit_id: int | None = None) -> 
         duty=rule.duty.value,
         explanation=rule.explanation,
         grounds=rule.grounds,
-        policy_quote=rule.policy_quote,
-        policy_source=rule_set.policy_source,
+        policy_quote=passage,
+        policy_source=policy.name if passage else None,
         allowed_instead=rule.allowed_instead,
         rule_set=rule_set.id,
         rule_version=rule_set.version_label,
@@ -112,6 +120,7 @@ def block(
     detail: str | None = None,
     rule_set: RuleSet | None = None,
     data_dir: Path | None = None,
+    policy: Policy | None = None,
 ) -> Explanation:
     """Refuse ``action_id``: append an audit row and return the plain-words explanation.
 
@@ -153,7 +162,7 @@ def block(
         rule_set.version_label,
         audit_id,
     )
-    explanation = _explanation(rule, rule_set, audit_id)
+    explanation = _explanation(rule, rule_set, audit_id, policy)
     if pending is not None:
         return replace(explanation, pending_file=str(pending))
     return explanation

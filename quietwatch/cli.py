@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "quietwatch.guardrail_commands:request_reviews",
         "Send review requests: refused and explained.",
     ),
+    "erase": ("quietwatch.privacy_commands:erase", "Erase a reviewer's information (BC PIPA)."),
+    "export": ("quietwatch.privacy_commands:export", "Export what is held about a review."),
     "schedule": ("quietwatch.schedule:schedule", "Run the crawl on a schedule (cron/systemd)."),
     "check": ("quietwatch.ops_commands:check", "After-crawl checks and digest for other runs."),
     "scrapyd-egg": ("quietwatch.scrapyd:scrapyd_egg", "Build the crawl code's egg for Scrapyd."),

@@ -42,6 +42,28 @@ def _rule_set() -> RuleSet:
         return builtin()
 
 
+def _policy() -> Any:
+    """The clinic's own policy (``[clinic] policy_file``), quoted in explanations; None
+    without one (no other clinic's policy is ever quoted)."""
+    from guardrail import policy
+    from store.config import relative_to_config
+
+    qw = _qw()
+    try:
+        clinic = qw.config.clinic if qw is not None else None
+    except ConfigError:
+        return None
+    if clinic is None or clinic.policy_file is None:
+        return None
+    path = relative_to_config(qw.config, clinic.policy_file)
+    try:
+        return policy.load(path, clinic.policy_name)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(
+            f"the clinic's policy file {path} cannot be read: {exc}"
+        ) from None
+
+
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
 
@@ -210,7 +232,7 @@ def rules(action_id: str | None, as_json: bool) -> None:
     rule_set = _rule_set()
     if action_id:
         try:
-            explanation = explain(action_id, rule_set)
+            explanation = explain(action_id, rule_set, policy=_policy())
         except KeyError as exc:
             raise click.UsageError(str(exc.args[0])) from None
         if as_json:
@@ -257,6 +279,7 @@ def _refusal(name: str, action_id: str, help_text: str, takes_review: bool) -> c
             target=f"review {review_id}" if review_id else None,
             detail=f"quietwatch {name}",
             rule_set=_rule_set(),
+            policy=_policy(),
         )
         click.echo(explanation.as_text(), err=True)
         sys.exit(EXIT_FOUND)

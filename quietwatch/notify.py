@@ -1,6 +1,7 @@
 """After a crawl: a digest through the Apprise URLs in ``[notifications] urls`` (e-mail,
 Slack, Teams, ...): new reviews (counts per site and a link to the dashboard), listing
-changes, compliance findings and failing sources.
+changes, compliance findings and failing sources; and the alerts of the ``[[alerts]]``
+rules, each to its own channels, at once or in a daily or weekly digest.
 
 A notification channel is not a confidential one, so review text (and finding excerpts,
 which quote reviews) go out only when ``include_review_text = true``.  Every delivery,
@@ -9,11 +10,15 @@ successful or not, is recorded in the store.
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
+from dashboard import labels
 from quietwatch.monitor import Check
-from store import crud, queries
-from store.config import QuietWatchConfig
+from store import audit, crud, queries
+from store.config import AlertRule, QuietWatchConfig
 from store.db import Engine, Session, session_scope
+from store.models import ListingStatus
 from store.secrets import scrub
 
 logger = logging.getLogger(__name__)
@@ -107,6 +112,13 @@ def build_digest(
             "Review text is not included: a notification channel is not a confidential one. "
             f"Read the reviews on the dashboard: {_link(config, 'reviews')}",
         ]
+    chain = audit.verify(session)  # kept outside the store, the head hash anchors the log
+    lines += [
+        "",
+        f"Audit log: {chain.entries} entries; the newest entry's hash is "
+        f"{chain.head or '(none yet)'}"
+        + ("" if chain.ok else f" — DOES NOT HOLD: {chain.message}"),
+    ]
     failing_count = len(problems) + len(failing)
     newsworthy = bool(any(totals.values()) or changes or findings or failing_count)
     parts = [f"{totals['new']} new review(s)"]
@@ -186,3 +198,221 @@ def notify_after_run(
             if not ok:
                 logger.warning("notification not delivered: %s", error)
     return digest
+
+
+# -- alerts by rule ([[alerts]]) ----------------------------------------------------------
+DIGEST_PERIOD = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+@dataclass
+class AlertEvent:
+    """One thing an alert rule tells about: plain words and a dashboard link; the review's
+    words only when the rule asks for them."""
+
+    line: str
+    link: str
+    text: str | None = None
+
+
+def _link_to(config: QuietWatchConfig, page: str, **params: object) -> str:
+    query = f"?{urlencode(params)}" if params else ""
+    return f"{_link(config, page)}{query}"
+
+
+def _review_events(
+    session: Session,
+    config: QuietWatchConfig,
+    rule: AlertRule,
+    clinic_id: int,
+    window: "Window",
+) -> list[AlertEvent]:
+    flt = queries.ReviewFilter(
+        new_since=window.since if window.run_ids is None else None,
+        new_in_runs=tuple(window.run_ids or ()),
+        removed=False,
+        max_rating=rule.max_rating,
+    )
+    reviews = queries.review_page(session, clinic_id=clinic_id, flt=flt, limit=200)
+    what = "a new review" if rule.kind == "new_review" else "a new low-rated review"
+    return [
+        AlertEvent(
+            f"{labels.site(r.site)}: {what}"
+            + (f", rated {r.rating:g}" if r.rating is not None else ""),
+            _link_to(config, "reviews", review=r.id),
+            r.text,
+        )
+        for r in reversed(reviews)
+    ]
+
+
+def _finding_events(
+    session: Session,
+    config: QuietWatchConfig,
+    rule: AlertRule,
+    clinic_id: int,
+    window: "Window",
+) -> list[AlertEvent]:
+    if window.run_ids is not None:
+        found = [
+            f
+            for f in queries.findings_of_runs(session, run_ids=window.run_ids)
+            if f.kind == rule.kind
+        ]
+    else:
+        found = [
+            f
+            for f in queries.findings(session, clinic_id=clinic_id, kinds=[rule.kind])
+            if f.first_seen_at >= window.since
+        ]
+    return [
+        AlertEvent(
+            f"{labels.site(f.site) or 'The clinic’s own website'}: "
+            f"{labels.finding_kind(f.kind).lower()} ({labels.severity(f.severity).lower()})",
+            _link_to(config, "compliance", finding=f.id),
+            f.excerpt,
+        )
+        for f in found
+        if f.open
+    ]
+
+
+def _run_events(
+    session: Session, config: QuietWatchConfig, rule: AlertRule, clinic_id: int, runs: list
+) -> list[AlertEvent]:
+    events = []
+    listings = {row.id: row for row in queries.active_listings(session, clinic_id=clinic_id)}
+    for run in runs:
+        if rule.kind == "degraded_layout" and run.degraded_fields:
+            events.append(
+                AlertEvent(
+                    f"{labels.site(run.spider)}: fields vanished from its pages (a changed "
+                    f"layout?): {', '.join(run.degraded_fields)}",
+                    _link_to(config, "health"),
+                )
+            )
+        if rule.kind != "source_failing":
+            continue
+        for listing_id, check in queries.checks_of_run(session, run_id=run.id).items():
+            status = ListingStatus(check.status)
+            if status.good or status is ListingStatus.PARTIAL or listing_id not in listings:
+                continue
+            events.append(
+                AlertEvent(
+                    f"{labels.listing(listing_id, listings[listing_id].site)}: "
+                    f"{labels.listing_status(status).lower()}"
+                    + (f" ({check.message})" if check.message else ""),
+                    _link_to(config, "health"),
+                )
+            )
+    return events
+
+
+@dataclass
+class Window:
+    """What an alert covers: the runs of the crawl that just ended (immediate), or
+    everything since the rule's last digest (daily, weekly)."""
+
+    since: datetime
+    run_ids: list[int] | None  # None: a digest's window, by time
+    runs: list = field(default_factory=list)
+
+
+def alert_events(
+    session: Session,
+    config: QuietWatchConfig,
+    rule: AlertRule,
+    *,
+    clinic_id: int,
+    window: Window,
+    audit_problem: str | None = None,
+) -> list[AlertEvent]:
+    """What ``rule`` has to tell about in ``window``."""
+    if rule.kind in ("new_review", "low_rating"):
+        return _review_events(session, config, rule, clinic_id, window)
+    if rule.kind in ("owner_response", "disclosure"):
+        return _finding_events(session, config, rule, clinic_id, window)
+    if rule.kind == "audit_chain_broken":
+        return [AlertEvent(audit_problem, _link_to(config, "compliance"))] if audit_problem else []
+    return _run_events(session, config, rule, clinic_id, window.runs)
+
+
+def alert_message(name: str, rule: AlertRule, events: list[AlertEvent]) -> tuple[str, str]:
+    """Title and body: link-only unless the rule includes review text."""
+    what = rule.kind.replace("_", " ")
+    title = f"QuietWatch · {name}: {len(events)} × {what}"
+    lines = [f"QuietWatch alert ({rule.key}) for {name}", ""]
+    for event in events:
+        lines.append(f"- {event.line}")
+        lines.append(f"  {event.link}")
+        if rule.include_review_text and event.text:
+            text = event.text.strip()
+            lines.append(f"  “{text[:TEXT_LIMIT]}{'…' if len(text) > TEXT_LIMIT else ''}”")
+    if not rule.include_review_text:
+        lines += [
+            "",
+            "Review text is not included: a notification channel is not a confidential one. "
+            "Follow the links to read it on the dashboard.",
+        ]
+    return title, "\n".join(lines) + "\n"
+
+
+def send_alerts(
+    config: QuietWatchConfig,
+    engine: Engine,
+    run_ids: list[int],
+    checks: list[Check],
+    *,
+    now: datetime | None = None,
+    audit_problem: str | None = None,
+) -> list[tuple[AlertRule, int]]:
+    """Each ``[[alerts]]`` rule that is due: immediate ones after every crawl (for what the
+    crawl found), digests once a day or week (for what came since the last one).  Every
+    delivery is recorded (``notification`` kind ``alert:<rule>``).  Returns (rule, number of
+    things told) for each message sent."""
+    del checks  # the stale check is a schedule matter; failing sources come from the runs
+    now = now or datetime.now(UTC)
+    sent: list[tuple[AlertRule, int]] = []
+    for rule in config.alerts:
+        kind = f"alert:{rule.key}"
+        with Session(engine) as session:
+            clinic = queries.clinic_by_key(session, config.clinic.key)
+            if clinic is None:
+                return sent
+            if rule.when == "immediately":
+                runs = queries.runs_by_ids(session, run_ids=run_ids)
+                window = Window(now, list(run_ids), runs)
+            else:
+                last = queries.last_notified(session, clinic_id=clinic.id, kind=kind)
+                if last is not None and now - last < DIGEST_PERIOD[rule.when]:
+                    continue
+                since = last or now - DIGEST_PERIOD[rule.when]
+                runs = queries.runs_since(session, clinic_id=clinic.id, since=since)
+                window = Window(since, None, runs)
+            events = alert_events(
+                session,
+                config,
+                rule,
+                clinic_id=clinic.id,
+                window=window,
+                audit_problem=audit_problem,
+            )
+        if not events:
+            continue
+        title, body = alert_message(clinic.name, rule, events)
+        outcomes = deliver(title, body, rule.urls)
+        with session_scope(engine) as session:
+            for scheme, ok, error in outcomes:
+                crud.record_notification(
+                    session,
+                    kind=kind,
+                    title=f"{title} [{scheme}]",
+                    ok=ok,
+                    error=error,
+                    run_id=max(run_ids) if run_ids else None,
+                    clinic_id=clinic.id,
+                    at=now,
+                )
+                if not ok:
+                    logger.warning("alert %s not delivered: %s", rule.key, error)
+        sent.append((rule, len(events)))
+    return sent

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,11 @@ from rich.table import Table
 
 from crawlers.items import ListingPage
 from crawlers.runner import clinic_facts, confirmed_sources, plan, run_crawl
-from dashboard.launch import dashboard_env, streamlit_command
+from dashboard.launch import dashboard_env, exposure_problem, port_taken, streamlit_command
 from quietwatch import demo
-from quietwatch.demo.server import SampleServer
 from quietwatch.monitor import Check, check_runs
-from quietwatch.notify import notify_after_run
+from quietwatch.notify import notify_after_run, send_alerts
+from quietwatch.privacy_commands import purge_after_crawl
 from store import audit, crud, queries, runs
 from store.config import QuietWatchConfig, Settings, data_dir, database_url, load_config
 from store.db import Engine, init_db, session_scope
@@ -147,22 +148,31 @@ def crawl_with_progress(
 def after_crawl(
     config: QuietWatchConfig, engine: Engine, run_ids: list[int], settings: Settings | None = None
 ) -> list[Any]:
-    """Spidermon-style checks on the runs and on the audit log's chain, then the digest
-    through the configured channels.  Neither may fail the crawl: what went wrong is logged
-    (and kept in the store)."""
+    """Spidermon-style checks on the runs and on the audit log's chain, the privacy purge,
+    then the digest and the alerts through the configured channels.  None may fail the
+    crawl: what went wrong is logged (and kept in the store)."""
     try:
         checks = check_runs(config, engine, run_ids)
     except Exception:
         logger.exception("the after-crawl checks failed")
         checks = []
     chain = audit.check(engine, data_dir(config, settings))
-    if not chain.ok:
-        logger.error("the audit log does not hold: %s", chain.message)
-        checks.append(Check("audit", "fail", f"the audit log does not hold: {chain.message}"))
+    audit_problem = None if chain.ok else f"the audit log does not hold: {chain.message}"
+    if audit_problem:
+        logger.error(audit_problem)
+        checks.append(Check("audit", "fail", audit_problem))
+    try:
+        purge_after_crawl(config, engine)
+    except Exception:
+        logger.exception("the privacy purge failed; it runs again after the next crawl")
     try:
         notify_after_run(config, engine, run_ids, checks)
     except Exception:
         logger.exception("the notification could not be sent")
+    try:
+        send_alerts(config, engine, run_ids, checks, audit_problem=audit_problem)
+    except Exception:
+        logger.exception("the alerts could not be sent")
     return checks
 
 
@@ -231,20 +241,64 @@ def dashboard_command(
     return command, dashboard_env(config, db_url, os.environ)
 
 
+PORT_HINT = (
+    "Port {port} on {host} is taken (another dashboard, or another program). Choose another: "
+    "`quietwatch dashboard --port {other}`, or `make demo PORT={other}` for the demo."
+)
+
+
+def check_dashboard_address(
+    config: QuietWatchConfig | None, host: str, port: int, console: Console
+) -> bool:
+    """Before anything starts: the address must be free, and beyond loopback sign-in must be
+    configured (the dashboard shows review text).  Says what to do when not."""
+    problem = exposure_problem(config, host)
+    if problem is not None:
+        console.print(f"[bold red]Not starting the dashboard.[/] {escape(problem)}")
+        return False
+    if port_taken(host, port):
+        other = 8601 if port != 8601 else 8602
+        console.print(
+            f"[bold red]Not starting.[/] {escape(PORT_HINT.format(host=host, port=port, other=other))}"
+        )
+        return False
+    return True
+
+
+def _wait_until_up(url: str, child: subprocess.Popen, timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:  # noqa: S310 (our own http URL)
+                if answer.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 def run_dashboard(
     config: QuietWatchConfig, db_url: str, *, host: str | None, port: int | None, console: Console
 ) -> int:
+    """Start the dashboard (refusing an exposed address without sign-in, or a taken port),
+    wait until it answers, then print its URL: last, on a line of its own."""
     command, env = dashboard_command(config, db_url, host=host, port=port)
     bind = command[command.index("--server.address") + 1]
-    shown_port = command[command.index("--server.port") + 1]
-    console.print(f"Dashboard: [bold]http://{bind}:{shown_port}[/]  (Ctrl-C to stop)")
-    child = subprocess.Popen(command, env=env)
+    shown_port = int(command[command.index("--server.port") + 1])
+    if not check_dashboard_address(config, bind, shown_port, console):
+        return 2
+    # Streamlit's own banner goes nowhere: the URL printed below is the one line to read.
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
     def forward(signum: int, _frame: object) -> None:  # systemd's SIGTERM reaches Streamlit too
         child.send_signal(signum)
 
     previous = signal.signal(signal.SIGTERM, forward)
     try:
+        url = f"http://{bind}:{shown_port}"
+        if _wait_until_up(url, child):
+            console.print("The dashboard is ready (Ctrl-C to stop):")
+            console.print(url, markup=False, highlight=False, soft_wrap=True)
         return child.wait()
     except KeyboardInterrupt:
         child.send_signal(signal.SIGINT)
@@ -255,14 +309,29 @@ def run_dashboard(
 
 
 def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> int:
-    """Serve the sample sites, crawl them twice, then start the dashboard."""
+    """Serve the sample sites, crawl them, then start the dashboard.
+
+    The sample sites keep the port of the first run (it is in the demo profile), so every
+    run crawls the same listings into the same store: the first run crawls twice (an
+    earlier and the current state, so history shows edits, removals and a changed listing),
+    later runs crawl the current state once.  A taken dashboard port is reported before
+    anything is crawled."""
+    workdir = workdir.resolve()
+    if dashboard and port_taken("127.0.0.1", port):
+        other = 8601 if port != 8601 else 8602
+        console.print(
+            f"[bold red]Not starting the demo.[/] {escape(PORT_HINT.format(host='127.0.0.1', port=port, other=other))}"
+        )
+        return 2
     phase = {"n": 1}
-    server = SampleServer(lambda p: None).start()
-    server.resolve = demo.resolver(server.base_url, lambda: phase["n"])
+    server, fresh = demo.start_sample_sites(workdir, lambda: phase["n"])
     try:
-        config_path = demo.write_config(workdir.resolve(), server.base_url)
+        config_path = demo.write_config(workdir, server.base_url)
+        if fresh:
+            demo.forget_store(workdir)
         console.print(f"Sample sites on [bold]{server.base_url}[/]; demo profile at {config_path}")
-        for n, label in ((1, "earlier state"), (2, "current state")):
+        states = ((1, "earlier state"), (2, "current state")) if fresh else ((2, "current state"),)
+        for n, label in states:
             phase["n"] = n
             console.print(f"Crawling the sample sites ({label})…")
             env = {k: v for k, v in os.environ.items() if k != "QUIETWATCH_DATABASE_URL"}
@@ -284,7 +353,8 @@ def run_demo(workdir: Path, *, dashboard: bool, port: int, console: Console) -> 
             if code not in (0, 1):
                 console.print(f"[red]The demo crawl failed (exit {code}).[/]")
                 return code
-            time.sleep(1.0)  # so the two states get distinct timestamps
+            if n == 1:
+                time.sleep(1.0)  # so the two states get distinct timestamps
     finally:
         server.stop()
     config = load_config(config_path)

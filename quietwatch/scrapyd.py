@@ -94,6 +94,7 @@ def scrapyd_jobs(
         "QUIETWATCH_CLINIC": json.dumps(clinic_facts(config)),
         "QUIETWATCH_TRIGGER": trigger,
         "QUIETWATCH_FULL_SWEEP_DAYS": str(config.crawl.full_sweep_days),
+        "QUIETWATCH_REVIEWER_NAMES": config.privacy.keep_reviewer_names,
         "DOWNLOAD_DELAY": str(config.crawl.download_delay),
         "USER_AGENT": (
             f"QuietWatch/0.1 (read-only review-listing monitor for {config.clinic.name}; "

@@ -6,12 +6,14 @@ line, never a traceback.
 """
 
 import difflib
+import ipaddress
 import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
@@ -23,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -52,6 +55,23 @@ class ClinicConfig(_Strict):
     country: str = "CA"
     phone: str = Field(min_length=7)
     website: AnyHttpUrl
+    # The clinic's time zone: every date the dashboard shows is in it.
+    timezone: str = "America/Vancouver"
+    # The clinic's own policy (a text or Markdown file, relative to this file): blocked-action
+    # explanations quote it.  Without it they give the rule's own words and quote no policy.
+    policy_file: Path | None = None
+    policy_name: str | None = Field(default=None, min_length=3)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone name (e.g. America/Vancouver)"
+            ) from None
+        return value
 
     @field_validator("phone")
     @classmethod
@@ -118,11 +138,73 @@ class CrawlConfig(_Strict):
     )  # default: 2 x interval
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is an address only this machine can reach (127.0.0.0/8, ::1,
+    localhost).  Anything else, 0.0.0.0 included, is reachable from the network."""
+    if host.strip().lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class DashboardConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8501, ge=1, le=65535)
     reviewer_names: Literal["as_shown", "initials"] = "as_shown"
     cache_ttl_seconds: int = Field(default=60, ge=0)
+    # Streamlit's secrets file with the [auth] section of its OpenID Connect login (st.login);
+    # relative to this file.  Required when `host` is reachable from the network.
+    secrets_file: Path = Path(".streamlit/secrets.toml")
+    # The OIDC provider to sign in with, when secrets.toml names several ([auth.<name>]).
+    auth_provider: str | None = None
+
+
+AlertKind = Literal[
+    "owner_response",  # a response from "the business" under a review
+    "disclosure",  # a review that reveals a client's identity or health details
+    "low_rating",  # a new review rated max_rating or lower
+    "new_review",  # any new review
+    "source_failing",  # a listing that could not be read, is gone or no longer available
+    "degraded_layout",  # fields vanished from a site's pages (a changed layout?)
+    "audit_chain_broken",  # the audit log's hash chain does not verify
+]
+ALERT_KINDS: tuple[str, ...] = get_args(AlertKind)
+
+
+class AlertRule(_Strict):
+    """One ``[[alerts]]`` table: what to tell whom, and when."""
+
+    kind: AlertKind
+    urls: list[str] = Field(min_length=1)  # Apprise URLs
+    when: Literal["immediately", "daily", "weekly"] = "immediately"
+    max_rating: float | None = Field(default=None, ge=0, le=10)  # low_rating: rating <= this
+    include_review_text: bool = False  # link-only unless this is true
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,29}$")
+
+    @model_validator(mode="after")
+    def _rating_for_low_rating(self) -> "AlertRule":
+        if self.kind == "low_rating" and self.max_rating is None:
+            raise ValueError("a low_rating alert needs max_rating (e.g. max_rating = 2)")
+        if self.kind != "low_rating" and self.max_rating is not None:
+            raise ValueError("max_rating applies to low_rating alerts only")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The rule's name in the store's notification records (``alert:<key>``)."""
+        return self.name or f"{self.kind}_{self.when}"
+
+
+class PrivacyConfig(_Strict):
+    """What QuietWatch keeps about reviewers (BC PIPA: no more than the purpose needs)."""
+
+    # Reviews the site took down: their text, title, author and earlier versions are erased
+    # this many days after the removal (a review tied to an open compliance case waits).
+    keep_removed_days: int = Field(default=90, ge=0, le=3650)
+    # What is kept of a reviewer's name: as the site shows it, initials, or nothing.
+    keep_reviewer_names: Literal["as_shown", "initials", "none"] = "initials"
 
 
 class GuardrailConfig(_Strict):
@@ -167,6 +249,8 @@ class QuietWatchConfig(_Strict):
     own_content: OwnContentConfig = Field(default_factory=OwnContentConfig)
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     google: GoogleConfig = Field(default_factory=GoogleConfig)
+    alerts: list[AlertRule] = Field(default_factory=list)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
 
     # Set by load_config, not by the file.
     path: Path | None = Field(default=None, exclude=True)
@@ -345,6 +429,12 @@ def parse_config(
         raise ConfigError(first + more) from None
     _check_sources(config, text, path)
     config.path = path
+    names = [rule.key for rule in config.alerts]
+    if len(set(names)) != len(names):
+        raise ConfigError(
+            f"{path}: alerts: two rules share a name ({', '.join(sorted(names))}); "
+            "give one of them a different `name`"
+        )
     return config
 
 
@@ -361,6 +451,14 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
         if model is None:
             return []
     return list(model.model_fields)
+
+
+def relative_to_config(config: QuietWatchConfig, path: Path) -> Path:
+    """A path from the config file, made absolute against the file's folder."""
+    path = path.expanduser()
+    if path.is_absolute() or config.path is None:
+        return path
+    return config.path.parent / path
 
 
 def load_config(

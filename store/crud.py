@@ -19,6 +19,8 @@ from store.models import (
     CONTENT_FIELDS,
     FACT_FIELDS,
     REVIEW_FIELDS,
+    CaseEntry,
+    CaseStatus,
     Clinic,
     Finding,
     Listing,
@@ -30,6 +32,7 @@ from store.models import (
     ReviewVersion,
     utcnow,
 )
+from store.privacy import NameMode, initials, reduce_name
 from store.secrets import scrub
 
 PRECISION_WINDOW = {
@@ -223,27 +226,35 @@ class ReviewOutcome:
     unchanged: int = 0
 
 
+def derived_key(
+    listing_url: str, author: str | None, published_at: datetime | None, published_raw: str | None
+) -> str:
+    """The key of a review the site gives no id to: its listing, its author's initials (what
+    is kept of a name whatever ``[privacy] keep_reviewer_names`` says, so the key does not
+    change when the setting does) and the day it was published."""
+    day = published_at.date().isoformat() if published_at is not None else published_raw
+    return "k:" + _digest(listing_url, initials(author), day)[:40]
+
+
 def _derived_key(listing: Listing, review: Mapping[str, Any], candidates: list[Review]) -> str:
     """A key for a review the site gives no id to, stable across text edits.
 
-    Built from the listing, the author's display name and the published date.  A relative
-    date ("3 weeks ago") drifts between crawls, so an existing review by the same author
-    whose date lies within the precision window is taken to be the same review.
-    """
-    author = _norm_text(review.get("author") or "")
+    A relative date ("3 weeks ago") drifts between crawls, so an existing review by the same
+    author (by initials) whose date lies within the precision window is taken to be the
+    same review."""
+    author = initials(review.get("author"))
     published = review.get("published_at")
     precision = review.get("published_precision") or "day"
     if published is not None and precision not in ("second", "day"):
         window = PRECISION_WINDOW.get(str(precision), timedelta(days=1))
         for existing in candidates:
             if (
-                _norm_text(existing.author or "") == author
+                initials(existing.author) == author
                 and existing.published_at is not None
                 and abs(existing.published_at - published) <= window
             ):
                 return existing.review_key
-    day = published.date().isoformat() if published is not None else review.get("published_raw")
-    return "k:" + _digest(listing.url, author, day)[:40]
+    return derived_key(listing.url, review.get("author"), published, review.get("published_raw"))
 
 
 def _free_key(
@@ -282,8 +293,11 @@ def upsert_reviews(
     reviews: Iterable[Mapping[str, Any]],
     seen_at: datetime,
     run_id: int | None = None,
+    names: NameMode = "as_shown",
 ) -> ReviewOutcome:
-    """Insert new reviews, version edited ones, touch unchanged ones."""
+    """Insert new reviews, version edited ones, touch unchanged ones.  Reviewer names are
+    kept only as ``names`` allows (``[privacy] keep_reviewer_names``): a full name that
+    may not be kept is never written."""
     reviews = list(reviews)
     outcome = ReviewOutcome()
     if not reviews:
@@ -335,7 +349,7 @@ def upsert_reviews(
                 last_seen_at=seen_at,
                 first_seen_run_id=run_id,
                 last_seen_run_id=run_id,
-                **_review_values(data),
+                **_review_values(data, names),
             )
             session.add(review)
             existing[key] = review
@@ -360,7 +374,7 @@ def upsert_reviews(
                 **{f: getattr(review, f) for f in CONTENT_FIELDS},
             )
         )
-        values = _review_values(data)
+        values = _review_values(data, names)
         if review.published_at is not None:
             # Keep the first, most precise date; relative dates drift between crawls.
             for name in ("published_at", "published_precision", "published_raw"):
@@ -376,8 +390,9 @@ def upsert_reviews(
     return outcome
 
 
-def _review_values(data: Mapping[str, Any]) -> dict[str, Any]:
+def _review_values(data: Mapping[str, Any], names: NameMode = "as_shown") -> dict[str, Any]:
     values = {f: data.get(f) for f in REVIEW_FIELDS}
+    values["author"] = reduce_name(values["author"], names)
     values["updated_on_site"] = bool(values["updated_on_site"])
     if values["site_review_id"] is not None:
         values["site_review_id"] = str(values["site_review_id"])
@@ -491,6 +506,39 @@ def record_notification(
     session: Session, *, kind: str, title: str, ok: bool, error: str | None = None, **fields: Any
 ) -> None:
     session.add(Notification(kind=kind, title=scrub(title), ok=ok, error=scrub(error), **fields))
+
+
+# -- the compliance case log --------------------------------------------------------------
+def append_case_entry(
+    session: Session,
+    *,
+    finding_id: int,
+    status: CaseStatus | str,
+    note: str | None = None,
+    user: str | None = None,
+    origin: str = "dashboard",
+    at: datetime | None = None,
+) -> int:
+    """Append a step to a finding's case (the only way rows get there); its id.
+
+    Raises LookupError for an unknown finding and ValueError for an unknown status.  The
+    clinic is the finding's own, so a case entry can never land on another clinic."""
+    status = CaseStatus(status)
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise LookupError(f"no finding {finding_id}")
+    entry = CaseEntry(
+        finding_id=finding_id,
+        clinic_id=finding.clinic_id,
+        status=status,
+        note=(note or "").strip() or None,
+        user=user,
+        origin=origin,
+        at=at or utcnow(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry.id
 
 
 # -- bulk loading -------------------------------------------------------------------------

@@ -383,7 +383,11 @@ class RunRead(RunBase):
 class ListingCheck(SQLModel, table=True):
     """How one listing fared in one run."""
 
-    __table_args__ = (sa.UniqueConstraint("run_id", "listing_id", name="uq_check_run_listing"),)
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "listing_id", name="uq_check_run_listing"),
+        # "Had the listing been read before this run?" in one index seek (new reviews).
+        sa.Index("ix_listingcheck_listing_run_status", "listing_id", "run_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="crawlrun.id", index=True)
@@ -470,6 +474,15 @@ class Finding(FindingBase, table=True):
 class FindingRead(FindingBase):
     id: int
     site: str | None = None
+    # The finding's case: its latest case-log entry (None: nobody has recorded anything).
+    case_status: str | None = None
+    case_at: datetime | None = None
+    case_user: str | None = None
+
+    @property
+    def open(self) -> bool:
+        """Still needs attention: no case entry yet, or none that closes it."""
+        return self.case_status is None or not CaseStatus(self.case_status).closes
 
 
 class AuditBase(SQLModel):
@@ -497,14 +510,6 @@ class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete an audit row."""
 
 
-@event.listens_for(Session, "before_flush")
-def _audit_is_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
-    """The ORM refuses to change or delete an audit row, wherever the model is used."""
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
-            raise AppendOnlyError("the audit log is append-only: entries cannot be changed")
-
-
 class AuditRead(AuditBase):
     id: int
 
@@ -520,3 +525,65 @@ class Notification(SQLModel, table=True):
     title: str
     ok: bool = False
     error: str | None = None
+
+
+# -- the compliance case log --------------------------------------------------------------
+class CaseStatus(StrEnum):
+    """What someone recorded about a finding (the case log's verbs, in order of a case)."""
+
+    ACKNOWLEDGED = "acknowledged"  # seen; someone is looking into it
+    REPORTED = "reported"  # reported through the site's own reporting route
+    NOT_A_BREACH = "not_a_breach"  # looked into: nothing to do
+    RESOLVED = "resolved"  # dealt with
+
+    @property
+    def closes(self) -> bool:
+        """The finding needs no more attention after this entry."""
+        return self in (CaseStatus.NOT_A_BREACH, CaseStatus.RESOLVED)
+
+
+class CaseEntryBase(SQLModel):
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    clinic_id: int = Field(foreign_key="clinic.id", index=True)
+    at: datetime = _ts(default_factory=utcnow)
+    status: str = _status()
+    note: str | None = None
+    user: str | None = Field(default=None, max_length=200)  # the signed-in or OS user
+    origin: str = Field(default="dashboard", max_length=40)
+
+
+class CaseEntry(CaseEntryBase, table=True):
+    """One step of a finding's case.  Append-only: the history is never rewritten."""
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class CaseEntryRead(CaseEntryBase):
+    id: int
+
+
+# -- privacy ------------------------------------------------------------------------------
+class ErasureBase(SQLModel):
+    review_id: int = Field(foreign_key="review.id", unique=True)
+    at: datetime = _ts(default_factory=utcnow)
+    reason: str = Field(max_length=20)  # "erase" (a person's request) or "retention"
+    user: str | None = Field(default=None, max_length=200)
+
+
+class ReviewErasure(ErasureBase, table=True):
+    """A review whose reviewer-written content was erased; it stays erased (the purge after
+    each crawl erases again whatever a later crawl brings back)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+@event.listens_for(Session, "before_flush")
+def _logs_are_append_only(session: Session, _ctx: Any, _instances: Any) -> None:
+    """The ORM refuses to change or delete an audit or case-log row, wherever the models
+    are used (the databases refuse it too: see the migrations' triggers)."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if obj in session.deleted or session.is_modified(obj):
+            if isinstance(obj, AuditEntry):
+                raise AppendOnlyError("the audit log is append-only: entries cannot be changed")
+            if isinstance(obj, CaseEntry):
+                raise AppendOnlyError("the case log is append-only: entries cannot be changed")

@@ -53,6 +53,8 @@ class StorePipeline:
         self.stats = crawler.stats
         self.run = run
         self.listings: dict[str, _Listing] = {}
+        # What may be kept of a reviewer's name ([privacy] keep_reviewer_names).
+        self.names = crawler.settings.get("QUIETWATCH_REVIEWER_NAMES") or "as_shown"
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StorePipeline":
@@ -105,6 +107,7 @@ class StorePipeline:
                 reviews=[asdict(r) for r in page.reviews],
                 seen_at=now,
                 run_id=run_id,
+                names=self.names,
             )
             state.reviews_seen += len(page.reviews)
             state.new += len(outcome.new)

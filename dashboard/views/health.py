@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
-from dashboard import data, render
+from dashboard import data, labels, render
 
 clinic = data.require_clinic()
 ctx = data.context()
@@ -19,7 +19,7 @@ failing = [s for s in sources if s.failing]
 degraded = [r for r in recent if r.degraded_fields or r.status == "degraded"]
 
 cols = st.columns(4)
-cols[0].metric("Latest run", recent[0].status if recent else "none yet")
+cols[0].metric("Latest run", labels.run_status(recent[0].status) if recent else "none yet")
 cols[1].metric("Sources", len(sources))
 cols[2].metric("Failing sources", len(failing))
 cols[3].metric(f"Not crawled successfully in {ctx.stale_after_hours:g} h", len(stale))
@@ -30,11 +30,12 @@ if recent:
         render.frame(
             (
                 {
-                    "Run": r.id,
-                    "Spider": r.spider,
-                    "Trigger": r.trigger,
-                    "Status": r.status,
+                    "Status": labels.run_status(r.status),
+                    "Errors": r.errors,
                     "Started": render.when(r.started_at),
+                    "Source": labels.site(r.spider),
+                    "Run": r.id,
+                    "Trigger": labels.trigger(r.trigger),
                     "Duration (s)": round(r.duration_s, 1) if r.duration_s is not None else None,
                     "Pages": r.pages,
                     "Items": r.items,
@@ -42,7 +43,6 @@ if recent:
                     "New": r.new_reviews,
                     "Changed": r.changed_reviews,
                     "Removed": r.removed_reviews,
-                    "Errors": r.errors,
                     "Refused requests": r.blocked,
                     "Full sweep": "yes" if r.full_sweep else "no",
                     "Message": r.message,
@@ -50,11 +50,12 @@ if recent:
                 for r in recent
             ),
             [
-                "Run",
-                "Spider",
-                "Trigger",
                 "Status",
+                "Errors",
                 "Started",
+                "Source",
+                "Run",
+                "Trigger",
                 "Duration (s)",
                 "Pages",
                 "Items",
@@ -62,13 +63,19 @@ if recent:
                 "New",
                 "Changed",
                 "Removed",
-                "Errors",
                 "Refused requests",
                 "Full sweep",
                 "Message",
             ],
         ),
         key="health-runs",
+        columns={
+            "Status": st.column_config.TextColumn(pinned=True, width="medium"),
+            "Errors": st.column_config.NumberColumn(pinned=True, width="small"),
+            "Run": st.column_config.NumberColumn(format="%d", width="small"),
+            "Duration (s)": st.column_config.NumberColumn(format="%.1f", width="small"),
+        },
+        height=render.height_for(len(recent)),
     )
 else:
     st.info("No crawl has run yet: `quietwatch crawl`.")
@@ -83,17 +90,18 @@ if degraded:
         render.frame(
             (
                 {
-                    "Run": r.id,
-                    "Started": render.when(r.started_at),
-                    "Status": r.status,
                     "Vanished fields": ", ".join(r.degraded_fields) or "(not recorded)",
+                    "Status": labels.run_status(r.status),
+                    "Started": render.when(r.started_at),
+                    "Run": r.id,
                     "Coverage": ", ".join(f"{k}: {v}" for k, v in sorted(r.coverage.items())),
                 }
                 for r in degraded
             ),
-            ["Run", "Started", "Status", "Vanished fields", "Coverage"],
+            ["Vanished fields", "Status", "Started", "Run", "Coverage"],
         ),
         key="health-degraded",
+        columns={"Vanished fields": st.column_config.TextColumn(pinned=True, width="medium")},
     )
 else:
     st.caption("No degraded runs.")
@@ -113,29 +121,34 @@ def _sources_table(rows: list, key: str, empty: str) -> None:  # type: ignore[ty
         render.frame(
             (
                 {
-                    "Listing": s.listing_id,
-                    "Site": s.site,
+                    "Latest status": labels.listing_status(s.last_check_status or s.last_status),
+                    "Site": labels.site(s.site),
                     "Last success": render.when(s.last_success_at) or "never",
-                    "Last attempt": render.when(s.last_crawled_at) or "never",
-                    "Latest status": s.last_check_status or s.last_status or "",
                     "Message": s.last_check_message,
+                    "Last attempt": render.when(s.last_crawled_at) or "never",
                     "Shortfall": s.shortfall,
+                    "Listing": s.listing_id,
                     "URL": s.url,
                 }
                 for s in rows
             ),
             [
-                "Listing",
+                "Latest status",
                 "Site",
                 "Last success",
-                "Last attempt",
-                "Latest status",
                 "Message",
+                "Last attempt",
                 "Shortfall",
+                "Listing",
                 "URL",
             ],
         ),
         key=key,
+        columns={
+            "Latest status": st.column_config.TextColumn(pinned=True, width="medium"),
+            "Site": st.column_config.TextColumn(pinned=True, width="small"),
+            "Listing": st.column_config.NumberColumn(format="%d", width="small"),
+        },
     )
 
 
@@ -151,18 +164,26 @@ if found:
         render.frame(
             (
                 {
+                    "Problem": labels.problem(p.kind),
+                    "Message": p.message,
+                    "Site": labels.site(p.site),
                     "When": render.when(p.at),
                     "Run": p.run_id,
-                    "Site": p.site,
-                    "Kind": p.kind,
-                    "Message": p.message,
                     "URL": p.url,
                 }
                 for p in found
             ),
-            ["When", "Run", "Site", "Kind", "Message", "URL"],
+            ["Problem", "Message", "Site", "When", "Run", "URL"],
         ),
         key="health-problems",
+        columns={
+            "Problem": st.column_config.TextColumn(pinned=True, width="medium"),
+            "Message": st.column_config.TextColumn(width="large"),
+            "Run": st.column_config.NumberColumn(format="%d", width="small"),
+        },
+        height=render.height_for(len(found)),
     )
 else:
     st.caption("No problems recorded.")
+st.caption(f"Times in {ctx.timezone}.")
+data.ready("health")

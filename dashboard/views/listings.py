@@ -1,30 +1,39 @@
-"""Listings: each listing's facts against the clinic's, side by side; history; discoveries."""
+"""Listings: each listing's verdict first (do its facts match the clinic's?), then its facts;
+click a row for the side-by-side comparison, its history and a link to the page; listings
+a search found that nobody has confirmed yet."""
 
 import streamlit as st
 
-from dashboard import data, guard, render
+from dashboard import data, guard, labels, render
 
 clinic = data.require_clinic()
+ctx = data.context()
 
 st.header("Listings")
 
-st.subheader("The clinic's facts")
-render.labelled("Name", clinic.name)
-render.labelled(
-    "Address",
-    ", ".join(
-        p for p in (clinic.street_address, clinic.city, clinic.province, clinic.postal_code) if p
-    ),
-)
-render.labelled("Phone", clinic.phone)
-render.labelled("Website", clinic.website)
-st.caption("From the configuration file. Every listing is compared with these.")
+with st.expander("The clinic's facts (from the configuration)"):
+    render.labelled("Name", clinic.name)
+    render.labelled(
+        "Address",
+        ", ".join(
+            p
+            for p in (clinic.street_address, clinic.city, clinic.province, clinic.postal_code)
+            if p
+        ),
+    )
+    render.labelled("Phone", clinic.phone)
+    render.labelled("Website", clinic.website)
+    st.caption("Every listing is compared with these.")
 
 compared = data.comparisons(clinic)
 sites = sorted({listing.site for listing, _ in compared})
-cols = st.columns([2, 1])
-chosen_sites = cols[0].multiselect("Sites", sites, key="listings-sites")
-only_mismatched = cols[1].checkbox("Only listings with mismatches", key="listings-mismatched")
+if "listings-mismatched" not in st.session_state:
+    st.session_state["listings-mismatched"] = st.query_params.get("only") == "mismatched"
+cols = st.columns([2, 1], vertical_alignment="bottom")
+chosen_sites = cols[0].multiselect(
+    "Sites", sites, format_func=labels.site, key="listings-sites", placeholder="Every site"
+)
+only_mismatched = cols[1].checkbox("Only listings that differ", key="listings-mismatched")
 
 shown = [
     (listing, comps)
@@ -32,154 +41,184 @@ shown = [
     if (not chosen_sites or listing.site in chosen_sites)
     and (not only_mismatched or any(c.mismatch for c in comps))
 ]
+shown.sort(key=lambda lc: (not any(c.mismatch for c in lc[1]), lc[0].site, lc[0].id))
+
+
+def _verdict(listing, comps) -> str:  # type: ignore[no-untyped-def]
+    differs = [labels.fact(c.fact).lower() for c in comps if c.mismatch]
+    if differs:
+        return "Differs: " + ", ".join(differs)
+    if listing.captured_at is None:
+        return "Not read yet"
+    return "Matches"
+
+
+def _colour(value: str) -> str:
+    if value.startswith("Differs"):
+        return "background-color: #fde2e1; color: #8a1c12; font-weight: 600"
+    if value == "Matches":
+        return "color: #1e6b3a"
+    return "color: #666"
+
 
 st.subheader(f"Listings ({len(shown)})")
-render.table(
-    render.frame(
-        (
-            {
-                "ID": listing.id,
-                "Site": listing.site,
-                "Name": listing.name,
-                "Address": next(c.listed for c in comps if c.fact == "address"),
-                "Phone": listing.phone,
-                "Website": listing.website,
-                "Rating": listing.rating,
-                "Reviews (site says)": listing.review_count,
-                "Mismatches": ", ".join(c.fact for c in comps if c.mismatch) or "none",
-                "Last success": render.when(listing.last_success_at) or "never",
-                "Status": listing.last_status or "",
-                "URL": listing.url,
-            }
-            for listing, comps in shown
-        ),
-        [
-            "ID",
-            "Site",
-            "Name",
-            "Address",
-            "Phone",
-            "Website",
-            "Rating",
-            "Reviews (site says)",
-            "Mismatches",
-            "Last success",
-            "Status",
-            "URL",
-        ],
+df = render.frame(
+    (
+        {
+            "Verdict": _verdict(listing, comps),
+            "Site": labels.site(listing.site),
+            "Status": labels.listing_status(listing.last_status),
+            "Name": listing.name,
+            "Phone": listing.phone,
+            "Address": next(c.listed for c in comps if c.fact == "address"),
+            "Website": next(c.listed for c in comps if c.fact == "website"),
+            "Rating": listing.rating,
+            "Reviews (site says)": listing.review_count,
+            "Last success": render.when(listing.last_success_at) or "never",
+            "ID": listing.id,
+        }
+        for listing, comps in shown
     ),
+    [
+        "Verdict",
+        "Site",
+        "Status",
+        "Name",
+        "Phone",
+        "Address",
+        "Website",
+        "Rating",
+        "Reviews (site says)",
+        "Last success",
+        "ID",
+    ],
+)
+selected = render.table(
+    df.style.map(_colour, subset=["Verdict"]),
     key="listings-table",
+    columns={
+        "Verdict": st.column_config.TextColumn(pinned=True, width="medium"),
+        "Site": st.column_config.TextColumn(pinned=True, width="small"),
+        "Rating": st.column_config.NumberColumn(format="%.1f", width="small"),
+        "ID": st.column_config.NumberColumn(format="%d", width="small"),
+    },
+    height=render.height_for(len(shown)),
+    select=True,
+)
+st.caption(
+    "Click a row to compare it side by side. Phone numbers and addresses are normalised "
+    "before comparing; a fact the listing does not state is not called a difference."
 )
 
 if shown:
-    by_id = {listing.id: (listing, comps) for listing, comps in shown}
-    first_mismatched = next(
-        (lid for lid, (_, comps) in by_id.items() if any(c.mismatch for c in comps)),
-        next(iter(by_id)),
-    )
-    if st.session_state.get("listings-detail") not in by_id:
-        st.session_state["listings-detail"] = first_mismatched
-    listing_id = st.selectbox(
-        "Listing",
-        options=list(by_id),
-        format_func=lambda lid: f"#{lid} · {by_id[lid][0].site}",
-        key="listings-detail",
-    )
-    listing, comps = by_id[listing_id]
-
-    st.subheader("Side by side")
-    st.caption(
-        "Phone numbers and addresses are normalised before comparing (E.164 phone numbers; "
-        "street abbreviations, unit numbers, province names and postal-code spacing). "
-        "A fact the listing does not state is not called a mismatch."
-    )
-    render.table(
-        render.frame(
-            (
-                {
-                    "Fact": c.fact,
-                    "Clinic says": c.canonical,
-                    "Listing says": c.listed if c.stated else "(not stated)",
-                    "Clinic, normalised": c.canonical_normalised,
-                    "Listing, normalised": c.listed_normalised,
-                    "Result": "MISMATCH" if c.mismatch else ("same" if c.stated else "—"),
-                }
-                for c in comps
+    index = selected if selected is not None and selected < len(shown) else 0
+    listing, comps = shown[index]
+    with st.container(border=True, key="listing-detail"):
+        st.subheader(f"{labels.listing(listing.id, listing.site)}: side by side", anchor=False)
+        render.table(
+            render.frame(
+                (
+                    {
+                        "Result": (
+                            "Differs" if c.mismatch else ("Same" if c.stated else "Not stated")
+                        ),
+                        "Fact": labels.fact(c.fact),
+                        "The clinic says": c.canonical,
+                        "The listing says": c.listed if c.stated else "",
+                        "Clinic, normalised": c.canonical_normalised,
+                        "Listing, normalised": c.listed_normalised,
+                    }
+                    for c in comps
+                ),
+                [
+                    "Result",
+                    "Fact",
+                    "The clinic says",
+                    "The listing says",
+                    "Clinic, normalised",
+                    "Listing, normalised",
+                ],
+            ).style.map(
+                lambda v: _colour(
+                    "Differs" if v == "Differs" else "Matches" if v == "Same" else ""
+                ),
+                subset=["Result"],
             ),
-            [
-                "Fact",
-                "Clinic says",
-                "Listing says",
-                "Clinic, normalised",
-                "Listing, normalised",
-                "Result",
-            ],
-        ),
-        key="listings-compare",
-    )
-    st.caption(
-        "QuietWatch does not change listings. Correct a wrong fact through the site's own "
-        "business-owner tools."
-    )
-
-    guard.listing_actions(listing_id=listing.id, clinic_id=clinic.id)
-
-    st.subheader("Change history")
-    history = data.load("listing_history", listing_id=listing.id)
-    fields = (
-        "name",
-        "street_address",
-        "locality",
-        "region",
-        "postal_code",
-        "phone",
-        "website",
-        "rating",
-        "review_count",
-        "hours",
-        "categories",
-    )
-    rows = []
-    for i, snap in enumerate(history):
-        older = history[i + 1] if i + 1 < len(history) else None
-        changed = (
-            [f for f in fields if getattr(snap, f) != getattr(older, f)]
-            if older
-            else ["first seen"]
+            key="listings-compare",
+            columns={"Result": st.column_config.TextColumn(pinned=True, width="small")},
         )
-        rows.append(
-            {
-                "Captured": render.when(snap.captured_at),
-                "Changed": ", ".join(changed),
-                "Name": snap.name,
-                "Street": snap.street_address,
-                "City": snap.locality,
-                "Region": snap.region,
-                "Postal code": snap.postal_code,
-                "Phone": snap.phone,
-                "Website": snap.website,
-                "Rating": snap.rating,
-                "Reviews": snap.review_count,
-            }
+        if listing.origin in ("configured", "confirmed") and listing.url.startswith(
+            ("http://", "https://")
+        ):
+            st.link_button(
+                f"Open the listing on {labels.site(listing.site)}",
+                listing.url,
+                icon=":material/open_in_new:",
+            )
+        st.caption(
+            "QuietWatch does not change listings. Correct a wrong fact through the site's own "
+            "business-owner tools."
         )
-    if rows:
-        render.table(render.frame(rows, list(rows[0])), key="listings-history")
-    else:
-        st.caption("No facts captured for this listing yet.")
+        guard.listing_actions(listing_id=listing.id, clinic_id=clinic.id)
+
+        st.markdown("**Change history**")
+        history = data.load("listing_history", listing_id=listing.id)
+        fields = (
+            "name",
+            "street_address",
+            "locality",
+            "region",
+            "postal_code",
+            "phone",
+            "website",
+            "rating",
+            "review_count",
+            "hours",
+            "categories",
+        )
+        rows = []
+        for i, snap in enumerate(history):
+            older = history[i + 1] if i + 1 < len(history) else None
+            changed = (
+                [f.replace("_", " ") for f in fields if getattr(snap, f) != getattr(older, f)]
+                if older
+                else ["first seen"]
+            )
+            rows.append(
+                {
+                    "Captured": render.when(snap.captured_at),
+                    "Changed": ", ".join(changed),
+                    "Name": snap.name,
+                    "Street": snap.street_address,
+                    "City": snap.locality,
+                    "Phone": snap.phone,
+                    "Website": snap.website,
+                    "Rating": snap.rating,
+                    "Reviews": snap.review_count,
+                }
+            )
+        if rows:
+            render.table(
+                render.frame(rows, list(rows[0])),
+                key="listings-history",
+                columns={"Changed": st.column_config.TextColumn(pinned=True, width="medium")},
+            )
+        else:
+            st.caption("No facts captured for this listing yet.")
 
 st.subheader("Found, not yet confirmed")
 discovered = data.load("listings", clinic_id=clinic.id, origins=("discovered",))
 if discovered:
     st.caption(
-        "A search found these pages. They are not the clinic's until a person confirms them. "
-        "Confirming or dismissing is done on the command line:"
+        "A search found these pages. They are not the clinic's until a person confirms them "
+        "on the command line:"
     )
     render.table(
         render.frame(
             (
                 {
                     "ID": d.id,
-                    "Site": d.site,
+                    "Site": labels.site(d.site),
                     "URL": d.url,
                     "Why we think it is the clinic": d.match_reason,
                     "Found": render.when(d.created_at),
@@ -199,6 +238,7 @@ if discovered:
             ],
         ),
         key="listings-discovered",
+        columns={"ID": st.column_config.NumberColumn(format="%d", width="small", pinned=True)},
     )
     st.code(
         "\n".join(
@@ -213,3 +253,5 @@ else:
 dismissed = data.load("listings", clinic_id=clinic.id, origins=("dismissed",))
 if dismissed:
     st.caption(f"{len(dismissed)} dismissed listing(s) are never proposed again.")
+st.caption(f"Times in {ctx.timezone}.")
+data.ready("listings")

@@ -1,10 +1,14 @@
 """The demo: a fictional clinic listed on sample sites served from 127.0.0.1.
 
 ``quietwatch demo`` serves these pages, writes a demo profile pointing at them, crawls them
-twice (an "earlier" and a "current" state, so history shows edits, removals and a changed
-listing), and starts the dashboard.  Everything here is invented.
+(the first time twice: an "earlier" and a "current" state, so history shows edits, removals
+and a changed listing), and starts the dashboard.  The sample sites keep the port of the
+first run, so the listings (keyed by URL) stay the same across runs.  Everything here is
+invented.
 """
 
+import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +20,7 @@ from quietwatch.demo.pages import (
     ratemds_page,
     yelp_page,
 )
+from quietwatch.demo.server import SampleServer
 
 CLINIC = {
     "name": "Harbourview Counselling Collective",
@@ -106,8 +111,10 @@ def _reviews(prefix: str, count: int, *, start: date, offset: int = 0) -> list[S
     return out
 
 
-def businesses(phase: int) -> dict[str, SampleBusiness]:
-    """The sample listings; phase 2 is the "current" state after some changes."""
+def businesses(phase: int, directory_states: int | None = None) -> dict[str, SampleBusiness]:
+    """The sample listings; phase 2 is the "current" state after some changes.  The demo's
+    directory states as many reviews as it shows; ``directory_states`` makes it state more
+    (a shortfall, for the tests of the shortfall check)."""
     today = date(2026, 11, 20)
     base = dict(
         name=CLINIC["name"],
@@ -137,7 +144,7 @@ def businesses(phase: int) -> dict[str, SampleBusiness]:
     directory = SampleBusiness(
         **{**base, "street_address": "1234 West Broadway, Suite 210"},
         reviews=_reviews("d", 6, start=today - timedelta(days=40), offset=13),
-        stated_review_count=8,
+        stated_review_count=directory_states,
     )
     old_directory = SampleBusiness(
         **{
@@ -162,15 +169,19 @@ def businesses(phase: int) -> dict[str, SampleBusiness]:
     }
 
 
-def resolver(base_url: str, phase_of: "callable[[], int]"):  # type: ignore[valid-type]
-    """Map a request path to a page of the current phase."""
+def resolver(
+    base_url: str,
+    phase_of: "callable[[], int]",  # type: ignore[valid-type]
+    directory_states: int | None = None,
+):
+    """Map a request path to a page of the current phase (see :func:`businesses`)."""
 
     def resolve(path_and_query: str) -> tuple[int, str, bytes] | None:
         parts = urlsplit(path_and_query)
         query = parse_qs(parts.query)
         html = "text/html; charset=utf-8"
         phase = phase_of()
-        biz = businesses(phase)
+        biz = businesses(phase, directory_states)
         url = base_url + parts.path
         if parts.path == "/robots.txt":
             return 200, "text/plain", b"User-agent: *\nDisallow: /private/\n"
@@ -196,11 +207,15 @@ def write_config(directory: Path, base_url: str) -> Path:
     """Write the demo profile (a normal quietwatch.toml) pointing at the sample server."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "quietwatch.toml"
+    policy = directory / "online-communication-policy.md"
+    policy.write_text((Path(__file__).parent / "policy.md").read_text(encoding="utf-8"), "utf-8")
     clinic = "\n".join(f'{k} = "{v}"' for k, v in CLINIC.items())
     path.write_text(
         f"""# QuietWatch demo profile: a fictional clinic on sample sites served from 127.0.0.1.
 [clinic]
 {clinic}
+policy_file = "{policy.name}"
+policy_name = "Harbourview Counselling Collective, Online Communication Policy"
 
 [[sources]]
 site = "yelp"
@@ -228,3 +243,40 @@ interval_hours = 24
         encoding="utf-8",
     )
     return path
+
+
+PROFILE = "quietwatch.toml"
+
+
+def _recorded_port(workdir: Path) -> int | None:
+    """The sample sites' port written in an earlier run's demo profile."""
+    try:
+        text = (workdir / PROFILE).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r'url = "http://127\.0\.0\.1:(\d+)/', text)
+    return int(found.group(1)) if found else None
+
+
+def start_sample_sites(workdir: Path, phase_of: Callable[[], int]) -> tuple[SampleServer, bool]:
+    """Serve the sample sites on the port of the earlier run (a new one the first time, or
+    when that one is taken); returns the server and whether the store must start afresh."""
+    port = _recorded_port(workdir)
+    store = workdir / "data" / "quietwatch.db"
+    server = None
+    if port is not None and store.exists():
+        try:
+            server = SampleServer(lambda p: None, port=port)
+        except OSError:  # taken since: new listings would double the old ones
+            server = None
+    fresh = server is None
+    if server is None:
+        server = SampleServer(lambda p: None)
+    server.resolve = resolver(server.base_url, phase_of)
+    return server.start(), fresh
+
+
+def forget_store(workdir: Path) -> None:
+    """Remove the demo's own store (its listings point at a port no longer served)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (workdir / "data" / f"quietwatch.db{suffix}").unlink(missing_ok=True)

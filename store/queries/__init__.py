@@ -6,8 +6,17 @@ SQL where the tables are large (reviews), and returns the store's ``*Read`` mode
 can be cached and pickled.  Nothing here writes.
 """
 
+from store.privacy import review_record
 from store.queries.clinics import clinic_by_key, clinic_summaries, clinics
-from store.queries.compliance import audit_entries, audit_log, findings, findings_of_runs
+from store.queries.compliance import (
+    audit_entries,
+    audit_log,
+    case_log,
+    findings,
+    findings_of_review,
+    findings_of_runs,
+    open_finding_counts,
+)
 from store.queries.listings import (
     ListingMemory,
     active_listings,
@@ -33,10 +42,12 @@ from store.queries.reviews import (
 from store.queries.runs import (
     checks_of_run,
     last_good_run,
+    last_notified,
     problems,
     problems_of_runs,
     runs,
     runs_by_ids,
+    runs_since,
     runs_to_check,
     site_counts_of_runs,
     source_health,
@@ -50,6 +61,7 @@ __all__ = [
     "active_listings",
     "audit_entries",
     "audit_log",
+    "case_log",
     "checks_of_run",
     "clinic_by_key",
     "clinic_summaries",
@@ -58,21 +70,26 @@ __all__ = [
     "count_reviews",
     "crawl_memory",
     "findings",
+    "findings_of_review",
     "findings_of_runs",
     "last_good_run",
+    "last_notified",
     "listing_changes",
     "listing_history",
     "listing_of_clinic",
     "listings",
+    "open_finding_counts",
     "problems",
     "problems_of_runs",
     "rating_over_time",
     "review_detail",
     "review_page",
+    "review_record",
     "review_sites",
     "reviews_of_runs",
     "runs",
     "runs_by_ids",
+    "runs_since",
     "runs_to_check",
     "site_counts_of_runs",
     "site_summaries",

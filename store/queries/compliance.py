@@ -1,27 +1,54 @@
-"""Reads about compliance: findings and the audit log."""
+"""Reads about compliance: findings (with their case), the case log and the audit log."""
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from store.models import AuditEntry, AuditRead, Finding, FindingRead, Listing, Review
+from store.models import (
+    AuditEntry,
+    AuditRead,
+    CaseEntry,
+    CaseEntryRead,
+    CaseStatus,
+    Finding,
+    FindingRead,
+    Listing,
+    Review,
+)
 
 
 def _findings_query():  # type: ignore[no-untyped-def]
+    latest = (
+        select(CaseEntry.finding_id, func.max(CaseEntry.id).label("entry_id"))
+        .group_by(col(CaseEntry.finding_id))
+        .subquery("latest_case")
+    )
     return (
-        select(Finding, Listing.site)
+        select(Finding, Listing.site, CaseEntry.status, CaseEntry.at, CaseEntry.user)
         .outerjoin(Review, col(Review.id) == col(Finding.review_id))
         .outerjoin(
             Listing,
             col(Listing.id) == func.coalesce(col(Finding.listing_id), col(Review.listing_id)),
         )
+        .outerjoin(latest, latest.c.finding_id == col(Finding.id))
+        .outerjoin(CaseEntry, col(CaseEntry.id) == latest.c.entry_id)
     )
 
 
-def _finding(finding: Finding, site: str | None) -> FindingRead:
-    return FindingRead.model_validate({**finding.model_dump(), "site": site})
+def _finding(row: Any) -> FindingRead:
+    finding, site, status, at, user = row
+    return FindingRead.model_validate(
+        {
+            **finding.model_dump(),
+            "site": site,
+            "case_status": status,
+            "case_at": at,
+            "case_user": user,
+        }
+    )
 
 
 def findings(
@@ -35,7 +62,7 @@ def findings(
     )
     if kinds is not None:
         query = query.where(col(Finding.kind).in_(list(kinds)))
-    return [_finding(f, site) for f, site in session.exec(query).all()]
+    return [_finding(row) for row in session.exec(query).all()]
 
 
 def findings_of_runs(session: Session, *, run_ids: Sequence[int]) -> list[FindingRead]:
@@ -43,7 +70,7 @@ def findings_of_runs(session: Session, *, run_ids: Sequence[int]) -> list[Findin
     query = (
         _findings_query().where(col(Finding.run_id).in_(list(run_ids))).order_by(col(Finding.id))
     )
-    return [_finding(f, site) for f, site in session.exec(query).all()]
+    return [_finding(row) for row in session.exec(query).all()]
 
 
 def audit_log(session: Session, *, clinic_id: int | None, limit: int = 1000) -> list[AuditRead]:
@@ -76,3 +103,46 @@ def audit_entries(
     else:
         rows = list(session.exec(query.order_by(col(AuditEntry.at), col(AuditEntry.id))).all())
     return [AuditRead.model_validate(a, from_attributes=True) for a in rows]
+
+
+def case_log(
+    session: Session, *, clinic_id: int, finding_ids: Sequence[int] | None = None
+) -> list[CaseEntryRead]:
+    """The clinic's case-log entries (of these findings), oldest first."""
+    query = select(CaseEntry).where(CaseEntry.clinic_id == clinic_id)
+    if finding_ids is not None:
+        query = query.where(col(CaseEntry.finding_id).in_(list(finding_ids)))
+    rows = session.exec(query.order_by(col(CaseEntry.at), col(CaseEntry.id))).all()
+    return [CaseEntryRead.model_validate(e, from_attributes=True) for e in rows]
+
+
+def findings_of_review(session: Session, *, clinic_id: int, review_id: int) -> list[FindingRead]:
+    """The findings about one review of the clinic, oldest first."""
+    query = (
+        _findings_query()
+        .where(Finding.clinic_id == clinic_id, Finding.review_id == review_id)
+        .order_by(col(Finding.id))
+    )
+    return [_finding(row) for row in session.exec(query).all()]
+
+
+def open_finding_counts(session: Session, *, clinic_id: int) -> dict[str, int]:
+    """kind -> findings whose case is still open (no entry, or no closing one last)."""
+    latest = (
+        select(CaseEntry.finding_id, func.max(CaseEntry.id).label("entry_id"))
+        .where(CaseEntry.clinic_id == clinic_id)
+        .group_by(col(CaseEntry.finding_id))
+        .subquery("latest_case")
+    )
+    closing = [s.value for s in CaseStatus if s.closes]
+    rows = session.exec(
+        select(Finding.kind, func.count(col(Finding.id)))
+        .outerjoin(latest, latest.c.finding_id == col(Finding.id))
+        .outerjoin(CaseEntry, col(CaseEntry.id) == latest.c.entry_id)
+        .where(
+            Finding.clinic_id == clinic_id,
+            sa.or_(col(CaseEntry.status).is_(None), col(CaseEntry.status).not_in(closing)),
+        )
+        .group_by(col(Finding.kind))
+    ).all()
+    return {kind: int(n) for kind, n in rows}

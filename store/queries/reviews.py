@@ -13,6 +13,7 @@ from store.models import (
     Listing,
     ListingCheck,
     ListingSnapshot,
+    ListingStatus,
     Origin,
     Review,
     ReviewDetail,
@@ -29,11 +30,17 @@ class SiteSummary(SQLModel):
     stated_reviews: int | None = None  # the review count the site states
     reviews_held: int = 0  # visible reviews QuietWatch holds
     average_held: float | None = None
-    new_last_crawl: int = 0  # first seen in the latest crawl of their listing
-    new_since: int = 0  # first seen at or after the chosen date
+    # New: a review held now that a crawl found after the first crawl of its listing (what a
+    # first crawl finds was there before: it is not new).  Never more than reviews_held.
+    new_last_crawl: int = 0  # new, and found by the latest crawl of its listing
+    new_since: int = 0  # new, and first seen at or after the chosen date
     removed: int = 0
     last_success_at: datetime | None = None
     last_crawled_at: datetime | None = None
+
+
+#: Check statuses that mean a crawl read the listing (a blocked first try is no baseline).
+READ_STATUSES = [s.value for s in ListingStatus if s.read]
 
 
 class RatingPoint(SQLModel):
@@ -65,6 +72,22 @@ def _latest_run_per_listing(clinic_id: int) -> Any:
     )
 
 
+def _new() -> Any:
+    """A held review that a crawl found after an earlier crawl had read its listing: what a
+    listing's first crawl finds was there before, and is not new.  (A correlated EXISTS on
+    the listing's checks: one index seek per review, fast at 100,000 reviews.)"""
+    earlier = (
+        select(ListingCheck.id)
+        .where(
+            col(ListingCheck.listing_id) == col(Review.listing_id),
+            col(ListingCheck.run_id) < col(Review.first_seen_run_id),
+            col(ListingCheck.status).in_(READ_STATUSES),
+        )
+        .exists()
+    )
+    return sa.and_(col(Review.removed_at).is_(None), earlier)
+
+
 def site_summaries(session: Session, *, clinic_id: int, since: datetime) -> list[SiteSummary]:
     """Per site: shown rating and count, reviews held, new reviews, last successful crawl."""
     snap = ListingSnapshot.__table__.alias("snap")
@@ -84,12 +107,14 @@ def site_summaries(session: Session, *, clinic_id: int, since: datetime) -> list
         .group_by(col(Listing.site))
     ).all()
     visible = col(Review.removed_at).is_(None)
+    new = _new()
     review_rows = session.exec(
         select(
             Review.site,
             func.sum(sa.case((visible, 1), else_=0)),
             func.avg(sa.case((visible, col(Review.rating)), else_=None)),
-            func.sum(sa.case((col(Review.first_seen_at) >= since, 1), else_=0)),
+            # The cheap tests first: SQLite stops at the first false one.
+            func.sum(sa.case((sa.and_(col(Review.first_seen_at) >= since, new), 1), else_=0)),
             func.sum(sa.case((visible, 0), else_=1)),
         )
         .where(Review.clinic_id == clinic_id)
@@ -105,7 +130,7 @@ def site_summaries(session: Session, *, clinic_id: int, since: datetime) -> list
                 latest.c.run_id == col(Review.first_seen_run_id),
             ),
         )
-        .where(Review.clinic_id == clinic_id)
+        .where(Review.clinic_id == clinic_id, new)
         .group_by(col(Review.site))
     ).all()
     reviews = {r[0]: r for r in review_rows}
@@ -137,16 +162,20 @@ def _month(session: Session, column: Any) -> Any:
     return func.to_char(column, "YYYY-MM")
 
 
-def rating_over_time(session: Session, *, clinic_id: int) -> list[RatingPoint]:
-    """Mean review rating per site and month (published date, else first seen)."""
+def rating_over_time(
+    session: Session, *, clinic_id: int, since: datetime | None = None
+) -> list[RatingPoint]:
+    """Mean review rating per site and month (published date, else first seen); with
+    ``since``, only reviews published (else first seen) since then."""
     when = func.coalesce(col(Review.published_at), col(Review.first_seen_at))
     month = _month(session, when).label("month")
-    rows = session.exec(
-        select(Review.site, month, func.avg(col(Review.rating)), func.count(col(Review.id)))
-        .where(Review.clinic_id == clinic_id, col(Review.rating).is_not(None))
-        .group_by(col(Review.site), month)
-        .order_by(month)
-    ).all()
+    query = select(
+        Review.site, month, func.avg(col(Review.rating)), func.count(col(Review.id))
+    ).where(Review.clinic_id == clinic_id, col(Review.rating).is_not(None))
+    if since is not None:
+        published, seen = col(Review.published_at), col(Review.first_seen_at)
+        query = query.where(sa.or_(published >= since, sa.and_(published.is_(None), seen >= since)))
+    rows = session.exec(query.group_by(col(Review.site), month).order_by(month)).all()
     return [
         RatingPoint(site=s, month=str(m), average=round(float(a), 2), reviews=int(n))
         for s, m, a, n in rows
@@ -161,7 +190,9 @@ class ReviewFilter:
     max_rating: float | None = None
     published_from: datetime | None = None  # published (else first seen) on or after
     published_to: datetime | None = None  # ... and before
-    new_in_latest_crawl: bool = False
+    new_in_latest_crawl: bool = False  # new (see SiteSummary), found by the latest crawl
+    new_since: datetime | None = None  # new (see SiteSummary), first seen since
+    new_in_runs: tuple[int, ...] = ()  # new (see SiteSummary), first seen in these runs
     first_seen_since: datetime | None = None
     edited: bool | None = None
     removed: bool | None = None
@@ -203,6 +234,12 @@ def _review_conditions(clinic_id: int, flt: ReviewFilter) -> list[Any]:
         response = col(Review.owner_response)
         has = sa.and_(response.is_not(None), response != "")
         cond.append(has if flt.has_owner_response else sa.not_(has))
+    if flt.new_in_runs:
+        cond.append(col(Review.first_seen_run_id).in_(list(flt.new_in_runs)))
+    if flt.new_since is not None:
+        cond.append(col(Review.first_seen_at) >= flt.new_since)
+    if flt.new_in_latest_crawl or flt.new_since is not None or flt.new_in_runs:
+        cond.append(_new())
     if flt.new_in_latest_crawl:
         latest = _latest_run_per_listing(clinic_id)
         cond.append(

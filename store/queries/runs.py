@@ -14,6 +14,7 @@ from store.models import (
     Listing,
     ListingCheck,
     ListingStatus,
+    Notification,
     Origin,
     ProblemRead,
     RunRead,
@@ -181,3 +182,24 @@ def source_health(
             )
         )
     return out
+
+
+def last_notified(session: Session, *, clinic_id: int | None, kind: str) -> datetime | None:
+    """When a notification of this kind last went out for the clinic (delivered)."""
+    return session.exec(
+        select(func.max(Notification.at)).where(
+            Notification.kind == kind,
+            Notification.clinic_id == clinic_id,
+            col(Notification.ok).is_(True),
+        )
+    ).one()
+
+
+def runs_since(session: Session, *, clinic_id: int, since: datetime) -> list[RunRead]:
+    """The clinic's runs started at or after ``since``, oldest first."""
+    rows = session.exec(
+        select(CrawlRun)
+        .where(CrawlRun.clinic_id == clinic_id, col(CrawlRun.started_at) >= since)
+        .order_by(col(CrawlRun.id))
+    ).all()
+    return [RunRead.model_validate(r, from_attributes=True) for r in rows]

@@ -59,3 +59,25 @@ def audit_rows(db_url: str) -> list[dict]:
             ]
     finally:
         engine.dispose()
+
+
+def select_row(at: AppTest, key: str, *, column: str, value: object) -> AppTest:
+    """Click the row of table ``key`` whose ``column`` holds ``value`` (as a browser does:
+    the dataframe's selection state), and run the page again."""
+    table = frame(at, key)
+    positions = [i for i, v in enumerate(table[column]) if v == value]
+    assert positions, f"no row with {column} = {value!r} in {key}"
+    at.session_state[f"{key}-select"] = {
+        "selection": {"rows": positions[:1], "columns": [], "cells": []}
+    }
+    return at.run()
+
+
+def cells(at: AppTest) -> list[str]:
+    """Every filled cell of every table on the page, as text (an empty cell reads "—", the
+    tables' placeholder; the browser test checks what is drawn)."""
+    out = []
+    for df in at.dataframe:
+        values = df.value.astype(object).to_numpy().ravel()
+        out += [str(v) for v in values if not (v is None or (isinstance(v, float) and v != v))]
+    return out

@@ -6,7 +6,15 @@ import pytest
 
 from guardrail.enforce import explain
 from tests.dashboard.conftest import write_config
-from tests.dashboard.helpers import all_markdown, audit_rows, frame, run_page, texts
+from tests.dashboard.helpers import (
+    all_markdown,
+    audit_rows,
+    cells,
+    frame,
+    run_page,
+    select_row,
+    texts,
+)
 from tests.dashboard.seed import INJECTED_TEXT, NOW
 
 
@@ -17,8 +25,12 @@ def test_all_reviews_are_listed_newest_first(dashboard_env):
     assert len(table) == 6
     assert list(table["ID"])[0] == dashboard_env.reviews["y4"]
     status = table.set_index("ID")["Status"]
-    assert status[dashboard_env.reviews["y3"]] == "removed, owner response"
-    assert status[dashboard_env.reviews["y2"]] == "edited (1x)"
+    assert status[dashboard_env.reviews["y3"]] == "Owner response, Removed"
+    assert status[dashboard_env.reviews["y2"]] == "Edited (1x)"
+    assert status[dashboard_env.reviews["y1"]] == "As first seen"
+    assert set(table["Site"]) == {"Yelp", "Healthgrades", "Google"}  # the registry's names
+    assert list(table.columns[:2]) == ["Rating", "Status"]  # what matters first
+    assert "None" not in cells(at)
     assert any("6 review(s) match" in c.value for c in at.caption)
 
 
@@ -28,7 +40,9 @@ def test_all_reviews_are_listed_newest_first(dashboard_env):
         ("reviews-sites", "multiselect", ["healthgrades"], {"h1"}),
         ("reviews-rating", "slider", (0.0, 2.0), {"y2", "y4"}),
         ("reviews-rating", "slider", (4.5, 5.0), {"y1", "g1"}),
-        ("reviews-new", "checkbox", True, {"y4", "g1"}),  # g1: google's latest crawl
+        # g1 is what google's only crawl found: not new.  y4 came with yelp's second crawl.
+        ("reviews-new", "checkbox", True, {"y4"}),
+        ("reviews-new-since", "date_input", (NOW - timedelta(days=400)).date(), {"y4"}),
         ("reviews-edited", "selectbox", "Yes", {"y2"}),
         ("reviews-removed", "selectbox", "Yes", {"y3"}),
         ("reviews-removed", "selectbox", "No", {"y1", "y2", "y4", "h1", "g1"}),
@@ -45,26 +59,55 @@ def test_filters(dashboard_env, widget, kind, value, expected):
     table = frame(at, "reviews-table")
     # Seeded ids not in dashboard_env.reviews (h1, g1) are named by their site.
     names = {
-        ids.get(i) or {"healthgrades": "h1", "google": "g1"}[s]
+        ids.get(i) or {"Healthgrades": "h1", "Google": "g1"}[s]
         for i, s in zip(table["ID"], table["Site"], strict=True)
     }
     assert names == expected
 
 
-def test_edit_history_keeps_the_old_text(dashboard_env):
+def test_clicking_a_row_opens_the_review(dashboard_env):
     at = run_page("reviews")
-    at.selectbox(key="reviews-detail").set_value(dashboard_env.reviews["y2"]).run()
+    assert "Kind and professional." not in texts(at)  # the newest (y4) is open at first
+    select_row(at, "reviews-table", column="ID", value=dashboard_env.reviews["y1"])
+    assert not at.exception
+    assert "Kind and professional." in texts(at)
+    # Its disclosure finding, with its case and a link to it.
+    assert any("Review discloses too much" in m for m in all_markdown(at))
+    assert any("Open" in m for m in all_markdown(at))
+
+
+def test_a_review_can_be_opened_from_a_link(dashboard_env):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["review"] = str(dashboard_env.reviews["y2"])
+    at.run()
+    at.switch_page("views/reviews.py")
+    at.query_params["review"] = str(dashboard_env.reviews["y2"])
+    at.run()
+    assert not at.exception
+    assert "Edited: much worse now." in texts(at)
+
+
+def test_edit_history_keeps_the_old_text_and_shows_the_change(dashboard_env):
+    at = run_page("reviews")
+    select_row(at, "reviews-table", column="ID", value=dashboard_env.reviews["y2"])
     assert not at.exception
     shown = texts(at)
     assert "Edited: much worse now." in shown
     assert "Original text before the edit." in shown
     assert "Rating: 2" in shown  # the rating before the edit
     assert "Rating: 1 of 5" in shown
+    diff = at.code[0].value
+    assert "- Original text before the edit." in diff
+    assert "+ Edited: much worse now." in diff
 
 
 def test_injected_review_is_shown_as_plain_text_only(dashboard_env):
     at = run_page("reviews")
-    at.selectbox(key="reviews-detail").set_value(dashboard_env.reviews["y4"]).run()
+    select_row(at, "reviews-table", column="ID", value=dashboard_env.reviews["y4"])
     assert not at.exception
     assert INJECTED_TEXT in texts(at)  # verbatim, as text
     assert "Title: ![t](http://127.0.0.2:9/title.png)" in texts(at)
@@ -79,7 +122,7 @@ def test_injected_review_is_shown_as_plain_text_only(dashboard_env):
 def test_reviewer_names_can_be_initials_only(dashboard_env, tmp_path, monkeypatch):
     monkeypatch.setenv("QUIETWATCH_CONFIG", str(write_config(tmp_path, names="initials")))
     at = run_page("reviews")
-    at.selectbox(key="reviews-detail").set_value(dashboard_env.reviews["y1"]).run()
+    select_row(at, "reviews-table", column="ID", value=dashboard_env.reviews["y1"])
     assert not at.exception
     authors = set(frame(at, "reviews-table")["Author"])
     assert "J. Q. D." in authors
@@ -93,7 +136,7 @@ def test_reviewer_names_can_be_initials_only(dashboard_env, tmp_path, monkeypatc
 def test_reply_is_blocked_explained_and_audited(dashboard_env, db_url):
     at = run_page("reviews")
     review_id = dashboard_env.reviews["y1"]
-    at.selectbox(key="reviews-detail").set_value(review_id).run()
+    select_row(at, "reviews-table", column="ID", value=review_id)
     before = len(audit_rows(db_url))
     button = at.button(key=f"blocked-reply_to_review-review-{review_id}")
     assert button.label == "Reply — blocked"
@@ -104,9 +147,14 @@ def test_reply_is_blocked_explained_and_audited(dashboard_env, db_url):
     assert rows[-1]["action_id"] == "reply_to_review"
     assert rows[-1]["origin"] == "dashboard"
     assert rows[-1]["target"] == f"review {review_id}"
+    assert rows[-1]["user"]  # the OS user locally (the signed-in user when exposed)
     expected = explain("reply_to_review")
-    assert f"“{expected.policy_quote}”" in texts(at)
+    assert expected.explanation in texts(at)
     assert expected.allowed_instead in texts(at)
+    # No policy file configured: no policy is quoted, and no other clinic's is named.
+    assert f"“{expected.policy_quote}”" not in texts(at)
+    assert not any("Allura" in m for m in all_markdown(at))
+    assert any(f"entry {rows[-1]['id']}" in m for m in all_markdown(at))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import streamlit as st
 from store import crud
 from store.db import make_engine, session_scope
 from tests.dashboard.conftest import write_config
-from tests.dashboard.helpers import frame, run_page, texts
+from tests.dashboard.helpers import frame, run_page, select_row, texts
 
 
 @pytest.mark.parametrize("page", [None, "listings", "reviews", "compliance", "health"])
@@ -104,8 +104,18 @@ def test_every_page_renders_on_postgresql(pg_url, tmp_path, monkeypatch):
         assert not at.exception
         at.switch_page("views/compliance.py").run()
         audit = frame(at, "compliance-audit")
-        assert list(audit["Action"]) == ["reply_to_review", "reply_to_review"]
-        assert list(audit["From"]) == ["dashboard", "cli"]
+        assert list(audit["What"]) == ["Reply publicly to a review"] * 2
+        assert list(audit["From"]) == ["Dashboard", "Command line"]
+        # The case log on PostgreSQL: recorded through the page, read back as the case.
+        found = frame(at, "compliance-findings")
+        finding_id = int(found.iloc[0]["ID"])
+        select_row(at, "compliance-findings", column="ID", value=finding_id)
+        at.radio(key=f"case-{finding_id}-status").set_value("acknowledged")
+        at.button(key=f"FormSubmitter:case-{finding_id}-Record in the case log").click().run()
+        assert not at.exception
+        assert frame(at, "compliance-findings").set_index("ID").loc[finding_id, "Case"] == (
+            "Acknowledged"
+        )
         engine = data.read_engine(pg_url)
         with pytest.raises(sa.exc.InternalError, match="read-only"), engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM review"))

@@ -148,14 +148,14 @@ def test_printable_report_escapes_everything_and_loads_nothing():
     assert "&lt;script&gt;" in page
     assert "default-src 'none'" in page
     assert "Owner responses found on review sites (1)" in page
-    assert "Audit log: blocked attempts (1)" in page
+    assert "Audit log: blocked attempts and privacy records (1)" in page
 
 
 # -- launch -------------------------------------------------------------------------------
 def test_launch_binds_to_the_configured_address(tmp_path):
     config = parse_config(CONFIG_TOML.replace("{names}", "as_shown"), tmp_path / "q.toml")
     command = launch.streamlit_command(config, "sqlite:////x.db")
-    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[1:4] == ["-m", "dashboard.serve", "run"]  # streamlit's CLI, warmed up
     assert command[4].endswith("dashboard/app.py")
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8501"

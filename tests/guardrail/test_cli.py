@@ -21,6 +21,9 @@ postal_code = "V5K 0A1"
 phone = "604-555-0100"
 website = "https://clinic.example"
 
+policy_file = "policy.md"
+policy_name = "Test Clinic's social media policy"
+
 [database]
 url = "{db_url}"
 """
@@ -30,6 +33,10 @@ url = "{db_url}"
 def config(tmp_path: Path, db_url: str) -> Path:
     path = tmp_path / "quietwatch.toml"
     path.write_text(CONFIG.format(db_url=db_url))
+    # The clinic's own policy holds the catalogue's quotation for a reply, word for word.
+    (tmp_path / "policy.md").write_text(
+        "# Reviews\n\n" + builtin().get("reply_to_review").policy_quote + "\n"
+    )
     return path
 
 
@@ -117,7 +124,8 @@ def test_refusals_are_recorded_and_audit_lists_them(config: Path) -> None:
     result = _run("--config", str(config), "reply", "42")
     assert result.exit_code == 1
     assert "Blocked: Reply publicly to a review." in result.output
-    assert "cannot respond to any review" in result.output
+    assert "cannot respond to any review" in result.output  # quoted from ITS policy
+    assert "Test Clinic's social media policy" in result.output
     assert _run("--config", str(config), "request-reviews").exit_code == 1
     result = _run("--config", str(config), "audit", "--json")
     assert result.exit_code == 0, result.output

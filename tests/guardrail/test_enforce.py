@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from guardrail import policy
 from guardrail.enforce import NotBlockedError, block, explain
 from guardrail.model import model_version
 from guardrail.rules import build_rule_set, builtin
@@ -18,16 +19,22 @@ def list_entries(engine, **kwargs):
         return [e.model_dump() for e in queries.audit_entries(session, **kwargs)]
 
 
-def test_block_appends_an_audit_row_and_explains(engine) -> None:
+def test_block_appends_an_audit_row_and_explains(engine, tmp_path) -> None:
+    own = tmp_path / "policy.txt"
+    own.write_text(builtin().get("reply_to_review").policy_quote + "\n")
     explanation = block(
         "reply_to_review",
         origin="dashboard",
         engine_or_session=engine,
         user="pm",
         target="review 7",
+        policy=policy.load(own, "Our policy"),
     )
     assert explanation.blocked and explanation.audit_id is not None
     assert "cannot respond to any review" in explanation.policy_quote
+    assert explanation.policy_source == "Our policy"
+    # Without the clinic's own policy, no policy is quoted (never another clinic's).
+    assert explain("reply_to_review").policy_quote is None
     assert explanation.allowed_instead and "reporting route" in explanation.allowed_instead
     text = explanation.as_text()
     assert text.startswith("Blocked: Reply publicly to a review.")

@@ -107,7 +107,7 @@ def test_a_store_of_the_previous_schema_keeps_its_history(tmp_path) -> None:
                         "'1.0.0', 'cli')"
                     )
                 )
-        assert init_db(engine) == "0004"
+        assert init_db(engine) == "0005"
         with Session(engine) as s:
             review = s.get(Review, 1)
             assert (review.text, review.version_count) == ("now", 2)
@@ -123,3 +123,35 @@ def test_a_store_of_the_previous_schema_keeps_its_history(tmp_path) -> None:
             assert s.exec(select(func.count()).select_from(Review)).one() == 2
     finally:
         engine.dispose()
+
+
+def test_initials_only_keep_no_full_name_and_no_duplicate(engine) -> None:
+    """With names kept as initials, no full name is ever written, and a review with a
+    relative date is recognised on the next crawl (no duplicate, no false edit)."""
+    a, _ = _two_listings(engine)
+    review = {
+        "author": "Jane Q. Doe",
+        "published_at": T0 - timedelta(weeks=3),
+        "published_precision": "week",
+        "published_raw": "3 weeks ago",
+        "text": "Helpful.",
+    }
+    with session_scope(engine) as s:
+        run = runs.start_run(s, clinic_id=1, spider="schema_org")
+        crud.upsert_reviews(
+            s, listing_id=a, reviews=[review], seen_at=T0, run_id=run, names="initials"
+        )
+    drifted = {**review, "published_at": T0 + timedelta(days=2) - timedelta(weeks=3)}
+    with session_scope(engine) as s:
+        run = runs.start_run(s, clinic_id=1, spider="schema_org")
+        again = crud.upsert_reviews(
+            s,
+            listing_id=a,
+            reviews=[drifted],
+            seen_at=T0 + timedelta(days=2),
+            run_id=run,
+            names="initials",
+        )
+        assert (again.new, again.changed, again.unchanged) == ([], [], 1)
+    with Session(engine) as s:
+        assert [r.author for r in s.exec(select(Review))] == ["J. Q. D."]

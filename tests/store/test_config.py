@@ -1,5 +1,6 @@
 """The configuration file: valid files load; bad ones get one clear line with field and line."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,52 @@ def test_default_database_is_sqlite_under_data_dir(
     url = database_url(config, Settings(_env_file=None))
     assert url == f"sqlite:///{tmp_path / 'data' / 'quietwatch.db'}"
     assert (tmp_path / "data").is_dir()
+
+
+# -- the clinic's time zone and policy, privacy, alerts (issue 14) ------------------------
+def _clinic_config(tmp_path, extra_clinic: str = "", extra: str = ""):
+    text = (
+        '[clinic]\nname = "C"\nstreet_address = "1 Main St"\ncity = "Vancouver"\n'
+        'province = "BC"\npostal_code = "V6B 1A1"\nphone = "604-555-0100"\n'
+        f'website = "https://c.example"\n{extra_clinic}\n{extra}'
+    )
+    return parse_config(text, tmp_path / "q.toml")
+
+
+def test_defaults_for_time_zone_and_privacy(tmp_path):
+    config = _clinic_config(tmp_path)
+    assert config.clinic.timezone == "America/Vancouver"
+    assert config.clinic.policy_file is None
+    assert (config.privacy.keep_removed_days, config.privacy.keep_reviewer_names) == (
+        90,
+        "initials",
+    )
+    assert config.alerts == []
+
+
+@pytest.mark.parametrize(
+    ("extra_clinic", "extra", "message"),
+    [
+        (
+            'timezone = "Vancouver"',
+            "",
+            "clinic.timezone: Value error, 'Vancouver' is not a time zone",
+        ),
+        ("", '[privacy]\nkeep_reviewer_names = "nicknames"', "privacy.keep_reviewer_names"),
+        ("", "[privacy]\nkeep_removed_days = -1", "privacy.keep_removed_days"),
+        ("", '[privacy]\nkeep_names = "none"', "privacy.keep_names: is not a known setting"),
+        ("", '[[alerts]]\nkind = "owner_response"', "alerts[0].urls: is required"),
+        ("", '[[alerts]]\nkind = "new_review"\nurls = ["x://"]\nwhen = "hourly"', "alerts[0].when"),
+    ],
+)
+def test_bad_settings_name_the_field(tmp_path, extra_clinic, extra, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        _clinic_config(tmp_path, extra_clinic, extra)
+
+
+def test_the_policy_file_is_relative_to_the_config(tmp_path):
+    from store.config import relative_to_config
+
+    config = _clinic_config(tmp_path, 'policy_file = "policy/ours.md"\npolicy_name = "Our policy"')
+    assert relative_to_config(config, config.clinic.policy_file) == tmp_path / "policy" / "ours.md"
+    assert config.clinic.policy_name == "Our policy"

@@ -35,6 +35,23 @@ def test_site_summaries(seeded_session):
     assert rows["healthgrades"].last_success_at == RUN1_AT
 
 
+def test_a_first_crawl_finds_no_new_reviews_and_new_never_exceeds_held(seeded_session, db_url):
+    seeded, s = seeded_session
+    since = NOW - timedelta(days=400)
+    rows = {r.site: r for r in queries.site_summaries(s, clinic_id=seeded.clinic_id, since=since)}
+    # google and healthgrades were crawled once: what that crawl found was already there.
+    assert (rows["google"].new_since, rows["google"].new_last_crawl) == (0, 0)
+    assert (rows["healthgrades"].new_since, rows["healthgrades"].new_last_crawl) == (0, 0)
+    # yelp: y4 came with the second crawl (y3, removed, is not held and not counted).
+    assert (rows["yelp"].new_since, rows["yelp"].new_last_crawl) == (1, 1)
+    for row in rows.values():
+        assert row.new_since <= row.reviews_held and row.new_last_crawl <= row.reviews_held
+    new = queries.ReviewFilter(new_since=since)
+    assert [r.id for r in queries.review_page(s, clinic_id=seeded.clinic_id, flt=new)] == [
+        seeded.reviews["y4"]
+    ]
+
+
 def test_review_filters_count_and_page_agree(seeded_session):
     seeded, s = seeded_session
     for flt, n in [
@@ -153,7 +170,8 @@ def test_every_query_answers_as_on_a_reference_sqlite_file(seeded_session, tmp_p
     finally:
         engine.dispose()
     answers = _every_query(s, seeded)
-    assert answers["counts"] == [6, 3, 2, 4, 2, 1, 1]
+    # New in the latest crawl: y4 only (g1 is what google's first crawl found: not new).
+    assert answers["counts"] == [6, 3, 2, 4, 1, 1, 1]
     assert [p.site for p in answers["rating_over_time"]].count("yelp") == 3
     for name in expected:
         assert answers[name] == expected[name], name

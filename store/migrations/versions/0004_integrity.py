@@ -2,7 +2,8 @@
 guarded against replacement, backdating and (PostgreSQL) truncation.
 
 - ``review``: the unique key is (listing, review key) instead of (site, review key), so two
-  listings (or two clinics) whose pages give the same id keep two reviews.
+  listings (or two clinics) whose pages give the same id keep two reviews; a review with no
+  site id is keyed by its author's initials, not the full name.
 - ``auditentry``: the checker model's version beside the rule set's; ``prev_hash`` and
   ``entry_hash`` (store/audit.py), filled in for the
   entries already there, in id order; the database's guards re-created (store/audit.py
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import store.models
-from store import audit
+from store import audit, crud
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -34,8 +35,9 @@ def upgrade() -> None:
     with op.batch_alter_table("review") as batch:
         batch.drop_constraint("uq_review_site_key", type_="unique")
         batch.create_unique_constraint("uq_review_listing_key", ["listing_id", "review_key"])
-
     bind = op.get_bind()
+    _rekey_reviews_without_an_id(bind)
+
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
         op.execute("DROP TRIGGER IF EXISTS auditentry_no_update")
@@ -69,6 +71,46 @@ def upgrade() -> None:
     audit.ensure_guards(bind)
     if not sqlite:
         op.execute("REVOKE UPDATE, DELETE, TRUNCATE ON auditentry FROM CURRENT_USER")
+
+
+def _rekey_reviews_without_an_id(bind: sa.Connection) -> None:
+    """A review with no site id is keyed by its listing, its author's initials and its day
+    (store.crud.derived_key) — no longer the full name, which [privacy] may not keep — and
+    two that share a key are ``key``, ``key#2``...  First every key is set aside, then the
+    new ones are written, so no two rows ever hold one key in between."""
+    review = sa.table(
+        "review",
+        sa.column("id", sa.Integer),
+        sa.column("listing_id", sa.Integer),
+        sa.column("site_review_id", sa.String),
+        sa.column("author", sa.String),
+        sa.column("published_at", _UTC),
+        sa.column("published_raw", sa.String),
+        sa.column("review_key", sa.String),
+    )
+    listing = sa.table("listing", sa.column("id", sa.Integer), sa.column("url", sa.String))
+    rows = bind.execute(
+        sa.select(review, listing.c.url)
+        .join(listing, listing.c.id == review.c.listing_id)
+        .where(review.c.site_review_id.is_(None))
+        .order_by(review.c.id)
+    ).all()
+    keys: dict[int, str] = {}
+    taken: set[tuple[int, str]] = set()
+    for row in rows:
+        base = crud.derived_key(row.url, row.author, row.published_at, row.published_raw)
+        key, n = base, 1
+        while (row.listing_id, key) in taken:
+            n += 1
+            key = f"{base}#{n}"
+        taken.add((row.listing_id, key))
+        keys[row.id] = key
+    for review_id in keys:
+        bind.execute(
+            review.update().where(review.c.id == review_id).values(review_key=f"tmp:{review_id}")
+        )
+    for review_id, key in keys.items():
+        bind.execute(review.update().where(review.c.id == review_id).values(review_key=key))
 
 
 def downgrade() -> None:
