@@ -14,6 +14,10 @@ the microdata does not say in words comes from the doctor's own block:
 Each review is a microdata ``Review`` in ``div.rating#rating-<id>`` (RateMDs' own id); a
 doctor's answer sits in the same block (``.rating-comment-child``) with its own
 "Submitted <date>".  Ten reviews a page, ``rel="next"`` to ``?page=2``.
+
+A review's rating is the mean of its four scores, which its stars state exactly
+(``title="4.75"``); the review's microdata rounds it to one decimal (``4.8``), so the
+microdata is read only where the stars carry no number.
 """
 
 from lxml import etree
@@ -36,6 +40,10 @@ _REVIEWS = etree.XPath(
 )
 _AUTHOR = etree.XPath(".//*[@itemprop='author']/meta[@itemprop='name']/@content")
 _RATING = etree.XPath(".//*[@itemprop='reviewRating']/meta[@itemprop='ratingValue']/@content")
+_STARS = etree.XPath(
+    ".//*[@itemprop='reviewRating']//*[contains(concat(' ', normalize-space(@class), ' '),"
+    " ' star-rating ')]/@title"
+)
 _DATE = etree.XPath(
     ".//meta[contains(concat(' ', normalize-space(@itemprop), ' '), ' datePublished ')]/@content"
 )
@@ -45,6 +53,12 @@ _RESPONSE_DATE = etree.XPath(
     ".//*[contains(@class, 'rating-comment-child')]"
     "/*[contains(@class, 'rating-comment-created')]/span[last()]"
 )
+
+
+def _review_rating(review: etree._Element) -> float | None:
+    """The review's stars (exact) or, where they carry no number, its rounded microdata."""
+    stars = number(first(_STARS(review)))
+    return stars if stars else number(first(_RATING(review)))
 
 
 class RateMDsDoctorPage(StructuredPage):
@@ -79,7 +93,7 @@ class RateMDsDoctorPage(StructuredPage):
                 ReviewItem(
                     site_review_id=review_id,
                     author=first(_AUTHOR(el)),
-                    rating=number(first(_RATING(el))),
+                    rating=_review_rating(el),
                     best_rating=5.0,
                     published_raw=raw_date,
                     published_at=published_at,
