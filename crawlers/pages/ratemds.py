@@ -9,7 +9,9 @@ the microdata does not say in words comes from the doctor's own block:
   ``addressRegion`` is RateMDs' internal region number ("21") and is never shown;
 - the specialty: the first line of the doctor's info panel ("Psychologist");
 - no ``sameAs`` link means the doctor has no website on RateMDs (the page's own ``url`` is
-  never a website).
+  never a website);
+- a doctor nobody has rated carries no ``AggregateRating``: the page says "No reviews yet
+  posted for this doctor", which is a count of 0 (the rating stays empty).
 
 Each review is a microdata ``Review`` in ``div.rating#rating-<id>`` (RateMDs' own id); a
 doctor's answer sits in the same block (``.rating-comment-child``) with its own
@@ -43,6 +45,10 @@ _RATING = etree.XPath(".//*[@itemprop='reviewRating']/meta[@itemprop='ratingValu
 _STARS = etree.XPath(
     ".//*[@itemprop='reviewRating']//*[contains(concat(' ', normalize-space(@class), ' '),"
     " ' star-rating ')]/@title"
+)
+_NO_REVIEWS = etree.XPath(
+    "//*[@id='left-content']//div[contains(@class, 'alert')]"
+    "[contains(normalize-space(.), 'No reviews yet posted')]"
 )
 _DATE = etree.XPath(
     ".//meta[contains(concat(' ', normalize-space(@itemprop), ' '), ' datePublished ')]/@content"
@@ -79,6 +85,8 @@ class RateMDsDoctorPage(StructuredPage):
         own = first_text((self.business or {}).get("url")) or self.listing_url
         ids = [part for part in own.split("/") if part.isdigit()]
         facts.site_listing_id = ids[0] if ids else None
+        if facts.review_count is None and _NO_REVIEWS(self.tree):
+            facts.review_count = 0
         return facts
 
     def reviews(self) -> list[ReviewItem]:

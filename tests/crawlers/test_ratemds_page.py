@@ -117,3 +117,17 @@ def test_a_review_rating_is_the_exact_mean_its_stars_state_not_the_rounded_micro
         ("4100002", 2.25),
     ]
     assert page.facts.rating == 3.5 and page.facts.review_count == 2
+
+
+def test_a_doctor_nobody_has_rated_has_zero_reviews_and_no_rating() -> None:
+    page = _page(UNRATED, NO_REVIEWS)
+    assert page.status == PageStatus.OK and page.reviews == []
+    assert page.facts.review_count == 0  # "No reviews yet posted for this doctor"
+    assert page.facts.rating is None  # empty stars state no rating
+
+
+def test_a_rated_doctor_whose_reviews_are_missing_is_not_taken_for_zero() -> None:
+    # The count states 2 reviews; a page without the list is partial, never "no reviews".
+    page = _page(RATED.format(title="4.50", count=2), "")
+    assert page.facts.review_count == 2
+    assert page.status == PageStatus.PARTIAL
