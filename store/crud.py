@@ -53,9 +53,17 @@ def _norm_text(value: Any) -> Any:
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
+def _as_compared(field: str, value: Any) -> Any:
+    """A content field as an edit is judged: text whitespace-folded; a rating to one decimal
+    (a site that shows 4.75 where its markup said 4.8 has not been edited)."""
+    if field == "rating" and isinstance(value, int | float):
+        return round(float(value), 1)
+    return _norm_text(value)
+
+
 def content_hash(review: Mapping[str, Any]) -> str:
-    """What counts as an edit: rating, title, text or owner response (whitespace-folded)."""
-    return _digest(*(_norm_text(review.get(f)) for f in CONTENT_FIELDS))
+    """What counts as an edit: rating, title, text or owner response."""
+    return _digest(*(_as_compared(f, review.get(f)) for f in CONTENT_FIELDS))
 
 
 def facts_fingerprint(facts: Mapping[str, Any]) -> str:
@@ -361,6 +369,8 @@ def upsert_reviews(
         review.last_seen_run_id = run_id
         review.removed_at = None  # seen again: it is back, if it was gone
         if review.content_hash == digest:
+            if data.get("rating") is not None and review.rating != data.get("rating"):
+                review.rating = data["rating"]  # the same rating, read more precisely
             outcome.unchanged += 1
             continue
         session.add(

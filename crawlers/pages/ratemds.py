@@ -9,11 +9,17 @@ the microdata does not say in words comes from the doctor's own block:
   ``addressRegion`` is RateMDs' internal region number ("21") and is never shown;
 - the specialty: the first line of the doctor's info panel ("Psychologist");
 - no ``sameAs`` link means the doctor has no website on RateMDs (the page's own ``url`` is
-  never a website).
+  never a website);
+- a doctor nobody has rated carries no ``AggregateRating``: the page says "No reviews yet
+  posted for this doctor", which is a count of 0 (the rating stays empty).
 
 Each review is a microdata ``Review`` in ``div.rating#rating-<id>`` (RateMDs' own id); a
 doctor's answer sits in the same block (``.rating-comment-child``) with its own
 "Submitted <date>".  Ten reviews a page, ``rel="next"`` to ``?page=2``.
+
+A review's rating is the mean of its four scores, which its stars state exactly
+(``title="4.75"``); the review's microdata rounds it to one decimal (``4.8``), so the
+microdata is read only where the stars carry no number.
 """
 
 from lxml import etree
@@ -36,6 +42,14 @@ _REVIEWS = etree.XPath(
 )
 _AUTHOR = etree.XPath(".//*[@itemprop='author']/meta[@itemprop='name']/@content")
 _RATING = etree.XPath(".//*[@itemprop='reviewRating']/meta[@itemprop='ratingValue']/@content")
+_STARS = etree.XPath(
+    ".//*[@itemprop='reviewRating']//*[contains(concat(' ', normalize-space(@class), ' '),"
+    " ' star-rating ')]/@title"
+)
+_NO_REVIEWS = etree.XPath(
+    "//*[@id='left-content']//div[contains(@class, 'alert')]"
+    "[contains(normalize-space(.), 'No reviews yet posted')]"
+)
 _DATE = etree.XPath(
     ".//meta[contains(concat(' ', normalize-space(@itemprop), ' '), ' datePublished ')]/@content"
 )
@@ -45,6 +59,12 @@ _RESPONSE_DATE = etree.XPath(
     ".//*[contains(@class, 'rating-comment-child')]"
     "/*[contains(@class, 'rating-comment-created')]/span[last()]"
 )
+
+
+def _review_rating(review: etree._Element) -> float | None:
+    """The review's stars (exact) or, where they carry no number, its rounded microdata."""
+    stars = number(first(_STARS(review)))
+    return stars if stars else number(first(_RATING(review)))
 
 
 class RateMDsDoctorPage(StructuredPage):
@@ -65,6 +85,8 @@ class RateMDsDoctorPage(StructuredPage):
         own = first_text((self.business or {}).get("url")) or self.listing_url
         ids = [part for part in own.split("/") if part.isdigit()]
         facts.site_listing_id = ids[0] if ids else None
+        if facts.review_count is None and _NO_REVIEWS(self.tree):
+            facts.review_count = 0
         return facts
 
     def reviews(self) -> list[ReviewItem]:
@@ -79,7 +101,7 @@ class RateMDsDoctorPage(StructuredPage):
                 ReviewItem(
                     site_review_id=review_id,
                     author=first(_AUTHOR(el)),
-                    rating=number(first(_RATING(el))),
+                    rating=_review_rating(el),
                     best_rating=5.0,
                     published_raw=raw_date,
                     published_at=published_at,

@@ -155,3 +155,16 @@ def test_initials_only_keep_no_full_name_and_no_duplicate(engine) -> None:
         assert (again.new, again.changed, again.unchanged) == ([], [], 1)
     with Session(engine) as s:
         assert [r.author for r in s.exec(select(Review))] == ["J. Q. D."]
+
+
+def test_a_rating_read_more_precisely_is_not_an_edit(engine) -> None:
+    """RateMDs' markup rounds a review's rating (4.8); its stars show 4.75."""
+    a, _ = _two_listings(engine)
+    _write(engine, a, [{"site_review_id": "r1", "rating": 4.8, "text": "Fine."}], T0)
+    again = _write(engine, a, [{"site_review_id": "r1", "rating": 4.75, "text": "Fine."}], T0)
+    assert (again.changed, again.unchanged) == ([], 1)
+    edited = _write(engine, a, [{"site_review_id": "r1", "rating": 3.0, "text": "Fine."}], T0)
+    assert len(edited.changed) == 1  # a real change of rating still is one
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(ReviewVersion)).one() == 1
+        assert s.exec(select(Review.rating)).one() == 3.0
