@@ -23,7 +23,8 @@ def test_the_harness_finds_the_patterns_inside_tuples_and_dataclasses() -> None:
 @pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[name for name, _ in PATTERNS])
 def test_every_pattern_scans_hostile_text_in_linear_time(name: str, pattern) -> None:
     worst = slowest_scan(name, pattern)
-    assert worst.ratio <= RATIO_BUDGET, (
+    assert worst.linear, (
         f"{name} took {worst.ratio:,.0f} times as long as str.count on {worst.size:,} "
-        f"characters of {worst.text_kind} (budget {RATIO_BUDGET:,}): it is not linear"
+        f"characters of {worst.text_kind} (budget {RATIO_BUDGET:,}), and its scan grew "
+        f"{worst.growth:.1f} times faster than the text: it is not linear"
     )
