@@ -28,7 +28,7 @@ def _config(tmp_path: Path, base_url: str, privacy: str = "") -> Path:
     return config
 
 
-def test_names_are_kept_as_initials_by_default_and_the_purge_is_audited(tmp_path, sample_sites):
+def test_names_are_reduced_to_initials_before_they_are_stored(tmp_path, sample_sites):
     server, _phase = sample_sites
     config = _config(tmp_path, server.base_url)
     result = quietwatch(config, "crawl", "--no-progress")
@@ -39,12 +39,32 @@ def test_names_are_kept_as_initials_by_default_and_the_purge_is_audited(tmp_path
         audit = s.exec(select(AuditEntry)).all()
     engine.dispose()
     assert "Sam K." not in authors and "S. K." in authors  # the demo's "Sam K."
+    # No full name was written, so there was nothing to purge and nothing is audited.
+    assert not any(a and a.startswith("Sam") for a in authors)
+    assert [a.action_id for a in audit] == []
+
+
+def test_a_store_kept_as_shown_is_purged_to_initials_and_the_purge_is_audited(
+    tmp_path, sample_sites
+):
+    server, _phase = sample_sites
+    as_shown = _config(tmp_path, server.base_url, 'keep_reviewer_names = "as_shown"')
+    assert quietwatch(as_shown, "crawl", "--no-progress").returncode == 0
+    initials = _config(tmp_path, server.base_url)  # the default: initials
+    result = quietwatch(initials, "crawl", "--no-progress")
+    assert result.returncode == 0, result.stderr[-3000:]
+    engine = _store(tmp_path)
+    with Session(engine) as s:
+        authors = {r.author for r in s.exec(select(Review))}
+        audit = s.exec(select(AuditEntry)).all()
+    engine.dispose()
+    assert "Sam K." not in authors and "S. K." in authors
     assert [(a.action_id, a.rule_set, a.rule_version, a.origin) for a in audit] == [
         ("privacy_purge", "privacy", "90d/initials", "crawl")
     ]
     # 45 reviews; two of them are by "M. T.", already initials.
     assert audit[0].detail == "43 reviewer name(s) reduced to initials"
-    again = quietwatch(config, "crawl", "--no-progress")
+    again = quietwatch(initials, "crawl", "--no-progress")
     assert again.returncode == 0
     engine = _store(tmp_path)
     with Session(engine) as s:
