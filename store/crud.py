@@ -158,28 +158,26 @@ def decide_listing(session: Session, *, clinic_id: int, listing_id: int, decisio
 
 def update_listing(session: Session, listing_id: int, **fields: Any) -> None:
     """Set bookkeeping fields of a listing (validators, the last full sweep)."""
-    listing = session.get(Listing, listing_id)
-    for name, value in fields.items():
-        setattr(listing, name, value)
+    session.execute(sa.update(Listing).where(col(Listing.id) == listing_id).values(**fields))
 
 
 def mark_gone(session: Session, *, listing_id: int, at: datetime) -> None:
     """The site says the listing no longer exists (kept: since when)."""
-    listing = session.get(Listing, listing_id)
-    if listing.gone_at is None:
-        listing.gone_at = at
+    session.execute(
+        sa.update(Listing)
+        .where(col(Listing.id) == listing_id, col(Listing.gone_at).is_(None))
+        .values(gone_at=at)
+    )
 
 
 def close_listing(
     session: Session, *, listing_id: int, status: ListingStatus, at: datetime
 ) -> None:
     """A run is done with the listing: its last status, and when it was last read."""
-    listing = session.get(Listing, listing_id)
-    listing.last_crawled_at = at
-    listing.last_status = status
+    fields: dict[str, Any] = {"last_crawled_at": at, "last_status": status}
     if status.read:
-        listing.last_success_at = at
-        listing.gone_at = None  # it is back, if it was gone
+        fields.update(last_success_at=at, gone_at=None)  # it is back, if it was gone
+    update_listing(session, listing_id, **fields)
 
 
 # -- listing facts ------------------------------------------------------------------------
@@ -193,24 +191,39 @@ def record_facts(
 ) -> bool:
     """Store the facts a listing showed; a new snapshot only when one of them changed.
     Returns whether a snapshot was written."""
-    listing = session.get(Listing, listing_id)
     fingerprint = facts_fingerprint(facts)
-    if site_id := facts.get("site_listing_id"):
-        listing.site_listing_id = str(site_id)
-    if listing.latest_snapshot_id:
-        latest = session.get(ListingSnapshot, listing.latest_snapshot_id)
-        if latest is not None and latest.fingerprint == fingerprint:
-            return False
-    values = {f: facts.get(f) for f in FACT_FIELDS}
-    for name in ("hours", "categories", "additional_addresses"):
-        values[name] = list(values[name] or [])
-    snapshot = ListingSnapshot(
-        listing_id=listing_id, run_id=run_id, captured_at=seen_at, fingerprint=fingerprint, **values
-    )
-    session.add(snapshot)
-    session.flush()
-    listing.latest_snapshot_id = snapshot.id
-    return True
+    listing, snapshot = Listing.__table__.c, ListingSnapshot.__table__.c
+    known = session.execute(
+        sa.select(listing.site_listing_id, snapshot.fingerprint)
+        .select_from(
+            Listing.__table__.outerjoin(
+                ListingSnapshot.__table__, snapshot.id == listing.latest_snapshot_id
+            )
+        )
+        .where(listing.id == listing_id)
+    ).one()
+    fields: dict[str, Any] = {}
+    if (site_id := facts.get("site_listing_id")) and str(site_id) != known.site_listing_id:
+        fields["site_listing_id"] = str(site_id)
+    written = known.fingerprint != fingerprint
+    if written:
+        values = {f: facts.get(f) for f in FACT_FIELDS}
+        for name in ("hours", "categories", "additional_addresses"):
+            values[name] = list(values[name] or [])
+        fields["latest_snapshot_id"] = session.execute(
+            sa.insert(ListingSnapshot.__table__)
+            .values(
+                listing_id=listing_id,
+                run_id=run_id,
+                captured_at=seen_at,
+                fingerprint=fingerprint,
+                **values,
+            )
+            .returning(snapshot.id)
+        ).scalar_one()
+    if fields:
+        update_listing(session, listing_id, **fields)
+    return written
 
 
 # -- reviews ------------------------------------------------------------------------------
@@ -223,12 +236,14 @@ class ReviewOutcome:
     unchanged: int = 0
 
 
-def _derived_key(listing: Listing, review: Mapping[str, Any], candidates: list[Review]) -> str:
+def _derived_key(listing_url: str, review: Mapping[str, Any], candidates: list[Any]) -> str:
     """A key for a review the site gives no id to, stable across text edits.
 
     Built from the listing, the author's display name and the published date.  A relative
     date ("3 weeks ago") drifts between crawls, so an existing review by the same author
     whose date lies within the precision window is taken to be the same review.
+    ``candidates``: the listing's id-less reviews (``review_key``, ``author``,
+    ``published_at``), oldest first.
     """
     author = _norm_text(review.get("author") or "")
     published = review.get("published_at")
@@ -243,7 +258,55 @@ def _derived_key(listing: Listing, review: Mapping[str, Any], candidates: list[R
             ):
                 return existing.review_key
     day = published.date().isoformat() if published is not None else review.get("published_raw")
-    return "k:" + _digest(listing.url, author, day)[:40]
+    return "k:" + _digest(listing_url, author, day)[:40]
+
+
+@dataclass
+class _Candidate:
+    """A review added in this call, as a later id-less review of the call must see it."""
+
+    review_key: str
+    author: str | None
+    published_at: datetime | None
+
+
+# What upsert_reviews reads of the reviews a listing already holds.
+_KNOWN = (
+    "id",
+    "review_key",
+    "site_review_id",
+    "content_hash",
+    "first_seen_at",
+    "edited_at",
+    "published_raw",
+    "published_at",
+    "author",
+    *CONTENT_FIELDS,
+)
+
+
+def _known_reviews(
+    session: Session, listing_id: int, keys: list[str], unkeyed: bool
+) -> tuple[Any, list[Any]]:
+    """In one query: the listing (clinic, site, url) and those of its reviews this page may
+    hold: the ones with these keys, and with ``unkeyed`` every id-less one (oldest first)."""
+    review, listing = Review.__table__.c, Listing.__table__.c
+    which = review.review_key.in_(keys) if keys else sa.false()
+    if unkeyed:
+        which = sa.or_(which, review.site_review_id.is_(None))
+    rows = session.execute(
+        sa.select(listing.clinic_id, listing.site, listing.url, *(review[c] for c in _KNOWN))
+        .select_from(
+            Listing.__table__.outerjoin(
+                Review.__table__, sa.and_(review.listing_id == listing.id, which)
+            )
+        )
+        .where(listing.id == listing_id)
+        .order_by(review.id)
+    ).all()
+    if not rows:
+        raise LookupError(f"no listing {listing_id}")
+    return rows[0], [r for r in rows if r.id is not None]
 
 
 def upsert_reviews(
@@ -254,95 +317,131 @@ def upsert_reviews(
     seen_at: datetime,
     run_id: int | None = None,
 ) -> ReviewOutcome:
-    """Insert new reviews, version edited ones, touch unchanged ones."""
+    """Insert new reviews, version edited ones, touch unchanged ones.
+
+    One query reads what the listing already holds of the page; new reviews go in with one
+    ``INSERT … ON CONFLICT`` (a review another writer added meanwhile is touched, not
+    doubled), and every review seen again is touched with one ``UPDATE``."""
     reviews = list(reviews)
     outcome = ReviewOutcome()
     if not reviews:
         return outcome
-    listing = session.get(Listing, listing_id)
     ids = [f"id:{r['site_review_id']}" for r in reviews if r.get("site_review_id")]
-    existing: dict[str, Review] = {}
-    if ids:
-        existing = {
-            r.review_key: r
-            for r in session.exec(
-                select(Review).where(
-                    Review.listing_id == listing.id, col(Review.review_key).in_(ids)
-                )
-            )
-        }
-    unkeyed: list[Review] | None = None
+    listing, known = _known_reviews(session, listing_id, ids, len(ids) < len(reviews))
+    existing = {r.review_key: r for r in known}
+    unkeyed: list[Any] = [r for r in known if r.site_review_id is None]
     seen_keys: set[str] = set()
-    added: list[Review] = []
+    added: list[dict[str, Any]] = []
+    touched: list[int] = []
     for data in reviews:
         if data.get("site_review_id"):
             key = f"id:{data['site_review_id']}"
         else:
-            if unkeyed is None:
-                unkeyed = list(
-                    session.exec(
-                        select(Review).where(
-                            Review.listing_id == listing.id, col(Review.site_review_id).is_(None)
-                        )
-                    )
-                )
-                existing.update({r.review_key: r for r in unkeyed})
-            key = _derived_key(listing, data, unkeyed)
+            key = _derived_key(listing.url, data, unkeyed)
         if key in seen_keys:  # the same review twice on one page or in one call
             continue
         seen_keys.add(key)
         digest = content_hash(data)
         review = existing.get(key)
         if review is None:
-            review = Review(
-                clinic_id=listing.clinic_id,
-                listing_id=listing.id,
-                site=listing.site,
-                review_key=key,
-                content_hash=digest,
-                first_seen_at=seen_at,
-                last_seen_at=seen_at,
-                first_seen_run_id=run_id,
-                last_seen_run_id=run_id,
-                **_review_values(data),
+            values = _review_values(data)
+            added.append(
+                {
+                    **values,
+                    "clinic_id": listing.clinic_id,
+                    "listing_id": listing_id,
+                    "site": listing.site,
+                    "review_key": key,
+                    "content_hash": digest,
+                    "first_seen_at": seen_at,
+                    "last_seen_at": seen_at,
+                    "first_seen_run_id": run_id,
+                    "last_seen_run_id": run_id,
+                }
             )
-            session.add(review)
-            existing[key] = review
-            added.append(review)
-            if unkeyed is not None and not data.get("site_review_id"):
-                unkeyed.append(review)
+            if not data.get("site_review_id"):
+                unkeyed.append(_Candidate(key, values["author"], values["published_at"]))
             continue
-        review.last_seen_at = seen_at
-        review.last_seen_run_id = run_id
-        review.removed_at = None  # seen again: it is back, if it was gone
+        touched.append(review.id)
         if review.content_hash == digest:
             outcome.unchanged += 1
             continue
-        session.add(
-            ReviewVersion(
-                review_id=review.id,
-                run_id=run_id,
-                valid_from=review.edited_at or review.first_seen_at,
-                valid_to=seen_at,
-                published_raw=review.published_raw,
-                content_hash=review.content_hash,
-                **{f: getattr(review, f) for f in CONTENT_FIELDS},
-            )
-        )
-        values = _review_values(data)
-        if review.published_at is not None:
-            # Keep the first, most precise date; relative dates drift between crawls.
-            for name in ("published_at", "published_precision", "published_raw"):
-                values.pop(name, None)
-        for name, value in values.items():
-            setattr(review, name, value)
-        review.content_hash = digest
-        review.edited_at = seen_at
-        review.version_count += 1
+        _record_edit(session, review, data, digest, seen_at, run_id)
         outcome.changed.append(review.id)
-    session.flush()
-    outcome.new = [r.id for r in added]
+    if touched:
+        session.execute(
+            sa.update(Review)
+            .where(col(Review.id).in_(touched))
+            .values(last_seen_at=seen_at, last_seen_run_id=run_id, removed_at=None)
+        )
+    if added:
+        outcome.new = _insert_new(session, added)
     return outcome
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new reviews (one statement); their ids, in the order given."""
+    table = Review.__table__
+    columns = {"removed_at": None, "edited_at": None, "checked_hash": None, "version_count": 1}
+    rows = [{**columns, **row} for row in rows]
+    insert = insert_on_conflict(session, table)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.listing_id, table.c.review_key],
+        set_={
+            "last_seen_at": insert.excluded.last_seen_at,
+            "last_seen_run_id": insert.excluded.last_seen_run_id,
+            "removed_at": None,
+        },
+    ).returning(table.c.id, table.c.review_key)
+    ids = {key: id_ for id_, key in session.execute(statement, rows)}
+    return [ids[row["review_key"]] for row in rows]
+
+
+def insert_on_conflict(session: Session, table: sa.Table) -> Any:
+    """An INSERT into ``table`` that takes ``ON CONFLICT`` clauses, in the dialect of the
+    session's database (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def _record_edit(
+    session: Session,
+    review: Any,
+    data: Mapping[str, Any],
+    digest: str,
+    seen_at: datetime,
+    run_id: int | None,
+) -> None:
+    """Keep the superseded content as a version and put the new content on the review."""
+    session.execute(
+        sa.insert(ReviewVersion.__table__).values(
+            review_id=review.id,
+            run_id=run_id,
+            valid_from=review.edited_at or review.first_seen_at,
+            valid_to=seen_at,
+            published_raw=review.published_raw,
+            content_hash=review.content_hash,
+            **{f: getattr(review, f) for f in CONTENT_FIELDS},
+        )
+    )
+    values = _review_values(data)
+    if review.published_at is not None:
+        # Keep the first, most precise date; relative dates drift between crawls.
+        for name in ("published_at", "published_precision", "published_raw"):
+            values.pop(name, None)
+    session.execute(
+        sa.update(Review)
+        .where(col(Review.id) == review.id)
+        .values(
+            **values,
+            content_hash=digest,
+            edited_at=seen_at,
+            version_count=col(Review.version_count) + 1,
+        )
+    )
 
 
 def _review_values(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -359,17 +458,17 @@ def mark_removed(session: Session, *, listing_id: int, run_id: int, seen_at: dat
     """After a complete full sweep of a listing: reviews it no longer shows are removed.
 
     Never deleted: ``removed_at`` is set and the row stays.  Returns how many."""
-    gone = session.exec(
-        select(Review).where(
-            Review.listing_id == listing_id,
+    last_run = col(Review.last_seen_run_id)
+    result = session.execute(
+        sa.update(Review)
+        .where(
+            col(Review.listing_id) == listing_id,
             col(Review.removed_at).is_(None),
-            (col(Review.last_seen_run_id) != run_id) | col(Review.last_seen_run_id).is_(None),
+            (last_run != run_id) | last_run.is_(None),
         )
-    ).all()
-    for review in gone:
-        review.removed_at = seen_at
-    session.flush()
-    return len(gone)
+        .values(removed_at=seen_at)
+    )
+    return result.rowcount
 
 
 def visible_review_count(session: Session, *, listing_id: int) -> int:
@@ -427,32 +526,42 @@ def check_reviews(
     record them, and mark the reviews checked.  ``checker`` maps a review's fields to
     finding records (``kind``, ``dedupe_key`` and the Finding's other fields).
     Returns the number of new findings."""
-    listing = session.get(Listing, listing_id)
-    unchecked = session.exec(
-        select(Review).where(
-            Review.listing_id == listing_id,
-            (col(Review.checked_hash).is_(None))
-            | (col(Review.checked_hash) != Review.content_hash),
+    review, listing = Review.__table__.c, Listing.__table__.c
+    fields = [review[f] for f in (*REVIEW_FIELDS, "site")]
+    unchecked = session.execute(
+        sa.select(listing.clinic_id, listing.url.label("listing_url"), *fields)
+        .add_columns(review.id, review.review_key, review.content_hash)
+        .join_from(Listing.__table__, Review.__table__, review.listing_id == listing.id)
+        .where(
+            listing.id == listing_id,
+            review.checked_hash.is_(None) | (review.checked_hash != review.content_hash),
         )
+        .order_by(review.id)
     ).all()
     new = 0
-    for review in unchecked:
-        data = review.model_dump(include={*REVIEW_FIELDS, "site"})
-        data["review_key"] = f"{listing.url} {review.review_key}"  # unique within the clinic
-        data["listing_url"] = listing.url
+    for row in unchecked:
+        data = {f: getattr(row, f) for f in (*REVIEW_FIELDS, "site")}
+        data["review_key"] = f"{row.listing_url} {row.review_key}"  # unique within the clinic
+        data["listing_url"] = row.listing_url
         for record in checker(data):
             _id, is_new = record_finding(
                 session,
-                clinic_id=listing.clinic_id,
+                clinic_id=row.clinic_id,
                 seen_at=seen_at,
-                review_id=review.id,
+                review_id=row.id,
                 listing_id=listing_id,
-                source_url=review.url or listing.url,
+                source_url=row.url or row.listing_url,
                 run_id=run_id,
                 **record,
             )
             new += int(is_new)
-        review.checked_hash = review.content_hash
+    if unchecked:
+        session.execute(
+            sa.update(Review.__table__)
+            .where(review.id == sa.bindparam("checked_id"))
+            .values(checked_hash=sa.bindparam("checked")),
+            [{"checked_id": r.id, "checked": r.content_hash} for r in unchecked],
+        )
     return new
 
 

@@ -6,8 +6,10 @@ import socket
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from store.crud import insert_on_conflict
 from store.models import (
     CrawlProblem,
     CrawlRun,
@@ -48,9 +50,10 @@ def add_counts(session: Session, *, run_id: int, **increments: int) -> None:
     unknown = set(increments) - set(RunCounts.model_fields)
     if unknown:
         raise ValueError(f"not a run count: {', '.join(sorted(unknown))}")
-    run = session.get(CrawlRun, run_id)
-    for name, value in increments.items():
-        setattr(run, name, getattr(run, name) + value)
+    columns = CrawlRun.__table__.c
+    values = {name: columns[name] + value for name, value in increments.items() if value}
+    if values:  # one UPDATE, added in the database (a parallel writer's counts stay)
+        session.execute(sa.update(CrawlRun).where(columns.id == run_id).values(values))
 
 
 def finish_run(session: Session, *, run_id: int, status: RunStatus, **fields: Any) -> None:
@@ -153,16 +156,16 @@ def _scrubbed(fields: dict[str, Any]) -> dict[str, Any]:
 def record_check(session: Session, *, run_id: int, listing_id: int, **fields: Any) -> None:
     """The per-listing outcome of a run (one row per run and listing)."""
     fields = _scrubbed(fields)
-    check = session.exec(
-        select(ListingCheck).where(
-            ListingCheck.run_id == run_id, ListingCheck.listing_id == listing_id
-        )
-    ).first()
-    if check is None:
-        session.add(ListingCheck(run_id=run_id, listing_id=listing_id, **fields))
-        return
-    for name, value in fields.items():
-        setattr(check, name, value)
+    row = ListingCheck(run_id=run_id, listing_id=listing_id, **fields).model_dump(exclude={"id"})
+    table = ListingCheck.__table__
+    insert = insert_on_conflict(session, table)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c.run_id, table.c.listing_id],
+            set_={name: insert.excluded[name] for name in fields},
+        ),
+        [row],
+    )
 
 
 def record_failed_run(
