@@ -19,7 +19,6 @@ from rich.table import Table
 
 from guardrail.rules import RuleSet, builtin, rule_set_from_config
 from quietwatch.console import report_console as _console
-from store.config import ConfigError
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -32,8 +31,10 @@ def _rule_set() -> RuleSet:
     """The configured rule set; the built-in one when no config file exists and none was
     asked for (check-text must work in a website's CI without a QuietWatch config)."""
     qw = _qw()
-    if qw is None:
+    if qw is None or not qw.config_file_used:
         return builtin()
+    from store.config import ConfigError
+
     try:
         return rule_set_from_config(qw.config.guardrail)
     except ConfigError:
