@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, SQLModel, func, select
 
+from store import statements as sql
 from store.models import (
     CONTENT_FIELDS,
     FACT_FIELDS,
@@ -27,7 +28,6 @@ from store.models import (
     Notification,
     Origin,
     Review,
-    ReviewVersion,
     utcnow,
 )
 from store.secrets import scrub
@@ -158,16 +158,14 @@ def decide_listing(session: Session, *, clinic_id: int, listing_id: int, decisio
 
 def update_listing(session: Session, listing_id: int, **fields: Any) -> None:
     """Set bookkeeping fields of a listing (validators, the last full sweep)."""
-    session.execute(sa.update(Listing).where(col(Listing.id) == listing_id).values(**fields))
+    sql.run(session, sql.UPDATE_LISTING, {"listing_id": listing_id, **fields}, writes=Listing)
 
 
 def mark_gone(session: Session, *, listing_id: int, at: datetime) -> None:
     """The site says the listing no longer exists (kept: since when)."""
-    session.execute(
-        sa.update(Listing)
-        .where(col(Listing.id) == listing_id, col(Listing.gone_at).is_(None))
-        .values(gone_at=at)
-    )
+    listing = session.get(Listing, listing_id)
+    if listing.gone_at is None:
+        listing.gone_at = at
 
 
 def close_listing(
@@ -192,16 +190,7 @@ def record_facts(
     """Store the facts a listing showed; a new snapshot only when one of them changed.
     Returns whether a snapshot was written."""
     fingerprint = facts_fingerprint(facts)
-    listing, snapshot = Listing.__table__.c, ListingSnapshot.__table__.c
-    known = session.execute(
-        sa.select(listing.site_listing_id, snapshot.fingerprint)
-        .select_from(
-            Listing.__table__.outerjoin(
-                ListingSnapshot.__table__, snapshot.id == listing.latest_snapshot_id
-            )
-        )
-        .where(listing.id == listing_id)
-    ).one()
+    known = sql.run(session, sql.FACTS_KNOWN, {"listing_id": listing_id}).one()
     fields: dict[str, Any] = {}
     if (site_id := facts.get("site_listing_id")) and str(site_id) != known.site_listing_id:
         fields["site_listing_id"] = str(site_id)
@@ -210,16 +199,9 @@ def record_facts(
         values = {f: facts.get(f) for f in FACT_FIELDS}
         for name in ("hours", "categories", "additional_addresses"):
             values[name] = list(values[name] or [])
-        fields["latest_snapshot_id"] = session.execute(
-            sa.insert(ListingSnapshot.__table__)
-            .values(
-                listing_id=listing_id,
-                run_id=run_id,
-                captured_at=seen_at,
-                fingerprint=fingerprint,
-                **values,
-            )
-            .returning(snapshot.id)
+        snapshot = {"listing_id": listing_id, "run_id": run_id, "captured_at": seen_at}
+        fields["latest_snapshot_id"] = sql.run(
+            session, sql.INSERT_SNAPSHOT, {**snapshot, "fingerprint": fingerprint, **values}
         ).scalar_one()
     if fields:
         update_listing(session, listing_id, **fields)
@@ -270,39 +252,13 @@ class _Candidate:
     published_at: datetime | None
 
 
-# What upsert_reviews reads of the reviews a listing already holds.
-_KNOWN = (
-    "id",
-    "review_key",
-    "site_review_id",
-    "content_hash",
-    "first_seen_at",
-    "edited_at",
-    "published_raw",
-    "published_at",
-    "author",
-    *CONTENT_FIELDS,
-)
-
-
 def _known_reviews(
     session: Session, listing_id: int, keys: list[str], unkeyed: bool
 ) -> tuple[Any, list[Any]]:
     """In one query: the listing (clinic, site, url) and those of its reviews this page may
     hold: the ones with these keys, and with ``unkeyed`` every id-less one (oldest first)."""
-    review, listing = Review.__table__.c, Listing.__table__.c
-    which = review.review_key.in_(keys) if keys else sa.false()
-    if unkeyed:
-        which = sa.or_(which, review.site_review_id.is_(None))
-    rows = session.execute(
-        sa.select(listing.clinic_id, listing.site, listing.url, *(review[c] for c in _KNOWN))
-        .select_from(
-            Listing.__table__.outerjoin(
-                Review.__table__, sa.and_(review.listing_id == listing.id, which)
-            )
-        )
-        .where(listing.id == listing_id)
-        .order_by(review.id)
+    rows = sql.run(
+        session, sql.known_reviews(unkeyed), {"listing_id": listing_id, "keys": keys}
     ).all()
     if not rows:
         raise LookupError(f"no listing {listing_id}")
@@ -369,11 +325,8 @@ def upsert_reviews(
         _record_edit(session, review, data, digest, seen_at, run_id)
         outcome.changed.append(review.id)
     if touched:
-        session.execute(
-            sa.update(Review)
-            .where(col(Review.id).in_(touched))
-            .values(last_seen_at=seen_at, last_seen_run_id=run_id, removed_at=None)
-        )
+        params = {"ids": touched, "seen_at": seen_at, "run_id": run_id}
+        sql.run(session, sql.TOUCH_REVIEWS, params, writes=Review)
     if added:
         outcome.new = _insert_new(session, added)
     return outcome
@@ -381,30 +334,11 @@ def upsert_reviews(
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert new reviews (one statement); their ids, in the order given."""
-    table = Review.__table__
     columns = {"removed_at": None, "edited_at": None, "checked_hash": None, "version_count": 1}
     rows = [{**columns, **row} for row in rows]
-    insert = insert_on_conflict(session, table)
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.listing_id, table.c.review_key],
-        set_={
-            "last_seen_at": insert.excluded.last_seen_at,
-            "last_seen_run_id": insert.excluded.last_seen_run_id,
-            "removed_at": None,
-        },
-    ).returning(table.c.id, table.c.review_key)
-    ids = {key: id_ for id_, key in session.execute(statement, rows)}
+    statement = sql.insert_reviews(sql.dialect(session))
+    ids = {key: id_ for id_, key in sql.run(session, statement, rows, writes=Review)}
     return [ids[row["review_key"]] for row in rows]
-
-
-def insert_on_conflict(session: Session, table: sa.Table) -> Any:
-    """An INSERT into ``table`` that takes ``ON CONFLICT`` clauses, in the dialect of the
-    session's database (SQLite or PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
 
 
 def _record_edit(
@@ -416,32 +350,23 @@ def _record_edit(
     run_id: int | None,
 ) -> None:
     """Keep the superseded content as a version and put the new content on the review."""
-    session.execute(
-        sa.insert(ReviewVersion.__table__).values(
-            review_id=review.id,
-            run_id=run_id,
-            valid_from=review.edited_at or review.first_seen_at,
-            valid_to=seen_at,
-            published_raw=review.published_raw,
-            content_hash=review.content_hash,
-            **{f: getattr(review, f) for f in CONTENT_FIELDS},
-        )
-    )
+    version = {
+        "review_id": review.id,
+        "run_id": run_id,
+        "valid_from": review.edited_at or review.first_seen_at,
+        "valid_to": seen_at,
+        "published_raw": review.published_raw,
+        "content_hash": review.content_hash,
+    }
+    content = {f: getattr(review, f) for f in CONTENT_FIELDS}
+    sql.run(session, sql.INSERT_VERSION, {**version, **content})
     values = _review_values(data)
     if review.published_at is not None:
         # Keep the first, most precise date; relative dates drift between crawls.
         for name in ("published_at", "published_precision", "published_raw"):
             values.pop(name, None)
-    session.execute(
-        sa.update(Review)
-        .where(col(Review.id) == review.id)
-        .values(
-            **values,
-            content_hash=digest,
-            edited_at=seen_at,
-            version_count=col(Review.version_count) + 1,
-        )
-    )
+    edit = {"review_id": review.id, "content_hash": digest, "edited_at": seen_at}
+    sql.run(session, sql.EDIT_REVIEW, {**values, **edit}, writes=Review)
 
 
 def _review_values(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -458,25 +383,12 @@ def mark_removed(session: Session, *, listing_id: int, run_id: int, seen_at: dat
     """After a complete full sweep of a listing: reviews it no longer shows are removed.
 
     Never deleted: ``removed_at`` is set and the row stays.  Returns how many."""
-    last_run = col(Review.last_seen_run_id)
-    result = session.execute(
-        sa.update(Review)
-        .where(
-            col(Review.listing_id) == listing_id,
-            col(Review.removed_at).is_(None),
-            (last_run != run_id) | last_run.is_(None),
-        )
-        .values(removed_at=seen_at)
-    )
-    return result.rowcount
+    params = {"lid": listing_id, "run_id": run_id, "seen_at": seen_at}
+    return sql.run(session, sql.REMOVE_UNSEEN, params, writes=Review).rowcount
 
 
 def visible_review_count(session: Session, *, listing_id: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Review)
-        .where(Review.listing_id == listing_id, col(Review.removed_at).is_(None))
-    ).one()
+    return sql.run(session, sql.VISIBLE_COUNT, {"listing_id": listing_id}).scalar_one()
 
 
 # -- compliance ---------------------------------------------------------------------------
@@ -526,18 +438,7 @@ def check_reviews(
     record them, and mark the reviews checked.  ``checker`` maps a review's fields to
     finding records (``kind``, ``dedupe_key`` and the Finding's other fields).
     Returns the number of new findings."""
-    review, listing = Review.__table__.c, Listing.__table__.c
-    fields = [review[f] for f in (*REVIEW_FIELDS, "site")]
-    unchecked = session.execute(
-        sa.select(listing.clinic_id, listing.url.label("listing_url"), *fields)
-        .add_columns(review.id, review.review_key, review.content_hash)
-        .join_from(Listing.__table__, Review.__table__, review.listing_id == listing.id)
-        .where(
-            listing.id == listing_id,
-            review.checked_hash.is_(None) | (review.checked_hash != review.content_hash),
-        )
-        .order_by(review.id)
-    ).all()
+    unchecked = sql.run(session, sql.UNCHECKED, {"listing_id": listing_id}).all()
     new = 0
     for row in unchecked:
         data = {f: getattr(row, f) for f in (*REVIEW_FIELDS, "site")}
@@ -556,12 +457,8 @@ def check_reviews(
             )
             new += int(is_new)
     if unchecked:
-        session.execute(
-            sa.update(Review.__table__)
-            .where(review.id == sa.bindparam("checked_id"))
-            .values(checked_hash=sa.bindparam("checked")),
-            [{"checked_id": r.id, "checked": r.content_hash} for r in unchecked],
-        )
+        checked = [{"checked_id": r.id, "checked": r.content_hash} for r in unchecked]
+        sql.run(session, sql.MARK_CHECKED, checked, writes=Review)
     return new
 
 

@@ -6,10 +6,9 @@ import socket
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from store.crud import insert_on_conflict
+from store import statements as sql
 from store.models import (
     CrawlProblem,
     CrawlRun,
@@ -50,10 +49,10 @@ def add_counts(session: Session, *, run_id: int, **increments: int) -> None:
     unknown = set(increments) - set(RunCounts.model_fields)
     if unknown:
         raise ValueError(f"not a run count: {', '.join(sorted(unknown))}")
-    columns = CrawlRun.__table__.c
-    values = {name: columns[name] + value for name, value in increments.items() if value}
-    if values:  # one UPDATE, added in the database (a parallel writer's counts stay)
-        session.execute(sa.update(CrawlRun).where(columns.id == run_id).values(values))
+    counts = {name: value for name, value in increments.items() if value}
+    if counts:  # one UPDATE, added in the database (a parallel writer's counts stay)
+        params = {"run_id": run_id, **{f"add_{k}": v for k, v in counts.items()}}
+        sql.run(session, sql.add_counts(tuple(sorted(counts))), params, writes=CrawlRun)
 
 
 def finish_run(session: Session, *, run_id: int, status: RunStatus, **fields: Any) -> None:
@@ -157,15 +156,8 @@ def record_check(session: Session, *, run_id: int, listing_id: int, **fields: An
     """The per-listing outcome of a run (one row per run and listing)."""
     fields = _scrubbed(fields)
     row = ListingCheck(run_id=run_id, listing_id=listing_id, **fields).model_dump(exclude={"id"})
-    table = ListingCheck.__table__
-    insert = insert_on_conflict(session, table)
-    session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[table.c.run_id, table.c.listing_id],
-            set_={name: insert.excluded[name] for name in fields},
-        ),
-        [row],
-    )
+    statement = sql.upsert_check(sql.dialect(session), tuple(sorted(fields)))
+    sql.run(session, statement, [row], writes=ListingCheck)
 
 
 def record_failed_run(
