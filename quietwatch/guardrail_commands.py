@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from guardrail.rules import RuleSet, builtin, rule_set_from_config
 from quietwatch.console import report_console as _console
@@ -184,6 +183,8 @@ def audit(as_json: bool, limit: int | None, action_id: str | None, verify: bool)
     if not rows:
         console.print("The audit log is empty: no blocked attempt has been recorded.")
         return
+    from rich.table import Table
+
     table = Table(title="Audit log (append-only)", title_justify="left")
     for column in ("id", "when (UTC)", "action", "rule set", "version", "from", "user", "target"):
         table.add_column(column)
