@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from store import statements as sql
 from store.models import (
@@ -100,6 +100,35 @@ def ensure_listing(
             listing.origin = Origin.CONFIGURED
     session.flush()
     return listing.id
+
+
+def ensure_listings(
+    session: Session, *, clinic_id: int, sources: Iterable[tuple[str, str, bool]]
+) -> dict[str, int]:
+    """:func:`ensure_listing` for many configured sources (site, url, enabled) at once: the
+    known ones read in one query a batch, the new ones written in one flush; url -> id."""
+    sources = list(sources)
+    known: dict[str, Listing] = {}
+    urls = list(dict.fromkeys(url for _, url, _ in sources))
+    for start in range(0, len(urls), 500):
+        batch = urls[start : start + 500]
+        known.update(
+            (listing.url, listing)
+            for listing in session.exec(
+                select(Listing).where(Listing.clinic_id == clinic_id, col(Listing.url).in_(batch))
+            )
+        )
+    for site, url, enabled in sources:
+        listing = known.get(url)
+        if listing is None:
+            known[url] = Listing(clinic_id=clinic_id, site=site, url=url, enabled=enabled)
+            session.add(known[url])
+            continue
+        listing.enabled = enabled
+        if listing.origin in (Origin.DISCOVERED, Origin.DISMISSED):
+            listing.origin = Origin.CONFIGURED
+    session.flush()
+    return {url: known[url].id for url in urls}
 
 
 def record_discovered(
