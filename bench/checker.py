@@ -13,8 +13,10 @@ Exits non-zero when it measured nothing.
 
 import argparse
 import logging
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +100,7 @@ def row(result: Score) -> str:
 
 
 def speed() -> None:
-    """Time 1 MB of text through check_text, and check-text's start-up on a short file."""
+    """Time 1 MB of text through check_text, and the CLI's start-up (see :func:`startup`)."""
     sentences = [e.sentence for split in corpus.available(corpus.BLIND_SPLITS) for e in load(split)]
     prose = "\n".join(sentences) or "Thank you for coming to see us today."
     megabyte = (prose * (2**20 // len(prose) + 1))[: 2**20]
@@ -113,24 +115,67 @@ def speed() -> None:
             f"check_text, {name}: {time.perf_counter() - start:.2f} s "
             f"({len(result.findings)} findings and warnings)"
         )
-    short = REPO / "bench" / ".checker-short.txt"
-    short.write_text("Thank you for a good year.\nPlease leave us a review on Google.\n")
-    try:
-        for label, command in (
-            ("python -c 'import guardrail.checker'", ["-c", "import guardrail.checker"]),
-            (
-                "quietwatch check-text SHORT_FILE",
-                ["-m", "quietwatch.cli", "check-text", str(short)],
-            ),
-        ):
+    startup(megabyte)
+
+
+# Start-up of the CLI in a website's CI: (label, arguments, exit status, text it must print,
+# the goal in seconds).  SHORT and MEGABYTE are files written for the run.
+STARTUP = (
+    ("quietwatch --help", ["--help"], 0, "check-text", 0.25),
+    ("quietwatch check-text SHORT_FILE", ["check-text", "SHORT"], 1, "solicitation", 0.15),
+    ("quietwatch check-text 1 MB file", ["check-text", "MEGABYTE"], 1, "solicitation", 2.0),
+)
+# What check-text must not import when no configuration file is used.
+NOT_FOR_CHECK_TEXT = ("store.config", "sqlalchemy", "sqlmodel", "pydantic_settings")
+
+
+def cli_command() -> list[str]:
+    """How a clinic's CI starts QuietWatch: the installed script, else ``python -m``."""
+    script = Path(sys.executable).with_name("quietwatch")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "quietwatch"]
+
+
+def startup(megabyte: str) -> None:
+    """Time each STARTUP command (best and median of 5) from a folder without a config
+    file; SystemExit when one did not do its work or check-text imported the store."""
+    env = {k: v for k, v in os.environ.items() if k.upper() != "QUIETWATCH_CONFIG"}
+    with tempfile.TemporaryDirectory() as folder:
+        files = {"SHORT": Path(folder) / "short.txt", "MEGABYTE": Path(folder) / "megabyte.txt"}
+        files["SHORT"].write_text(
+            "Thank you for a good year.\nPlease leave us a review on Google.\n"
+        )
+        files["MEGABYTE"].write_text(megabyte)
+        baseline = [sys.executable, "-c", "pass"]
+        rows = [("python -c pass", baseline, 0, "", None)]
+        for label, args, status, expect, goal in STARTUP:
+            command = cli_command() + [str(files.get(a, a)) for a in args]
+            rows.append((label, command, status, expect, goal))
+        for label, command, status, expect, goal in rows:
             timings = []
             for _ in range(5):
                 start = time.perf_counter()
-                subprocess.run([sys.executable, *command], capture_output=True, cwd=REPO)
+                done = subprocess.run(command, capture_output=True, text=True, cwd=folder, env=env)
                 timings.append(time.perf_counter() - start)
-            print(f"{label}: best of 5 {min(timings):.2f} s, median {sorted(timings)[2]:.2f} s")
-    finally:
-        short.unlink()
+                if done.returncode != status or expect not in done.stdout:
+                    raise SystemExit(f"{label} exited {done.returncode}:\n{done.stdout[-2000:]}")
+            median = sorted(timings)[2]
+            print(
+                f"{label}: best of 5 {min(timings):.3f} s, median {median:.3f} s"
+                + (f" (goal: at most {goal} s)" if goal else "")
+            )
+        imported = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "quietwatch", "check-text", "short.txt"],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env=env,
+        ).stderr
+    names = {line.rsplit("|", 1)[-1].strip() for line in imported.splitlines() if "|" in line}
+    heavy = sorted(
+        n for n in names if n.split(".")[0] in NOT_FOR_CHECK_TEXT or n in NOT_FOR_CHECK_TEXT
+    )
+    if heavy:
+        raise SystemExit(f"check-text imported {', '.join(heavy[:8])} without a config file")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,15 +89,13 @@ class CrawlRunExtension:
             self.clinic_id = crud.ensure_clinic(
                 session, key=facts.pop("key"), name=facts.pop("name"), **facts
             )
-            for source in getattr(spider, "sources", []):
-                url = str(source["url"])
-                self.listing_ids[url] = crud.ensure_listing(
-                    session,
-                    clinic_id=self.clinic_id,
-                    site=str(source.get("site") or spider.site),
-                    url=url,
-                    enabled=bool(source.get("enabled", True)),
-                )
+            sources = [
+                (str(s.get("site") or spider.site), str(s["url"]), bool(s.get("enabled", True)))
+                for s in getattr(spider, "sources", [])
+            ]
+            self.listing_ids.update(
+                crud.ensure_listings(session, clinic_id=self.clinic_id, sources=sources)
+            )
             self.run_id = runs.start_run(
                 session,
                 clinic_id=self.clinic_id,

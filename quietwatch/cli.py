@@ -9,6 +9,7 @@ here, once, and disposed when the command ends.
 
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,14 @@ class Context:
         return self._settings
 
     @property
+    def config_file_used(self) -> bool:
+        """Whether a command that reads the configuration would read a file: one named
+        (--config or QUIETWATCH_CONFIG, in any case, as the settings read it), or
+        ./quietwatch.toml.  Answered without importing the store's config machinery."""
+        named = any(k.upper() == "QUIETWATCH_CONFIG" and v for k, v in os.environ.items())
+        return self.config_path is not None or named or Path("quietwatch.toml").exists()
+
+    @property
     def config(self) -> Any:
         if self._config is None:
             from crawlers.sites import vocabulary
@@ -137,11 +146,14 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from store.config import ConfigError
-
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
+        except Exception as exc:
+            # Only a command that read the config can raise its error: store.config (and
+            # pydantic-settings behind it) is not imported for the others (check-text).
+            config = sys.modules.get("store.config")
+            if config is None or not isinstance(exc, config.ConfigError):
+                raise
             from quietwatch.console import err
 
             err.print(f"[bold red]Configuration error:[/] {exc}", markup=True, soft_wrap=True)

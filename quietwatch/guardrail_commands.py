@@ -15,11 +15,9 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from guardrail.rules import RuleSet, builtin, rule_set_from_config
 from quietwatch.console import report_console as _console
-from store.config import ConfigError
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 
@@ -32,8 +30,10 @@ def _rule_set() -> RuleSet:
     """The configured rule set; the built-in one when no config file exists and none was
     asked for (check-text must work in a website's CI without a QuietWatch config)."""
     qw = _qw()
-    if qw is None:
+    if qw is None or not qw.config_file_used:
         return builtin()
+    from store.config import ConfigError
+
     try:
         return rule_set_from_config(qw.config.guardrail)
     except ConfigError:
@@ -45,12 +45,14 @@ def _rule_set() -> RuleSet:
 def _policy() -> Any:
     """The clinic's own policy (``[clinic] policy_file``), quoted in explanations; None
     without one (no other clinic's policy is ever quoted)."""
-    from guardrail import policy
-    from store.config import relative_to_config
-
     qw = _qw()
+    if qw is None or not qw.config_file_used:
+        return None  # no config: no policy, and the store's config is not imported
+    from guardrail import policy
+    from store.config import ConfigError, relative_to_config
+
     try:
-        clinic = qw.config.clinic if qw is not None else None
+        clinic = qw.config.clinic
     except ConfigError:
         return None
     if clinic is None or clinic.policy_file is None:
@@ -205,6 +207,8 @@ def audit(as_json: bool, limit: int | None, action_id: str | None, verify: bool)
     if not rows:
         console.print("The audit log is empty: no blocked attempt has been recorded.")
         return
+    from rich.table import Table
+
     table = Table(title="Audit log (append-only)", title_justify="left")
     for column in ("id", "when (UTC)", "action", "rule set", "version", "from", "user", "target"):
         table.add_column(column)

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
+from store import statements as sql
 from store.models import (
     CONTENT_FIELDS,
     FACT_FIELDS,
@@ -29,7 +30,6 @@ from store.models import (
     Notification,
     Origin,
     Review,
-    ReviewVersion,
     utcnow,
 )
 from store.privacy import NameMode, initials, reduce_name
@@ -113,6 +113,35 @@ def ensure_listing(
     return listing.id
 
 
+def ensure_listings(
+    session: Session, *, clinic_id: int, sources: Iterable[tuple[str, str, bool]]
+) -> dict[str, int]:
+    """:func:`ensure_listing` for many configured sources (site, url, enabled) at once: the
+    known ones read in one query a batch, the new ones written in one flush; url -> id."""
+    sources = list(sources)
+    known: dict[str, Listing] = {}
+    urls = list(dict.fromkeys(url for _, url, _ in sources))
+    for start in range(0, len(urls), 500):
+        batch = urls[start : start + 500]
+        known.update(
+            (listing.url, listing)
+            for listing in session.exec(
+                select(Listing).where(Listing.clinic_id == clinic_id, col(Listing.url).in_(batch))
+            )
+        )
+    for site, url, enabled in sources:
+        listing = known.get(url)
+        if listing is None:
+            known[url] = Listing(clinic_id=clinic_id, site=site, url=url, enabled=enabled)
+            session.add(known[url])
+            continue
+        listing.enabled = enabled
+        if listing.origin in (Origin.DISCOVERED, Origin.DISMISSED):
+            listing.origin = Origin.CONFIGURED
+    session.flush()
+    return {url: known[url].id for url in urls}
+
+
 def record_discovered(
     session: Session,
     *,
@@ -169,9 +198,7 @@ def decide_listing(session: Session, *, clinic_id: int, listing_id: int, decisio
 
 def update_listing(session: Session, listing_id: int, **fields: Any) -> None:
     """Set bookkeeping fields of a listing (validators, the last full sweep)."""
-    listing = session.get(Listing, listing_id)
-    for name, value in fields.items():
-        setattr(listing, name, value)
+    sql.run(session, sql.UPDATE_LISTING, {"listing_id": listing_id, **fields}, writes=Listing)
 
 
 def mark_gone(session: Session, *, listing_id: int, at: datetime) -> None:
@@ -185,12 +212,10 @@ def close_listing(
     session: Session, *, listing_id: int, status: ListingStatus, at: datetime
 ) -> None:
     """A run is done with the listing: its last status, and when it was last read."""
-    listing = session.get(Listing, listing_id)
-    listing.last_crawled_at = at
-    listing.last_status = status
+    fields: dict[str, Any] = {"last_crawled_at": at, "last_status": status}
     if status.read:
-        listing.last_success_at = at
-        listing.gone_at = None  # it is back, if it was gone
+        fields.update(last_success_at=at, gone_at=None)  # it is back, if it was gone
+    update_listing(session, listing_id, **fields)
 
 
 # -- listing facts ------------------------------------------------------------------------
@@ -204,24 +229,23 @@ def record_facts(
 ) -> bool:
     """Store the facts a listing showed; a new snapshot only when one of them changed.
     Returns whether a snapshot was written."""
-    listing = session.get(Listing, listing_id)
     fingerprint = facts_fingerprint(facts)
-    if site_id := facts.get("site_listing_id"):
-        listing.site_listing_id = str(site_id)
-    if listing.latest_snapshot_id:
-        latest = session.get(ListingSnapshot, listing.latest_snapshot_id)
-        if latest is not None and latest.fingerprint == fingerprint:
-            return False
-    values = {f: facts.get(f) for f in FACT_FIELDS}
-    for name in ("hours", "categories", "additional_addresses"):
-        values[name] = list(values[name] or [])
-    snapshot = ListingSnapshot(
-        listing_id=listing_id, run_id=run_id, captured_at=seen_at, fingerprint=fingerprint, **values
-    )
-    session.add(snapshot)
-    session.flush()
-    listing.latest_snapshot_id = snapshot.id
-    return True
+    known = sql.run(session, sql.FACTS_KNOWN, {"listing_id": listing_id}).one()
+    fields: dict[str, Any] = {}
+    if (site_id := facts.get("site_listing_id")) and str(site_id) != known.site_listing_id:
+        fields["site_listing_id"] = str(site_id)
+    written = known.fingerprint != fingerprint
+    if written:
+        values = {f: facts.get(f) for f in FACT_FIELDS}
+        for name in ("hours", "categories", "additional_addresses"):
+            values[name] = list(values[name] or [])
+        snapshot = {"listing_id": listing_id, "run_id": run_id, "captured_at": seen_at}
+        fields["latest_snapshot_id"] = sql.run(
+            session, sql.INSERT_SNAPSHOT, {**snapshot, "fingerprint": fingerprint, **values}
+        ).scalar_one()
+    if fields:
+        update_listing(session, listing_id, **fields)
+    return written
 
 
 # -- reviews ------------------------------------------------------------------------------
@@ -244,12 +268,13 @@ def derived_key(
     return "k:" + _digest(listing_url, initials(author), day)[:40]
 
 
-def _derived_key(listing: Listing, review: Mapping[str, Any], candidates: list[Review]) -> str:
+def _derived_key(listing_url: str, review: Mapping[str, Any], candidates: list[Any]) -> str:
     """A key for a review the site gives no id to, stable across text edits.
 
     A relative date ("3 weeks ago") drifts between crawls, so an existing review by the same
     author (by initials) whose date lies within the precision window is taken to be the
-    same review."""
+    same review.  ``candidates``: the listing's id-less reviews (``review_key``, ``author``,
+    ``published_at``), oldest first."""
     author = initials(review.get("author"))
     published = review.get("published_at")
     precision = review.get("published_precision") or "day"
@@ -262,11 +287,11 @@ def _derived_key(listing: Listing, review: Mapping[str, Any], candidates: list[R
                 and abs(existing.published_at - published) <= window
             ):
                 return existing.review_key
-    return derived_key(listing.url, review.get("author"), published, review.get("published_raw"))
+    return derived_key(listing_url, review.get("author"), published, review.get("published_raw"))
 
 
 def _free_key(
-    key: str, digest: str, existing: dict[str, Review], seen: set[str], run_id: int | None
+    key: str, digest: str, existing: dict[str, Any], seen: set[str], run_id: int | None
 ) -> str | None:
     """The derived key for this review among the reviews that share its base key.
 
@@ -294,6 +319,30 @@ def _free_key(
     return f"{key}#{len(family) + 1}"
 
 
+@dataclass
+class _Candidate:
+    """A review added in this call, as a later id-less review of the call must see it."""
+
+    review_key: str
+    author: str | None
+    published_at: datetime | None
+    content_hash: str
+    last_seen_run_id: int | None
+
+
+def _known_reviews(
+    session: Session, listing_id: int, keys: list[str], unkeyed: bool
+) -> tuple[Any, list[Any]]:
+    """In one query: the listing (clinic, site, url) and those of its reviews this page may
+    hold: the ones with these keys, and with ``unkeyed`` every id-less one (oldest first)."""
+    rows = sql.run(
+        session, sql.known_reviews(unkeyed), {"listing_id": listing_id, "keys": keys}
+    ).all()
+    if not rows:
+        raise LookupError(f"no listing {listing_id}")
+    return rows[0], [r for r in rows if r.id is not None]
+
+
 def upsert_reviews(
     session: Session,
     *,
@@ -305,99 +354,111 @@ def upsert_reviews(
 ) -> ReviewOutcome:
     """Insert new reviews, version edited ones, touch unchanged ones.  Reviewer names are
     kept only as ``names`` allows (``[privacy] keep_reviewer_names``): a full name that
-    may not be kept is never written."""
+    may not be kept is never written.
+
+    One query reads what the listing already holds of the page; new reviews go in with one
+    ``INSERT … ON CONFLICT`` (a review another writer added meanwhile is touched, not
+    doubled), and every review seen again is touched with one ``UPDATE``."""
     reviews = list(reviews)
     outcome = ReviewOutcome()
     if not reviews:
         return outcome
-    listing = session.get(Listing, listing_id)
     ids = [f"id:{r['site_review_id']}" for r in reviews if r.get("site_review_id")]
-    existing: dict[str, Review] = {}
-    if ids:
-        existing = {
-            r.review_key: r
-            for r in session.exec(
-                select(Review).where(
-                    Review.listing_id == listing.id, col(Review.review_key).in_(ids)
-                )
-            )
-        }
-    unkeyed: list[Review] | None = None
+    listing, known = _known_reviews(session, listing_id, ids, len(ids) < len(reviews))
+    existing: dict[str, Any] = {r.review_key: r for r in known}
+    unkeyed: list[Any] = [r for r in known if r.site_review_id is None]
     seen_keys: set[str] = set()
-    added: list[Review] = []
+    added: list[dict[str, Any]] = []
+    touched: list[int] = []
     for data in reviews:
-        if data.get("site_review_id"):
-            key = f"id:{data['site_review_id']}"
-        else:
-            if unkeyed is None:
-                unkeyed = list(
-                    session.exec(
-                        select(Review).where(
-                            Review.listing_id == listing.id, col(Review.site_review_id).is_(None)
-                        )
-                    )
-                )
-                existing.update({r.review_key: r for r in unkeyed})
-            key = _derived_key(listing, data, unkeyed)
         digest = content_hash(data)
-        if not data.get("site_review_id"):
-            key = _free_key(key, digest, existing, seen_keys, run_id)
+        if data.get("site_review_id"):
+            key: str | None = f"id:{data['site_review_id']}"
+        else:
+            base = _derived_key(listing.url, data, unkeyed)
+            key = _free_key(base, digest, existing, seen_keys, run_id)
         if key is None or key in seen_keys:  # the same review twice on a page or in a run
             continue
         seen_keys.add(key)
         review = existing.get(key)
         if review is None:
-            review = Review(
-                clinic_id=listing.clinic_id,
-                listing_id=listing.id,
-                site=listing.site,
-                review_key=key,
-                content_hash=digest,
-                first_seen_at=seen_at,
-                last_seen_at=seen_at,
-                first_seen_run_id=run_id,
-                last_seen_run_id=run_id,
-                **_review_values(data, names),
+            values = _review_values(data, names)
+            added.append(
+                {
+                    **values,
+                    "clinic_id": listing.clinic_id,
+                    "listing_id": listing_id,
+                    "site": listing.site,
+                    "review_key": key,
+                    "content_hash": digest,
+                    "first_seen_at": seen_at,
+                    "last_seen_at": seen_at,
+                    "first_seen_run_id": run_id,
+                    "last_seen_run_id": run_id,
+                }
             )
-            session.add(review)
-            existing[key] = review
-            added.append(review)
-            if unkeyed is not None and not data.get("site_review_id"):
-                unkeyed.append(review)
+            if not data.get("site_review_id"):
+                candidate = _Candidate(
+                    key, values["author"], values["published_at"], digest, run_id
+                )
+                unkeyed.append(candidate)
+                existing[key] = candidate
             continue
-        review.last_seen_at = seen_at
-        review.last_seen_run_id = run_id
-        review.removed_at = None  # seen again: it is back, if it was gone
+        touched.append(review.id)
         if review.content_hash == digest:
-            if data.get("rating") is not None and review.rating != data.get("rating"):
-                review.rating = data["rating"]  # the same rating, read more precisely
+            rating = data.get("rating")
+            if rating is not None and review.rating != rating:
+                # The same rating, read more precisely (4.8 -> 4.75): refined, not an edit.
+                params = {"review_id": review.id, "rating": rating}
+                sql.run(session, sql.REFINE_RATING, params, writes=Review)
             outcome.unchanged += 1
             continue
-        session.add(
-            ReviewVersion(
-                review_id=review.id,
-                run_id=run_id,
-                valid_from=review.edited_at or review.first_seen_at,
-                valid_to=seen_at,
-                published_raw=review.published_raw,
-                content_hash=review.content_hash,
-                **{f: getattr(review, f) for f in CONTENT_FIELDS},
-            )
-        )
-        values = _review_values(data, names)
-        if review.published_at is not None:
-            # Keep the first, most precise date; relative dates drift between crawls.
-            for name in ("published_at", "published_precision", "published_raw"):
-                values.pop(name, None)
-        for name, value in values.items():
-            setattr(review, name, value)
-        review.content_hash = digest
-        review.edited_at = seen_at
-        review.version_count += 1
+        _record_edit(session, review, data, digest, seen_at, run_id, names)
         outcome.changed.append(review.id)
-    session.flush()
-    outcome.new = [r.id for r in added]
+    if touched:
+        params = {"ids": touched, "seen_at": seen_at, "run_id": run_id}
+        sql.run(session, sql.TOUCH_REVIEWS, params, writes=Review)
+    if added:
+        outcome.new = _insert_new(session, added)
     return outcome
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new reviews (one statement); their ids, in the order given."""
+    columns = {"removed_at": None, "edited_at": None, "checked_hash": None, "version_count": 1}
+    rows = [{**columns, **row} for row in rows]
+    statement = sql.insert_reviews(sql.dialect(session))
+    ids = {key: id_ for id_, key in sql.run(session, statement, rows, writes=Review)}
+    return [ids[row["review_key"]] for row in rows]
+
+
+def _record_edit(
+    session: Session,
+    review: Any,
+    data: Mapping[str, Any],
+    digest: str,
+    seen_at: datetime,
+    run_id: int | None,
+    names: NameMode,
+) -> None:
+    """Keep the superseded content as a version and put the new content on the review."""
+    version = {
+        "review_id": review.id,
+        "run_id": run_id,
+        "valid_from": review.edited_at or review.first_seen_at,
+        "valid_to": seen_at,
+        "published_raw": review.published_raw,
+        "content_hash": review.content_hash,
+    }
+    content = {f: getattr(review, f) for f in CONTENT_FIELDS}
+    sql.run(session, sql.INSERT_VERSION, {**version, **content})
+    values = _review_values(data, names)
+    if review.published_at is not None:
+        # Keep the first, most precise date; relative dates drift between crawls.
+        for name in ("published_at", "published_precision", "published_raw"):
+            values.pop(name, None)
+    edit = {"review_id": review.id, "content_hash": digest, "edited_at": seen_at}
+    sql.run(session, sql.EDIT_REVIEW, {**values, **edit}, writes=Review)
 
 
 def _review_values(data: Mapping[str, Any], names: NameMode = "as_shown") -> dict[str, Any]:
@@ -415,25 +476,12 @@ def mark_removed(session: Session, *, listing_id: int, run_id: int, seen_at: dat
     """After a complete full sweep of a listing: reviews it no longer shows are removed.
 
     Never deleted: ``removed_at`` is set and the row stays.  Returns how many."""
-    gone = session.exec(
-        select(Review).where(
-            Review.listing_id == listing_id,
-            col(Review.removed_at).is_(None),
-            (col(Review.last_seen_run_id) != run_id) | col(Review.last_seen_run_id).is_(None),
-        )
-    ).all()
-    for review in gone:
-        review.removed_at = seen_at
-    session.flush()
-    return len(gone)
+    params = {"lid": listing_id, "run_id": run_id, "seen_at": seen_at}
+    return sql.run(session, sql.REMOVE_UNSEEN, params, writes=Review).rowcount
 
 
 def visible_review_count(session: Session, *, listing_id: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(Review)
-        .where(Review.listing_id == listing_id, col(Review.removed_at).is_(None))
-    ).one()
+    return sql.run(session, sql.VISIBLE_COUNT, {"listing_id": listing_id}).scalar_one()
 
 
 # -- compliance ---------------------------------------------------------------------------
@@ -483,32 +531,27 @@ def check_reviews(
     record them, and mark the reviews checked.  ``checker`` maps a review's fields to
     finding records (``kind``, ``dedupe_key`` and the Finding's other fields).
     Returns the number of new findings."""
-    listing = session.get(Listing, listing_id)
-    unchecked = session.exec(
-        select(Review).where(
-            Review.listing_id == listing_id,
-            (col(Review.checked_hash).is_(None))
-            | (col(Review.checked_hash) != Review.content_hash),
-        )
-    ).all()
+    unchecked = sql.run(session, sql.UNCHECKED, {"listing_id": listing_id}).all()
     new = 0
-    for review in unchecked:
-        data = review.model_dump(include={*REVIEW_FIELDS, "site"})
-        data["review_key"] = f"{listing.url} {review.review_key}"  # unique within the clinic
-        data["listing_url"] = listing.url
+    for row in unchecked:
+        data = {f: getattr(row, f) for f in (*REVIEW_FIELDS, "site")}
+        data["review_key"] = f"{row.listing_url} {row.review_key}"  # unique within the clinic
+        data["listing_url"] = row.listing_url
         for record in checker(data):
             _id, is_new = record_finding(
                 session,
-                clinic_id=listing.clinic_id,
+                clinic_id=row.clinic_id,
                 seen_at=seen_at,
-                review_id=review.id,
+                review_id=row.id,
                 listing_id=listing_id,
-                source_url=review.url or listing.url,
+                source_url=row.url or row.listing_url,
                 run_id=run_id,
                 **record,
             )
             new += int(is_new)
-        review.checked_hash = review.content_hash
+    if unchecked:
+        checked = [{"checked_id": r.id, "checked": r.content_hash} for r in unchecked]
+        sql.run(session, sql.MARK_CHECKED, checked, writes=Review)
     return new
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from store import statements as sql
 from store.models import (
     CrawlProblem,
     CrawlRun,
@@ -48,9 +49,10 @@ def add_counts(session: Session, *, run_id: int, **increments: int) -> None:
     unknown = set(increments) - set(RunCounts.model_fields)
     if unknown:
         raise ValueError(f"not a run count: {', '.join(sorted(unknown))}")
-    run = session.get(CrawlRun, run_id)
-    for name, value in increments.items():
-        setattr(run, name, getattr(run, name) + value)
+    counts = {name: value for name, value in increments.items() if value}
+    if counts:  # one UPDATE, added in the database (a parallel writer's counts stay)
+        params = {"run_id": run_id, **{f"add_{k}": v for k, v in counts.items()}}
+        sql.run(session, sql.add_counts(tuple(sorted(counts))), params, writes=CrawlRun)
 
 
 def finish_run(session: Session, *, run_id: int, status: RunStatus, **fields: Any) -> None:
@@ -153,16 +155,9 @@ def _scrubbed(fields: dict[str, Any]) -> dict[str, Any]:
 def record_check(session: Session, *, run_id: int, listing_id: int, **fields: Any) -> None:
     """The per-listing outcome of a run (one row per run and listing)."""
     fields = _scrubbed(fields)
-    check = session.exec(
-        select(ListingCheck).where(
-            ListingCheck.run_id == run_id, ListingCheck.listing_id == listing_id
-        )
-    ).first()
-    if check is None:
-        session.add(ListingCheck(run_id=run_id, listing_id=listing_id, **fields))
-        return
-    for name, value in fields.items():
-        setattr(check, name, value)
+    row = ListingCheck(run_id=run_id, listing_id=listing_id, **fields).model_dump(exclude={"id"})
+    statement = sql.upsert_check(sql.dialect(session), tuple(sorted(fields)))
+    sql.run(session, statement, [row], writes=ListingCheck)
 
 
 def record_failed_run(

@@ -104,7 +104,7 @@ class StorePipeline:
             outcome = crud.upsert_reviews(
                 session,
                 listing_id=listing_id,
-                reviews=[asdict(r) for r in page.reviews],
+                reviews=[vars(r) for r in page.reviews],  # flat dataclasses: no deep copy
                 seen_at=now,
                 run_id=run_id,
                 names=self.names,
@@ -144,14 +144,15 @@ class StorePipeline:
                 kind="note",
                 message=note,
             )
-        runs.add_counts(session, run_id=run_id, **counts)
         if page.is_last_page:
-            self._close_listing(session, listing_id, page, spider)
+            counts["removed_reviews"] = self._close_listing(session, listing_id, page, spider)
+        runs.add_counts(session, run_id=run_id, **counts)
 
     def _close_listing(
         self, session: Any, listing_id: int, page: ListingPage, spider: Spider
-    ) -> None:
-        """The listing's last page is in: removals, the stated count, the check row."""
+    ) -> int:
+        """The listing's last page is in: removals, the stated count, the check row.
+        Returns the number of reviews removed."""
         state = self.listings.pop(page.listing_url)
         run_id = self.run.run_id
         now = page.crawled_at or datetime.now(UTC)
@@ -214,5 +215,5 @@ class StorePipeline:
             fields=sorted(state.fields),
             checked_at=now,
         )
-        runs.add_counts(session, run_id=run_id, removed_reviews=removed)
         self.stats.inc_value(f"quietwatch/listing/{state.status.value}")
+        return removed
