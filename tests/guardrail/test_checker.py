@@ -237,3 +237,23 @@ def test_no_sentence_is_longer_than_the_cap_so_hostile_text_stays_linear() -> No
 def test_bench_fails_loudly_when_it_measured_nothing(capsys) -> None:
     assert main(["--split", "no-such-split", "--no-speed"]) == 1
     assert "measured nothing" in capsys.readouterr().err
+
+
+def test_bench_scores_a_draft_split_as_written_with_or_without_the_model(tmp_path, capsys) -> None:
+    draft = tmp_path / "draft9.tsv"
+    draft.write_text(
+        "# split: draft9\n"
+        "solicit\texpress_request\tsms\tPlease leave us a review on Google.\n"
+        "solicit\texpress_request\tsms\tQuick favour: could u pop a few stars on our FB page "
+        "when u have a sec?\n"
+        "clean\tordinary\tsms\tRate your anxiety from 1 to 10.\n",
+        encoding="utf-8",
+    )
+    assert main(["--draft", str(draft), "--no-speed"]) == 0
+    with_model = capsys.readouterr().out
+    assert "draft9" in with_model and "2/0" in with_model  # both requests are findings
+    assert main(["--draft", str(draft), "--lexicon-only", "--no-speed"]) == 0
+    lexicon = capsys.readouterr().out
+    assert "lexicon and links only" in lexicon
+    # the request no pattern knows is left to the model: without it, recall is one in two
+    assert "1/0       0/0       1/1      1.000  0.500      0.500" in lexicon
