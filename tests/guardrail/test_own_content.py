@@ -97,6 +97,11 @@ def test_own_site_scan_stores_findings_with_page_and_excerpt(
     needs_person: dict[str, set[str]] = {}
     for row in rows:
         assert row.excerpt and row.explanation and row.guidance and row.rule_id
+        if row.severity == "info":  # a warning: the rule is not known to be broken
+            assert row.guidance == own_site.GUIDANCE["needs_person"]
+            assert not row.guidance.startswith("Remove")
+        else:
+            assert row.guidance.startswith("Remove")
         if row.category == "needs_person":  # the checker's middle band: a person should look
             assert row.severity == "info" and "Needs a person" in row.explanation
             needs_person.setdefault(row.source_url.removeprefix(base), set()).add(row.excerpt)
@@ -149,5 +154,6 @@ def test_page_object_reads_saved_pages_without_network_clock_or_db() -> None:
     ]
     home = own_site.parse_page("https://clinic.example/", (SITE / "index.html").read_text())
     assert [(f.category, f.severity) for f in home.findings] == [("needs_person", "info")]
+    assert home.findings[0].guidance == own_site.GUIDANCE["needs_person"]
     assert home.feeds == ["https://clinic.example/blog/feed.xml"]
     assert "https://www.psychologytoday.com/ca/therapists/harbour" not in home.links  # off-site
