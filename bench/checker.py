@@ -9,10 +9,14 @@ Each sentence lands in one band: *finding* (at least one solicitation finding: e
 ``check-text``), *warning* (needs a person, and no finding) or *clean*.  Findings precision
 and recall count the finding band only; "f+w recall" counts findings and warnings together.
 Exits non-zero when it measured nothing.
+
+A new split is scored as written before anything is fitted to it: ``--draft PATH`` scores a
+file that is not in the corpus yet, ``--lexicon-only`` scores with the hand-written patterns
+and link shapes alone (the model decides nothing).
 """
 
 import argparse
-import logging
+import json
 import os
 import subprocess
 import sys
@@ -24,8 +28,7 @@ from pathlib import Path
 from guardrail import corpus
 from guardrail.checker import FINDING, check_text
 from guardrail.corpus import Example, load
-
-logger = logging.getLogger(__name__)
+from guardrail.model import MODEL_FILE, Model
 
 BANDS = ("finding", "warning", "clean")
 REPO = Path(__file__).resolve().parent.parent
@@ -63,21 +66,32 @@ class Score:
         return caught / self.positives if self.positives else 1.0
 
 
-def band(sentence: str) -> str:
-    """Which band the checker puts one sentence in."""
-    findings = check_text(sentence).findings
+def lexicon_only() -> Model:
+    """The shipped model with thresholds that leave every decision to the lexicon and the
+    links: a pattern match is a finding, the model's score alone is never one."""
+    data = json.loads(MODEL_FILE.read_text("utf-8"))
+    data["thresholds"] = {"finding": 2.0, "warning": 2.0, "lexicon": 0.0}
+    return Model(data, digest="lexicon-only")
+
+
+def band(sentence: str, scorer: Model | None = None) -> str:
+    """Which band the checker (with ``scorer``, the shipped model by default) puts one
+    sentence in."""
+    findings = check_text(sentence, scorer=scorer).findings
     if any(f.severity == FINDING for f in findings):
         return "finding"
     return "warning" if findings else "clean"
 
 
-def score(split: str) -> tuple[Score, list[tuple[Example, str]]]:
+def score(
+    split: str, *, corpus_dir: Path = corpus.CORPUS, scorer: Model | None = None
+) -> tuple[Score, list[tuple[Example, str]]]:
     """The split's score and its errors: (example, band) for every solicitation not found and
     every clean sentence not left clean."""
     result = Score(split)
     errors = []
-    for example in load(split):
-        landed = band(example.sentence)
+    for example in load(split, corpus_dir):
+        landed = band(example.sentence, scorer)
         result.add(landed, example.label)
         if (example.label and landed != "finding") or (not example.label and landed != "clean"):
             errors.append((example, landed))
@@ -183,22 +197,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list misclassified sentences")
     parser.add_argument("--split", action="append", help="default: every split")
     parser.add_argument("--no-speed", action="store_true", help="skip the timings")
+    parser.add_argument(
+        "--draft",
+        action="append",
+        type=Path,
+        default=[],
+        help="a split file not in the corpus yet, scored on its own (repeatable)",
+    )
+    parser.add_argument(
+        "--lexicon-only",
+        action="store_true",
+        help="the lexicon and links alone decide: no model finding or warning",
+    )
     args = parser.parse_args(argv)
-    groups = (
-        ("training splits (trained and tuned on)", corpus.available(corpus.TRAINING_SPLITS)),
+    scorer = lexicon_only() if args.lexicon_only else None
+    groups: tuple[tuple[str, Path, tuple[str, ...]], ...] = (
+        (
+            "training splits (trained and tuned on)",
+            corpus.CORPUS,
+            corpus.available(corpus.TRAINING_SPLITS),
+        ),
         (
             "blind splits (never trained or tuned on: the honest figures)",
+            corpus.CORPUS,
             corpus.available(corpus.BLIND_SPLITS),
         ),
     )
+    if args.draft:
+        groups = tuple(
+            ("draft split (not in the corpus: scored as written)", path.parent, (path.stem,))
+            for path in args.draft
+        )
     measured = 0
-    for title, splits in groups:
-        chosen = [s for s in splits if not args.split or s in args.split]
+    for title, corpus_dir, splits in groups:
+        chosen = [s for s in splits if args.draft or not args.split or s in args.split]
         if not chosen:
             continue
+        if args.lexicon_only:
+            title += "; lexicon and links only"
         print(f"\n{title}; each band as solicit/clean sentences\n{HEADER}")
         for split in chosen:
-            result, errors = score(split)
+            result, errors = score(split, corpus_dir=corpus_dir, scorer=scorer)
             measured += result.total
             print(row(result))
             if args.errors:

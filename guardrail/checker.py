@@ -3,8 +3,10 @@
 Newsletters, e-mails, website copy, social posts, intake paperwork: :func:`check_text` for
 plain text, :func:`check_html` for web pages (tags stripped, links kept, review markup and
 widgets detected).  Deterministic and explainable: sentence-level regular expressions from
-:mod:`guardrail.lexicon`, with negation and policy-statement handling, and the
-write-a-review link shapes of :mod:`guardrail.links`.  No model, no network.
+:mod:`guardrail.lexicon`, with negation and policy-statement handling, the write-a-review
+link shapes of :mod:`guardrail.links`, and the linear model of :mod:`guardrail.model` (read
+from plain JSON), which together put each sentence in a band: finding, needs a person, or
+clean.  No network.
 """
 
 import logging
@@ -325,29 +327,53 @@ SHORT_SENTENCE_WORDS = 6
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One text the model reads for a sentence, and the lexicon's cues about that text."""
+
+    text: str
+    cues: tuple[str, ...]  # model.CUE_HIT, model.CUE_SET_ASIDE: what the lexicon made of it
+    before: int  # how many sentences before this one it takes in
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What the checker knows about one sentence before the model speaks."""
 
     start: int  # the sentence's span in the checked text
     end: int
-    model_text: str  # what the model reads: the sentence, after the one before it when short
+    # What the model reads: first the sentence (after the one before it when short), then the
+    # sentence with the one or more before it (an ask whose reason or request is in the
+    # sentence before: "Reviews are how people choose a therapist. Ours could use a few more.")
+    readings: tuple[Reading, ...]
     hit: LexiconHit | None  # the lexicon's reading
     linked: bool  # a write-a-review link inside the sentence (a finding of its own)
     short: bool
 
 
-def evidence(text: str, links: list[TextFinding] | None = None) -> Iterator[Evidence]:
+def _set_aside(sentence: str) -> bool:
+    """A pattern's words are in the sentence, though the lexicon found no request in it."""
+    return any(pattern.regex.search(sentence) for pattern in lexicon.PATTERNS)
+
+
+def evidence(
+    text: str, links: list[TextFinding] | None = None, *, context: int = 1
+) -> Iterator[Evidence]:
     """One :class:`Evidence` per sentence of ``text`` (``links``: its link findings, if
-    already found)."""
+    already found; ``context``: how many sentences, this one included, the model reads at
+    most)."""
     spans = list(sentences(text))
     links = _link_findings(text, builtin()) if links is None else links
     linked = sorted(f.start for f in links if f.start is not None and f.severity == FINDING)
-    unmatched: set[str] = set()  # sentences the lexicon found nothing in, whatever is around
+    # sentences the lexicon found nothing in, whatever is around: are a pattern's words there?
+    unmatched: dict[str, bool] = {}
+    cues: list[tuple[str, ...]] = []  # each sentence's cues so far
     for index, (start, end) in enumerate(spans):
         sentence = text[start:end]
         short = len(sentence.split()) < SHORT_SENTENCE_WORDS
         hit = None
-        if sentence not in unmatched:
+        if sentence in unmatched:
+            aside = unmatched[sentence]
+        else:
             lo, hi = max(0, index - 1), min(len(spans), index + 2)
             asked: list[bool] = []
 
@@ -356,13 +382,28 @@ def evidence(text: str, links: list[TextFinding] | None = None) -> Iterator[Evid
                 return " ".join(text[a:b] for a, b in spans[lo:hi])
 
             hit = lexicon_match(sentence, around)
+            aside = hit is None and _set_aside(sentence)
             if hit is None and not asked:
-                unmatched.add(sentence)
+                unmatched[sentence] = aside
+        cues.append((model.CUE_HIT,) if hit else (model.CUE_SET_ASIDE,) if aside else ())
+        readings = []
+        for before in range(min(index, context - 1) + 1):
+            if before == 0 and short and index:
+                before = 1  # a short sentence is read after the one before it
+            elif before == 1 and short:
+                continue  # already read so
+            readings.append(
+                Reading(
+                    text[spans[index - before][0] : end],
+                    tuple(sorted(set().union(*cues[index - before :]))),
+                    before,
+                )
+            )
         first = bisect_left(linked, start)
         yield Evidence(
             start,
             end,
-            text[spans[index - 1][0] : end] if short and index else sentence,
+            tuple(readings),
             hit,
             first < len(linked) and linked[first] < end,
             short,
@@ -400,14 +441,19 @@ def _words(drivers: tuple[str, ...]) -> str:
 def _sentence_finding(
     text: str,
     found: Evidence,
+    reading: Reading,
     probability: float,
     severity: str | None,
     rule_set: RuleSet,
-    scorer: Model,
+    thresholds: Thresholds,
+    drivers: str,
 ) -> TextFinding:
-    sentence, hit, thresholds = text[found.start : found.end], found.hit, scorer.thresholds
-    drivers = _words(scorer.score(found.model_text).drivers)
+    """The finding or warning for one sentence; ``drivers``: the words that drove its score."""
+    sentence, hit = text[found.start : found.end], found.hit
     figure = f"model score {probability:.2f}"
+    if reading.before and not found.short:
+        before = "the sentence" if reading.before == 1 else f"the {reading.before} sentences"
+        figure += f", read with {before} before it"
     start, end, words, pattern = 0, len(sentence), sentence, "model"
     if hit is not None:
         start, end, words, pattern = hit.start, hit.end, hit.text, hit.pattern
@@ -452,6 +498,78 @@ def _sentence_finding(
     )
 
 
+def _bands(items: list[Evidence], scorer: Model) -> list[tuple[Reading, float, str | None]]:
+    """For each sentence, the reading that puts it in the highest band, its probability and
+    that band.  A reading that takes in the sentences before it counts only when none of
+    them is already in that band: the sentence after a request is not a second finding."""
+    known: dict[tuple[str, tuple[str, ...]], float] = {}  # the same reading is scored once
+    chosen: list[tuple[Reading, float, str | None]] = []
+    ranks: list[int] = []  # each sentence's band so far (a write-a-review link is a finding)
+    for index, item in enumerate(items):
+        best: tuple[Reading, float, str | None] | None = None
+        for position, reading in enumerate(item.readings):
+            key = (reading.text, reading.cues)
+            if key not in known:
+                known[key] = scorer.probability(reading.text, reading.cues)
+            severity = band(known[key], item.hit is not None, scorer.thresholds)
+            earlier = ranks[index - reading.before : index] if position else []
+            if any(rank >= _RANK[severity] for rank in earlier):
+                continue  # the sentences before it already say so
+            if best is None or known[key] > best[1]:
+                best = (reading, known[key], severity)
+        assert best is not None  # the first reading, the sentence's own, is always taken
+        chosen.append(best)
+        ranks.append(_RANK[FINDING] if item.linked else _RANK[best[2]])
+    return chosen
+
+
+def _reported(
+    items: list[Evidence], chosen: list[tuple[Reading, float, str | None]], starts: list[int]
+) -> list[int]:
+    """The sentences to report, one finding or warning each.  Not reported: a sentence whose
+    write-a-review link is the finding, a warning beside a link that is reported itself, a
+    short sentence (with no pattern) beside one that already reaches its band, and a warning
+    that a reported finding read together with the sentence after it."""
+
+    def rank(index: int) -> int:
+        return _RANK[FINDING] if items[index].linked else _RANK[chosen[index][2]]
+
+    def loose(index: int) -> bool:  # short, no pattern: reported only if it adds something
+        return items[index].short and items[index].hit is None
+
+    reported: list[int] = []
+    for index, (item, (_, _, severity)) in enumerate(zip(items, chosen, strict=True)):
+        first = bisect_left(starts, item.start)
+        if (
+            severity is None
+            or item.linked  # the write-a-review link is the finding
+            or (severity == WARNING and starts[first:] and starts[first] < item.end)
+        ):
+            continue
+        if loose(index) and (
+            (index > 0 and rank(index - 1) >= _RANK[severity])
+            # of two short sentences in the same band, the first is reported
+            or (
+                index + 1 < len(items)
+                and rank(index + 1) >= _RANK[severity]
+                and (items[index + 1].linked or not loose(index + 1))
+            )
+        ):
+            continue  # a short sentence that adds nothing to its neighbours
+        reported.append(index)
+    shown = {
+        earlier
+        for index in reported
+        if chosen[index][2] == FINDING
+        for earlier in range(index - chosen[index][0].before, index)
+    }
+    return [
+        index
+        for index in reported
+        if not (chosen[index][2] == WARNING and items[index].hit is None and index in shown)
+    ]
+
+
 def check_text(
     text: str, *, rule_set: RuleSet | None = None, scorer: Model | None = None
 ) -> CheckResult:
@@ -461,32 +579,27 @@ def check_text(
     rule_set = rule_set or builtin()
     scorer = scorer or model.load()
     links = _link_findings(text, rule_set)
-    items = list(evidence(text, links))
-    known: dict[str, float] = {}  # the same sentence twice is scored once
-    scores = [
-        known[item.model_text]
-        if item.model_text in known
-        else known.setdefault(item.model_text, scorer.probability(item.model_text))
-        for item in items
-    ]
-    bands = [
-        band(p, item.hit is not None, scorer.thresholds)
-        for item, p in zip(items, scores, strict=True)
-    ]
-    starts = sorted(f.start for f in links if f.start is not None)
+    items = list(evidence(text, links, context=scorer.settings.get("context", 1)))
+    chosen = _bands(items, scorer)
     findings = []
-    for index, (item, probability, severity) in enumerate(zip(items, scores, bands, strict=True)):
-        first = bisect_left(starts, item.start)
-        if (
-            severity is None
-            or item.linked  # the write-a-review link is the finding
-            or (severity == WARNING and starts[first:] and starts[first] < item.end)
-        ):
-            continue
-        neighbours = bands[max(0, index - 1) : index] + bands[index + 1 : index + 2]
-        if item.short and item.hit is None and any(_RANK[b] >= _RANK[severity] for b in neighbours):
-            continue  # a short sentence that adds nothing to its neighbours
-        findings.append(_sentence_finding(text, item, probability, severity, rule_set, scorer))
+    drivers: dict[tuple[str, tuple[str, ...]], str] = {}  # the same reading is explained once
+    for index in _reported(items, chosen, sorted(f.start for f in links if f.start is not None)):
+        reading, probability, severity = chosen[index]
+        key = (reading.text, reading.cues)
+        if key not in drivers:
+            drivers[key] = _words(scorer.score(reading.text, reading.cues).drivers)
+        findings.append(
+            _sentence_finding(
+                text,
+                items[index],
+                reading,
+                probability,
+                severity,
+                rule_set,
+                scorer.thresholds,
+                drivers[key],
+            )
+        )
     findings.extend(links)
     findings.sort(key=lambda f: f.start if f.start is not None else -1)
     return CheckResult(text=text, findings=findings)

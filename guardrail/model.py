@@ -11,10 +11,13 @@ pickle: the file can be read, diffed and reviewed like code.
 A sentence becomes a set of features (the same function at training and at inference):
 lower-cased, accents folded, links and template placeholders replaced by ``_url_`` and
 ``_slot_``, digits by ``0``; word uni- and bigrams, and character n-grams inside each word.
-Each present feature weighs its idf; the vector is divided by its length (or by
-``norm_floor`` when it is shorter: a text of three words must not get the confident score of
-a unit vector); the probability of solicitation is the logistic of its dot product with the
-weights plus the intercept.
+Two more features come from the lexicon, not the words: ``x:lexicon_hit`` (a pattern found a
+request in one of the text's sentences) and ``x:lexicon_set_aside`` (a pattern's words are
+there, but the lexicon set them aside as negated, the client's own choice or a disclaimer);
+the checker passes them as ``cues``.  Each present feature weighs its idf; the vector is
+divided by its length (or by ``norm_floor`` when it is shorter: a text of three words must
+not get the confident score of a unit vector); the probability of solicitation is the
+logistic of its dot product with the weights plus the intercept.
 """
 
 import hashlib
@@ -28,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 MODEL_FILE = Path(__file__).with_name("solicitation_model.json")
+CUE_HIT = "x:lexicon_hit"
+CUE_SET_ASIDE = "x:lexicon_set_aside"
 
 # Every pattern here starts only at a run's start or is bounded: linear on hostile text.
 _URL = re.compile(
@@ -116,11 +121,11 @@ class Model:
         """``version+digest``: what the audit log and ``--json`` record."""
         return f"{self.version}+{self.digest[:12]}"
 
-    def _present(self, sentence: str) -> set[str]:
-        """The sentence's features that the model knows (the others weigh nothing)."""
+    def _present(self, sentence: str, cues: tuple[str, ...]) -> set[str]:
+        """The sentence's features and cues that the model knows (the others weigh nothing)."""
         words = tokens(normalise(sentence))
         table = self.table
-        present = {
+        present = {cue for cue in cues if cue in table} | {
             name
             for n in range(1, self.settings["word_ngrams"] + 1)
             for i in range(len(words) - n + 1)
@@ -131,29 +136,34 @@ class Model:
                 present.update(self._known_grams(word))
         return present
 
-    def probability(self, sentence: str) -> float:
+    def probability(self, sentence: str, cues: tuple[str, ...] = ()) -> float:
+        """The probability that ``sentence`` (with the lexicon's ``cues`` about it) is a
+        request."""
         table = self.table
         total = squares = 0.0
-        for name in self._present(sentence):
+        for name in self._present(sentence, cues):
             share, square = table[name]
             total += share
             squares += square
         norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
         return _logistic(total / norm + self.intercept)
 
-    def score(self, sentence: str, *, drivers: int = 4) -> Score:
+    def score(self, sentence: str, cues: tuple[str, ...] = (), *, drivers: int = 4) -> Score:
         """The probability and the words that drove it (each word's own n-grams, its
         character n-grams and half of each word pair it is in)."""
-        present = self._present(sentence)
+        present = self._present(sentence, cues)
         squares = sum(self.table[name][1] for name in present)
         norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
         parts = {name: self.table[name][0] / norm for name in present}
         words = tokens(normalise(sentence))
+        own = {  # each distinct word's own n-gram and its character n-grams
+            word: parts.get("w:" + word, 0.0)
+            + (sum(parts[g] for g in self._known_grams(word)) if word[0].isalpha() else 0.0)
+            for word in dict.fromkeys(words)
+        }
         by_word: dict[str, float] = {}
         for i, word in enumerate(words):
-            share = parts.get("w:" + word, 0.0)
-            if word[0].isalpha():
-                share += sum(parts[g] for g in self._known_grams(word))
+            share = own[word]
             for pair in (words[i - 1 : i + 1], words[i : i + 2]):
                 if len(pair) == 2:
                     share += parts.get("w:" + " ".join(pair), 0.0) / 2

@@ -41,6 +41,13 @@ GUIDANCE = {
         "Remove the review widget, star badge or Review/AggregateRating structured data from "
         "the page; describe the clinic's services in its own words instead."
     ),
+    # A warning (needs a person) is not known to break the rule: the reader decides.
+    "needs_person": (
+        "This may or may not be a request: have a person read it in context. If it asks, hints "
+        "or offers something so that readers review, rate, recommend or praise the clinic in "
+        "public, or sends them to a page made for rating it, remove it. If it only describes, "
+        "explains the clinic's policy or gives directions, it can stay as it is."
+    ),
 }
 _SKIP_EXTENSIONS = re.compile(
     r"\.(?:pdf|jpe?g|png|gif|svg|webp|ico|css|js|zip|mp[34]|mov|avi|docx?|xlsx?|pptx?|woff2?|ttf)$",
@@ -91,7 +98,7 @@ def to_findings(url: str, result: CheckResult, where: str | None = None) -> list
                 severity="critical" if finding.severity == "finding" else "info",
                 excerpt=_excerpt(finding, where),
                 explanation=finding.explanation,
-                guidance=GUIDANCE[kind],
+                guidance=GUIDANCE["needs_person" if finding.severity == "warning" else kind],
                 dedupe_key=_digest(
                     "own_content", url, finding.category, " ".join(finding.text.split())
                 ),

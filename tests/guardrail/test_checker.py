@@ -3,6 +3,7 @@
 import pytest
 
 from bench.checker import main, score
+from guardrail import model
 from guardrail.checker import MAX_SENTENCE_CHARS, check_html, check_text, sentences
 from guardrail.corpus import BLIND_SPLITS, TRAINING_SPLITS, load, training_examples
 from tests.conftest import SHARED_FIXTURES
@@ -167,16 +168,18 @@ def test_corpus_is_large_enough_has_both_classes_and_blind_splits_stay_apart() -
 # when the model was trained (README, "Checking text before it goes out").  The training
 # splits' figures flatter the checker; the blind ones are the honest figure.
 FLOORS = {
-    "tune": (0.97, 0.97, 0.97),
-    "holdout": (0.97, 0.97, 0.97),
-    "tune2": (0.97, 0.93, 0.97),
-    "tune3": (0.97, 0.93, 0.97),
-    "train4": (0.97, 0.92, 0.97),
-    "train5": (0.97, 0.92, 0.97),
+    "tune": (0.98, 0.98, 0.98),
+    "holdout": (0.98, 0.98, 0.98),
+    "tune2": (0.98, 0.98, 0.98),
+    "tune3": (0.98, 0.98, 0.98),
+    "train4": (0.98, 0.98, 0.98),
+    "train5": (0.98, 0.98, 0.98),
     "dev1": (0.97, 0.97, 0.97),
-    "blind3": (0.95, 0.82, 0.96),
-    "blind4": (0.96, 0.82, 0.97),
-    "blind5": (0.96, 0.80, 0.95),
+    "train6": (0.98, 0.98, 0.98),
+    "train7": (0.98, 0.98, 0.98),
+    "blind3": (0.98, 0.84, 0.96),
+    "blind4": (0.96, 0.96, 0.99),
+    "blind5": (0.96, 0.89, 0.97),
 }
 
 
@@ -195,8 +198,8 @@ def test_a_request_no_pattern_knows_is_a_model_finding_naming_its_words() -> Non
     (finding,) = check_text(text).findings
     assert (finding.severity, finding.pattern, finding.text) == ("finding", "model", text)
     assert finding.category == "express_request" and finding.rule_id == "review_request"
-    assert "driven by 'favour', 'could'" in finding.explanation
-    assert "0.76 or more makes a finding" in finding.explanation
+    assert "driven by 'quick', 'favour', 'few', 'stars'" in finding.explanation
+    assert f"{model.load().thresholds.finding:.2f} or more makes a finding" in finding.explanation
 
 
 def test_a_pattern_in_ethics_prose_is_a_warning_that_says_what_would_make_it_a_finding() -> None:
@@ -213,9 +216,33 @@ def test_a_pattern_in_ethics_prose_is_a_warning_that_says_what_would_make_it_a_f
 
 
 def test_a_borderline_sentence_is_a_warning_with_its_words() -> None:
-    (warning,) = check_text("Our year in review").findings
+    (warning,) = check_text("Most people pick a counsellor by reading reviews.").findings
     assert warning.severity == "warning" and warning.pattern == "model"
-    assert "driven by 'our', 'review'" in warning.explanation
+    assert "driven by 'most', 'people', 'pick', 'reviews'" in warning.explanation
+
+
+def test_an_ask_spread_over_two_sentences_is_one_finding_read_with_the_sentence_before() -> None:
+    reason = "Most people pick a counsellor by reading reviews."
+    ask = "Ours could use a few more."
+    assert check_text(reason).clean and check_text(ask).clean  # neither is a finding alone
+    assert [f.severity for f in check_text(reason).findings] == ["warning"]
+    (finding,) = check_text(f"{reason} {ask}").findings  # the finding shows the reason too
+    assert (finding.severity, finding.text) == ("finding", ask)
+    assert "read with the sentence before it" in finding.explanation
+
+
+def test_two_short_sentences_of_one_request_do_not_silence_each_other() -> None:
+    # "Loved your visit?" and "{{link}}" are both short and both read as the request: one of
+    # them is reported (each used to give way to the other, and the request went unreported).
+    text = "Booked: Tuesday 3 pm with Dana. Loved your visit? {{link}}"
+    assert [(f.severity, f.text) for f in check_text(text).findings] == [
+        ("finding", "Loved your visit?")
+    ]
+
+
+def test_the_sentence_after_a_request_is_not_a_second_finding() -> None:
+    text = "Please leave us a review on Google. Our office is closed on Monday for the holiday."
+    assert [f.text for f in check_text(text).findings] == ["leave us a review"]
 
 
 def test_a_short_sentence_is_read_with_the_one_before_it_and_not_reported_twice() -> None:
@@ -237,3 +264,23 @@ def test_no_sentence_is_longer_than_the_cap_so_hostile_text_stays_linear() -> No
 def test_bench_fails_loudly_when_it_measured_nothing(capsys) -> None:
     assert main(["--split", "no-such-split", "--no-speed"]) == 1
     assert "measured nothing" in capsys.readouterr().err
+
+
+def test_bench_scores_a_draft_split_as_written_with_or_without_the_model(tmp_path, capsys) -> None:
+    draft = tmp_path / "draft9.tsv"
+    draft.write_text(
+        "# split: draft9\n"
+        "solicit\texpress_request\tsms\tPlease leave us a review on Google.\n"
+        "solicit\texpress_request\tsms\tQuick favour: could u pop a few stars on our FB page "
+        "when u have a sec?\n"
+        "clean\tordinary\tsms\tRate your anxiety from 1 to 10.\n",
+        encoding="utf-8",
+    )
+    assert main(["--draft", str(draft), "--no-speed"]) == 0
+    with_model = capsys.readouterr().out
+    assert "draft9" in with_model and "2/0" in with_model  # both requests are findings
+    assert main(["--draft", str(draft), "--lexicon-only", "--no-speed"]) == 0
+    lexicon = capsys.readouterr().out
+    assert "lexicon and links only" in lexicon
+    # the request no pattern knows is left to the model: without it, recall is one in two
+    assert "1/0       0/0       1/1      1.000  0.500      0.500" in lexicon

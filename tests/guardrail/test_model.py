@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from guardrail import corpus, model, train
+from guardrail.checker import evidence
 from tests.conftest import REPO
 
 SENTENCES = [
@@ -18,6 +19,7 @@ SENTENCES = [
     "Loving your sessions? Share it here: {{review_link}}",
     "Partagez votre expérience sur notre fiche Google!",
     "Rate your anxiety from 1 to 10.",
+    "Most people choose a counsellor by what others wrote online. We read all of it. Ours is thin.",
 ]
 
 
@@ -53,8 +55,9 @@ def test_the_checker_path_imports_neither_scikit_learn_nor_numpy() -> None:
 def test_pure_python_scores_equal_scikit_learns() -> None:
     """The pure-Python model gives the probability scikit-learn gives for the same fit."""
     examples = corpus.training_examples()[:400]
-    texts = [e.sentence for e in examples]
-    labels = [e.label for e in examples]
+    items = train.entries(examples, train.SETTINGS["context"])
+    texts, labels = train.training_texts(items, examples)
+    assert {model.CUE_HIT, model.CUE_SET_ASIDE} <= {cue for t in texts for cue in t.cues}
     settings = train.SETTINGS
     vectorizer, matrix = train._vectorise(texts, settings, None)
     classifier = train._classifier(train.C).fit(matrix, labels)
@@ -67,10 +70,18 @@ def test_pure_python_scores_equal_scikit_learns() -> None:
         },
     )
     scorer = train.as_model(fitted, settings, {"finding": 0.9, "warning": 0.1, "lexicon": 0.5})
-    rows = train.scaled(vectorizer.transform(SENTENCES), settings)
+    readings = [
+        reading
+        for sentence in SENTENCES
+        for item in evidence(sentence, context=settings["context"])
+        for reading in item.readings
+    ]
+    assert any(reading.cues for reading in readings) and any(r.before == 2 for r in readings)
+    rows = train.scaled(vectorizer.transform(readings), settings)
     expected = classifier.predict_proba(rows)[:, 1]
-    for sentence, want in zip(SENTENCES, expected, strict=True):
-        assert math.isclose(scorer.probability(sentence), want, abs_tol=1e-9), sentence
+    for reading, want in zip(readings, expected, strict=True):
+        got = scorer.probability(reading.text, reading.cues)
+        assert math.isclose(got, want, abs_tol=1e-9), reading
 
 
 @pytest.mark.slow

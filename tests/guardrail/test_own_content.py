@@ -97,6 +97,11 @@ def test_own_site_scan_stores_findings_with_page_and_excerpt(
     needs_person: dict[str, set[str]] = {}
     for row in rows:
         assert row.excerpt and row.explanation and row.guidance and row.rule_id
+        if row.severity == "info":  # a warning: the rule is not known to be broken
+            assert row.guidance == own_site.GUIDANCE["needs_person"]
+            assert not row.guidance.startswith("Remove")
+        else:
+            assert row.guidance.startswith("Remove")
         if row.category == "needs_person":  # the checker's middle band: a person should look
             assert row.severity == "info" and "Needs a person" in row.explanation
             needs_person.setdefault(row.source_url.removeprefix(base), set()).add(row.excerpt)
@@ -113,10 +118,14 @@ def test_own_site_scan_stores_findings_with_page_and_excerpt(
         ("write_review_link", "review_site_link"),
     }
     assert by_page["/blog/feed.xml"] == {("solicitation", "implied_request")}
-    # Clean pages (clinical and administrative language, the policy footer) give no finding;
-    # the home page's directory link is only worth a look.
+    # Clean pages (clinical and administrative language, the policy footer, a directory link)
+    # give no finding; a blog sentence about choosing by reviews is only worth a look.
     assert not {"/", "/about/", "/blog/", "/blog/desire-discrepancy/"} & set(by_page)
-    assert needs_person.get("/") == {"Find us on Psychology Today"}
+    assert needs_person == {
+        "/blog/desire-discrepancy/": {
+            "Most people pick a counsellor by reading reviews, so we keep our listings accurate."
+        }
+    }
     feed_row = next(
         r for r in rows if r.source_url.endswith("/blog/feed.xml") and r.severity == "critical"
     )
@@ -148,6 +157,10 @@ def test_page_object_reads_saved_pages_without_network_clock_or_db() -> None:
         "https://clinic.example/blog/year-in-review/",
     ]
     home = own_site.parse_page("https://clinic.example/", (SITE / "index.html").read_text())
-    assert [(f.category, f.severity) for f in home.findings] == [("needs_person", "info")]
+    assert home.findings == []  # a directory link is not a request
+    link, profile = page.findings  # a write-a-review link, and a profile worth a look
+    assert (link.severity, profile.severity) == ("critical", "info")
+    assert link.guidance == own_site.GUIDANCE["write_review_link"]
+    assert profile.guidance == own_site.GUIDANCE["needs_person"]
     assert home.feeds == ["https://clinic.example/blog/feed.xml"]
     assert "https://www.psychologytoday.com/ca/therapists/harbour" not in home.links  # off-site
