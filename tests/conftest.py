@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = Path(os.environ.get("QUIETWATCH_SHARED", REPO.parent / "shared")) / "fixtures"
+SHARED = Path(os.environ.get("QUIETWATCH_SHARED", REPO.parent / "shared"))
+SHARED_FIXTURES = SHARED / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # A fixed "now" so relative dates ("3 weeks ago") resolve deterministically.
@@ -15,13 +16,13 @@ PINNED_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def shared_fixture(relative: str) -> Path:
-    """Path to a real captured page in ../shared/fixtures; skip the test when absent."""
-    path = SHARED_FIXTURES / relative
-    if not path.exists():
-        pytest.skip(
-            f"real captured fixture {relative} not available "
-            f"(../shared/fixtures is absent on this machine)"
-        )
+    """Path to a file in ../shared: a real captured page under ``fixtures/`` (the default) or
+    the clinic's policy (``shared_fixture("../policy/...")``).  A test that calls this is
+    marked ``shared``; it skips when ../shared is absent, and fails under CI=true."""
+    path = (SHARED_FIXTURES / relative).resolve()
+    require_or_skip(
+        path.exists(), f"{path.relative_to(SHARED.resolve())} from ../shared (at {SHARED})"
+    )
     return path
 
 
