@@ -1,6 +1,8 @@
 """Shared fixtures.  Real components only: real SQLite files, real local HTTP servers."""
 
+import json
 import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -89,3 +91,34 @@ def engine(db_url: str):
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+# -- make mutation -------------------------------------------------------------------------
+# mutmut maps each test to the mutated functions it reaches by recording calls in the test
+# process ("stats" phase).  Crawls and CLI commands run in child processes; while mutmut
+# records, tests/mutmut_children/sitecustomize.py makes each child write down what it
+# reached, and the teardown hook below hands that to mutmut before mutmut reads it.
+def _mutmut_recording() -> bool:
+    return os.environ.get("MUTANT_UNDER_TEST") == "stats"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not _mutmut_recording() or "MUTMUT_CHILD_HITS" in os.environ:
+        return
+    os.environ["MUTMUT_CHILD_HITS"] = tempfile.mkdtemp(prefix="quietwatch-mutmut-")
+    children = str(Path(__file__).parent / "mutmut_children")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (children, os.environ.get("PYTHONPATH")) if p
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    folder = os.environ.get("MUTMUT_CHILD_HITS")
+    if not (_mutmut_recording() and folder):
+        return
+    from mutmut.state import state
+
+    for path in Path(folder).glob("*.json"):
+        state()._stats.update(json.loads(path.read_text(encoding="utf-8")))
+        path.unlink()
