@@ -94,21 +94,24 @@ def engine(db_url: str):
 
 
 # -- make mutation -------------------------------------------------------------------------
-# mutmut maps each test to the mutated functions it reaches by recording calls in the test
-# process ("stats" phase).  Crawls and CLI commands run in child processes; while mutmut
-# records, tests/mutmut_children/sitecustomize.py makes each child write down what it
-# reached, and the teardown hook below hands that to mutmut before mutmut reads it.
+# Under mutmut the tests run from its mutated copy of the project.  Two things make the
+# processes they start (crawls, CLI commands, scripts) take part:
+# - PYTHONPATH puts the copy first, so a child imports the mutated code however it is
+#   started (`python -m`, a script file, the venv's console script), not the installed one;
+# - while mutmut maps each test to the functions it reaches ("stats"), recording calls in
+#   the test process, tests/mutmut_children/sitecustomize.py makes each child write down
+#   what it reached, and the teardown hook below hands that to mutmut before mutmut reads it.
 def _mutmut_recording() -> bool:
     return os.environ.get("MUTANT_UNDER_TEST") == "stats"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if not _mutmut_recording() or "MUTMUT_CHILD_HITS" in os.environ:
+    if "MUTANT_UNDER_TEST" not in os.environ or "MUTMUT_CHILD_HITS" in os.environ:
         return
     os.environ["MUTMUT_CHILD_HITS"] = tempfile.mkdtemp(prefix="quietwatch-mutmut-")
     children = str(Path(__file__).parent / "mutmut_children")
     os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (children, os.environ.get("PYTHONPATH")) if p
+        p for p in (str(REPO), children, os.environ.get("PYTHONPATH")) if p
     )
 
 

@@ -1,6 +1,6 @@
-"""Imported at start-up by the processes tests start while `make mutation` maps tests to
-the functions they reach (mutmut's "stats" phase, and only then: tests/conftest.py puts
-this folder on PYTHONPATH for it).
+"""Imported at start-up by the processes tests start under `make mutation` (tests/conftest.py
+puts this folder on PYTHONPATH); it acts only while mutmut maps tests to the functions they
+reach (mutmut's "stats" phase).
 
 mutmut records which mutated functions a test calls in the test's own process.  Crawls run
 in child processes (Scrapy's reactor runs once per process), so without this the crawl
