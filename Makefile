@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint bench clean system-deps
+.PHONY: demo test install lint bench mutation clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,21 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+## Mutation testing (slow, so not part of `make test`): mutmut changes the modules listed in
+## pyproject's [tool.mutmut] one small change at a time, runs the tests that reach each
+## change, then the share of changes the tests caught is printed per module.  To run part
+## of it, name the mutants: make mutation MUTANTS='crawlers.middlewares.* guardrail.enforce.*'
+MUTANTS ?=
+JOBS ?= 2
+mutation: $(STAMP)
+	QUIETWATCH_SHARED=$${QUIETWATCH_SHARED:-$(abspath ../shared)} \
+		$(BIN)/mutmut run --max-children $(JOBS) $(MUTANTS)
+	$(BIN)/python -m tests.mutation_report
+
 ## Debian packages the browser and PostgreSQL tests need (run as root; CI does this).
 system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants

@@ -85,6 +85,17 @@ def day(value: datetime | None, zone: tzinfo | None = None) -> str:
     return value.astimezone(zone or _zone()).strftime(DAY_FORMAT)
 
 
+def stated_day(value: datetime | None, precision: str | None) -> str:
+    """The day a review was published: a date the site gave to the day (or coarser) is
+    stored at midnight UTC of that day and shown as that day, not moved by the time zone;
+    a moment the site gave to the second is shown in the clinic's time zone."""
+    if value is None:
+        return ""
+    if precision == "second":
+        return day(value)
+    return value.astimezone(UTC).strftime(DAY_FORMAT)
+
+
 def frame(rows: Iterable[dict[str, object]], columns: list[str]) -> pd.DataFrame:
     """A dataframe whose text cells are cleaned strings (dataframes render text as text)."""
     df = pd.DataFrame(list(rows), columns=columns)

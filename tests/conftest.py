@@ -1,13 +1,16 @@
 """Shared fixtures.  Real components only: real SQLite files, real local HTTP servers."""
 
+import json
 import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = Path(os.environ.get("QUIETWATCH_SHARED", REPO.parent / "shared")) / "fixtures"
+SHARED = Path(os.environ.get("QUIETWATCH_SHARED", REPO.parent / "shared"))
+SHARED_FIXTURES = SHARED / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # A fixed "now" so relative dates ("3 weeks ago") resolve deterministically.
@@ -23,16 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def shared_fixture(relative: str) -> Path:
-    """Path to a real captured page in ../shared/fixtures; skip the test when absent, fail
-    under CI=true (CI always has ../shared)."""
-    path = SHARED_FIXTURES / relative
-    if not path.exists():
-        if IN_CI:
-            pytest.fail(f"real captured fixture {relative} is missing under CI=true")
-        pytest.skip(
-            f"real captured fixture {relative} not available "
-            f"(../shared/fixtures is absent on this machine)"
-        )
+    """Path to a file in ../shared: a real captured page under ``fixtures/`` (the default) or
+    the clinic's policy (``shared_fixture("../policy/...")``).  A test that calls this is
+    marked ``shared``; it skips when ../shared is absent, and fails under CI=true."""
+    path = (SHARED_FIXTURES / relative).resolve()
+    require_or_skip(
+        path.exists(), f"{path.relative_to(SHARED.resolve())} from ../shared (at {SHARED})"
+    )
     return path
 
 
@@ -106,3 +106,37 @@ def engine(db_url: str):
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+# -- make mutation -------------------------------------------------------------------------
+# Under mutmut the tests run from its mutated copy of the project.  Two things make the
+# processes they start (crawls, CLI commands, scripts) take part:
+# - PYTHONPATH puts the copy first, so a child imports the mutated code however it is
+#   started (`python -m`, a script file, the venv's console script), not the installed one;
+# - while mutmut maps each test to the functions it reaches ("stats"), recording calls in
+#   the test process, tests/mutmut_children/sitecustomize.py makes each child write down
+#   what it reached, and the teardown hook below hands that to mutmut before mutmut reads it.
+def _mutmut_recording() -> bool:
+    return os.environ.get("MUTANT_UNDER_TEST") == "stats"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if "MUTANT_UNDER_TEST" not in os.environ or "MUTMUT_CHILD_HITS" in os.environ:
+        return
+    os.environ["MUTMUT_CHILD_HITS"] = tempfile.mkdtemp(prefix="quietwatch-mutmut-")
+    children = str(Path(__file__).parent / "mutmut_children")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO), children, os.environ.get("PYTHONPATH")) if p
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    folder = os.environ.get("MUTMUT_CHILD_HITS")
+    if not (_mutmut_recording() and folder):
+        return
+    from mutmut.state import state
+
+    for path in Path(folder).glob("*.json"):
+        state()._stats.update(json.loads(path.read_text(encoding="utf-8")))
+        path.unlink()

@@ -99,6 +99,8 @@ flt = ReviewFilter(
     max_rating=high if high < 5 else None,
     published_from=_day(date_from),
     published_to=_day(date_to + timedelta(days=1)) if date_to else None,
+    published_from_day=date_from,
+    published_to_day=date_to + timedelta(days=1) if date_to else None,
     new_in_latest_crawl=new_only,
     new_since=_day(new_since),
     edited=TRISTATE[edited],
@@ -141,7 +143,8 @@ selected = render.table(
                 "Rating": r.rating,
                 "Status": _status(r),
                 "Site": labels.site(r.site),
-                "Published": render.day(r.published_at) or r.published_raw,
+                "Published": render.stated_day(r.published_at, r.published_precision)
+                or r.published_raw,
                 "Text": r.text,
                 "Author": render.author(r.author, names),
                 "Title": r.title,

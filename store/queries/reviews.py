@@ -3,7 +3,7 @@ history, and the reviews a crawl still has to check for findings."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -190,6 +190,11 @@ class ReviewFilter:
     max_rating: float | None = None
     published_from: datetime | None = None  # published (else first seen) on or after
     published_to: datetime | None = None  # ... and before
+    # The same bounds as calendar days, for reviews the site dates to the day or coarser
+    # (stored at midnight UTC of the day it states): such a review is in the range when its
+    # stated day is, whatever the clinic's time zone.  None: the instants above are used.
+    published_from_day: date | None = None
+    published_to_day: date | None = None  # exclusive
     new_in_latest_crawl: bool = False  # new (see SiteSummary), found by the latest crawl
     new_since: datetime | None = None  # new (see SiteSummary), first seen since
     new_in_runs: tuple[int, ...] = ()  # new (see SiteSummary), first seen in these runs
@@ -197,6 +202,19 @@ class ReviewFilter:
     edited: bool | None = None
     removed: bool | None = None
     has_owner_response: bool | None = None
+
+
+def _dated(published: Any, timed: Any, instant: datetime, day: date | None, *, after: bool) -> Any:
+    """``published`` on or after (``after``) or before a bound: the instant for a review
+    dated to the second, the calendar day (midnight UTC) for one dated to the day."""
+
+    def bound(value: datetime) -> Any:
+        return published >= value if after else published < value
+
+    if day is None:
+        return bound(instant)
+    midnight = datetime.combine(day, time.min, tzinfo=UTC)
+    return sa.or_(sa.and_(timed, bound(instant)), sa.and_(sa.not_(timed), bound(midnight)))
 
 
 def _review_conditions(clinic_id: int, flt: ReviewFilter) -> list[Any]:
@@ -209,17 +227,18 @@ def _review_conditions(clinic_id: int, flt: ReviewFilter) -> list[Any]:
         cond.append(col(Review.rating) <= flt.max_rating)
     # Compare on the column itself so the bound value goes through its UTC type.
     published, seen = col(Review.published_at), col(Review.first_seen_at)
+    timed = sa.func.coalesce(col(Review.published_precision), "") == "second"
     if flt.published_from is not None:
         cond.append(
             sa.or_(
-                published >= flt.published_from,
+                _dated(published, timed, flt.published_from, flt.published_from_day, after=True),
                 sa.and_(published.is_(None), seen >= flt.published_from),
             )
         )
     if flt.published_to is not None:
         cond.append(
             sa.or_(
-                published < flt.published_to,
+                _dated(published, timed, flt.published_to, flt.published_to_day, after=False),
                 sa.and_(published.is_(None), seen < flt.published_to),
             )
         )

@@ -24,8 +24,6 @@ from store.models import (
 )
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.slow
-
 
 def _crawl(config: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUIETWATCH_")}
@@ -65,6 +63,7 @@ def sample_sites():
     server.stop()
 
 
+@pytest.mark.slow
 def test_crawl_store_recrawl_and_changes(tmp_path: Path, sample_sites) -> None:
     server, phase = sample_sites
     config = demo.write_config(tmp_path, server.base_url)
@@ -127,6 +126,7 @@ def test_crawl_store_recrawl_and_changes(tmp_path: Path, sample_sites) -> None:
     assert {m for m, _ in server.requests} <= {"GET", "HEAD"}
 
 
+@pytest.mark.slow
 def test_help_documents_every_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "quietwatch", "--help"], cwd=REPO, capture_output=True, text=True

@@ -1,6 +1,6 @@
 """Reviews page: filters, full text, edit history, initials, inert text, blocked replies."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -49,6 +49,9 @@ def test_all_reviews_are_listed_newest_first(dashboard_env):
         ("reviews-response", "selectbox", "Yes", {"y3"}),
         ("reviews-from", "date_input", (NOW - timedelta(days=10)).date(), {"y4"}),
         ("reviews-to", "date_input", (NOW - timedelta(days=56)).date(), {"y1"}),
+        # The bounds are whole days: a review published on the chosen day is in.
+        ("reviews-to", "date_input", (NOW - timedelta(days=60)).date(), {"y1"}),
+        ("reviews-from", "date_input", (NOW - timedelta(days=1)).date(), {"y4"}),
     ],
 )
 def test_filters(dashboard_env, widget, kind, value, expected):
@@ -148,6 +151,7 @@ def test_reply_is_blocked_explained_and_audited(dashboard_env, db_url):
     assert rows[-1]["origin"] == "dashboard"
     assert rows[-1]["target"] == f"review {review_id}"
     assert rows[-1]["user"]  # the OS user locally (the signed-in user when exposed)
+    assert rows[-1]["clinic_id"] == dashboard_env.clinic_id
     expected = explain("reply_to_review")
     assert expected.explanation in texts(at)
     assert expected.allowed_instead in texts(at)
@@ -173,10 +177,11 @@ def test_every_review_action_is_blocked_and_audited(dashboard_env, db_url, actio
     at.button(key=f"blocked-{action_id}-review-{review_id}").click().run()
     assert not at.exception
     row = audit_rows(db_url)[-1]
-    assert (row["action_id"], row["origin"], row["target"]) == (
+    assert (row["action_id"], row["origin"], row["target"], row["clinic_id"]) == (
         action_id,
         "dashboard",
         f"review {review_id}",
+        dashboard_env.clinic_id,
     )
     assert explain(action_id).explanation in texts(at)
 
@@ -211,6 +216,86 @@ def test_paging(dashboard_env, db_url):
     second = frame(at, "reviews-table")
     assert len(second) == 16
     assert "page test 59" in set(second["Text"])  # the oldest comes last
-    at.multiselect(key="reviews-sites").set_value(["yelp"]).run()  # a filter goes to page 1
+    # A filter goes back to page 1, even when its result has a second page too.
+    at.multiselect(key="reviews-sites").set_value(["google"]).run()
     assert at.number_input(key="reviews-page").value == 1
-    assert len(frame(at, "reviews-table")) == 4
+    assert any("61 review(s) match; page 1 of 2" in c.value for c in at.caption)
+    assert len(frame(at, "reviews-table")) == 50
+    assert list(frame(at, "reviews-table")["Text"])[0] == "Helpful."  # g1, google's newest
+
+
+def _add_google_review(db_url: str, listing_id: int, **fields) -> int:
+    from store import crud
+    from store.db import make_engine, session_scope
+
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as s:
+            outcome = crud.upsert_reviews(s, listing_id=listing_id, seen_at=NOW, reviews=[fields])
+            (review_id,) = outcome.new
+            return review_id
+    finally:
+        engine.dispose()
+
+
+def test_an_empty_owner_response_is_no_response(dashboard_env, db_url):
+    """A site's empty reply box (Healthgrades sends ``"commentText": ""``) is no response."""
+    empty = _add_google_review(
+        db_url,
+        dashboard_env.listings["google"],
+        site_review_id="g-empty",
+        author="E",
+        rating=4,
+        text="A review with an empty reply box.",
+        owner_response="",
+        published_at=NOW - timedelta(days=20),
+    )
+    at = run_page("reviews")
+    at.selectbox(key="reviews-response").set_value("Yes").run()
+    assert not at.exception
+    assert list(frame(at, "reviews-table")["ID"]) == [dashboard_env.reviews["y3"]]
+    at.selectbox(key="reviews-response").set_value("No").run()
+    assert empty in set(frame(at, "reviews-table")["ID"])
+    assert len(frame(at, "reviews-table")) == 6
+
+
+def test_a_date_range_covers_whole_days(dashboard_env, db_url):
+    """A review dated to the day is stored at midnight: "published to" the day before leaves
+    it out, "published to" and "published from" its own day take it in."""
+    day = (NOW - timedelta(days=30)).date()
+    midnight = _add_google_review(
+        db_url,
+        dashboard_env.listings["google"],
+        site_review_id="g-midnight",
+        author="M",
+        rating=3,
+        text="Dated to the day.",
+        published_at=datetime.combine(day, time.min, tzinfo=UTC),
+        published_precision="day",
+    )
+    at = run_page("reviews")
+
+    def shown() -> set[int]:
+        return set(frame(at, "reviews-table")["ID"])
+
+    at.date_input(key="reviews-from").set_value(day - timedelta(days=1)).run()
+    at.date_input(key="reviews-to").set_value(day - timedelta(days=1)).run()
+    assert not at.exception
+    assert midnight not in shown()
+    at.date_input(key="reviews-to").set_value(day).run()
+    assert shown() == {midnight}
+    at.date_input(key="reviews-from").set_value(day).run()
+    assert shown() == {midnight}
+    at.date_input(key="reviews-from").set_value(day + timedelta(days=1)).run()
+    at.date_input(key="reviews-to").set_value(day + timedelta(days=1)).run()
+    assert midnight not in shown()
+
+
+def test_an_owner_response_is_shown_with_a_warning(dashboard_env):
+    at = run_page("reviews")
+    select_row(at, "reviews-table", column="ID", value=dashboard_env.reviews["y3"])
+    assert not at.exception
+    assert "Thank you for coming in!" in texts(at)
+    (warning,) = [w for w in at.warning if "respond" in w.value]
+    assert warning.value.startswith("The clinic does not respond to reviews.")
+    assert "compliance finding" in warning.value

@@ -6,9 +6,9 @@ from bench.checker import main, score
 from guardrail import model
 from guardrail.checker import MAX_SENTENCE_CHARS, check_html, check_text, sentences
 from guardrail.corpus import BLIND_SPLITS, TRAINING_SPLITS, load, training_examples
-from tests.conftest import SHARED_FIXTURES
+from tests.conftest import shared_fixture
 
-POLICY = SHARED_FIXTURES.parent / "policy" / "social-media-policy.txt"
+POLICY = "../policy/social-media-policy.txt"  # the clinic's policy, in ../shared
 
 CLEAN = [
     "Your counsellor will review your intake form before the first session.",
@@ -86,6 +86,30 @@ def test_review_gating_is_seen_across_neighbouring_sentences() -> None:
     assert finding.category == "review_gating" and finding.rule_id == "review_gating"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please leave us a review on Google. If not, email us privately.",
+        "Please leave us a review on Google. Not satisfied? Call the front desk instead.",
+    ],
+)
+def test_review_gating_is_seen_in_the_sentence_that_follows(text: str) -> None:
+    """The request comes first; the routing of unhappy clients elsewhere comes next."""
+    (finding,) = check_text(text).findings
+    assert finding.category == "review_gating" and finding.text == "leave us a review"
+
+
+def test_asking_to_be_told_about_a_review_is_clean() -> None:
+    """Asking clients to tell the clinic about a review (so it can be reported) is not asking
+    for one, though the sentence names a review and a public place."""
+    text = (
+        "If you come across an online review of us that you believe discloses confidential "
+        "information, please let us know."
+    )
+    result = check_text(text)
+    assert result.clean, result.findings
+
+
 def test_negation_only_covers_its_own_clause() -> None:
     text = "We cannot respond to reviews, but please leave us a review on Yelp."
     (finding,) = check_text(text).solicitation
@@ -147,10 +171,43 @@ def test_html_links_markup_and_widgets_are_found() -> None:
     assert "We offer couples therapy." in result.text and "aggregateRating" not in result.text
 
 
+def test_one_link_written_with_and_without_www_is_one_finding() -> None:
+    html = """<html><body><p>Tell others: https://yelp.ca/writeareview/biz/abc123XYZ</p>
+    <p><a href="https://www.yelp.ca/writeareview/biz/abc123XYZ">Write a review</a></p>
+    <p><a href="http://www.yelp.ca/writeareview/biz/abc123XYZ/">Or here</a></p></body></html>"""
+    links = [f for f in check_html(html).findings if f.source == "link"]
+    assert [(f.category, f.text) for f in links] == [
+        ("write_review_link", "https://yelp.ca/writeareview/biz/abc123XYZ")
+    ]
+
+
+YOAST_GRAPH = """<!doctype html><html><head><title>About | Clinic</title>
+<script type="application/ld+json" class="yoast-schema-graph">{"@context": "https://schema.org",
+"@graph": [{"@type": "WebPage", "@id": "https://clinic.example/about/#webpage", "name": "About"},
+{"@type": ["MedicalBusiness", "LocalBusiness"], "@id": "https://clinic.example/#organization",
+"name": "Clinic", "aggregateRating": {"@type": "AggregateRating", "ratingValue": "4.9",
+"reviewCount": "27"}}]}</script></head>
+<body><h1>About us</h1><p>We offer individual and couples counselling.</p></body></html>"""
+NESTED_MICRODATA = """<html><body><div itemscope itemtype="https://schema.org/WebPage">
+<div itemprop="mainEntity" itemscope itemtype="https://schema.org/MedicalBusiness">
+<span itemprop="name">Clinic</span>
+<div itemprop="review" itemscope itemtype="https://schema.org/Review">
+<span itemprop="reviewBody">Life-changing sessions.</span></div></div></div>
+<p>We offer individual and couples counselling.</p></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("html", "kind"), [(YOAST_GRAPH, "AggregateRating"), (NESTED_MICRODATA, "Review")]
+)
+def test_review_markup_nested_inside_other_entities_is_found(html: str, kind: str) -> None:
+    """An SEO plugin's @graph, or microdata nested under a WebPage, still carries stars."""
+    markup = [f for f in check_html(html).findings if f.source == "markup"]
+    assert [(f.category, f.text) for f in markup] == [("review_markup", kind)]
+
+
+@pytest.mark.shared
 def test_the_clinics_own_policy_text_is_clean() -> None:
-    if not POLICY.exists():
-        pytest.skip("the clinic's policy file (../shared/policy) is not on this machine")
-    result = check_text(POLICY.read_text(encoding="utf-8"))
+    result = check_text(shared_fixture(POLICY).read_text(encoding="utf-8"))
     assert result.clean, [(f.text, f.sentence) for f in result.findings]
 
 

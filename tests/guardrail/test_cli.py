@@ -139,6 +139,28 @@ def test_refusals_are_recorded_and_audit_lists_them(config: Path) -> None:
     assert "reply_to_review" not in result.output
 
 
+def test_audit_json_names_the_clinic_of_each_entry(config: Path, db_url: str) -> None:
+    from guardrail.enforce import block
+    from store import crud
+    from store.db import make_engine, session_scope
+
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as session:
+            clinic_id = crud.ensure_clinic(session, key="test-clinic", name="Test Clinic")
+        block("reply_to_review", origin="dashboard", engine_or_session=engine, clinic_id=clinic_id)
+        block("review_request", origin="cli", engine_or_session=engine)
+    finally:
+        engine.dispose()
+    result = _run("--config", str(config), "audit", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["action_id"], r["clinic_id"]) for r in rows] == [
+        ("reply_to_review", clinic_id),
+        ("review_request", None),
+    ]
+
+
 def test_audit_on_an_empty_log(config: Path) -> None:
     result = _run("--config", str(config), "audit")
     assert result.exit_code == 0 and "empty" in result.output

@@ -73,6 +73,38 @@ def test_the_read_only_middleware_refuses_them_even_as_get() -> None:
     assert crawler.stats.get_value("quietwatch/refused/endpoint") == 1
 
 
+@pytest.mark.parametrize(
+    "method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"]
+)
+def test_the_read_only_middleware_lets_only_get_and_head_through(method: str) -> None:
+    """An allow-list: every method but GET and HEAD is refused, even to a read page."""
+    from crawlers.middlewares import ReadOnlyMiddleware
+
+    crawler = get_crawler()
+    middleware = ReadOnlyMiddleware.from_crawler(crawler)
+    read_page = "https://www.yelp.ca/biz/allura-sex-therapy-centre-vancouver"
+    with pytest.raises(IgnoreRequest, match=f"a {method} request was refused"):
+        middleware.process_request(Request(read_page, method=method))
+    assert crawler.stats.get_value(f"quietwatch/refused/method/{method}") == 1
+    for allowed in ("GET", "HEAD"):
+        assert middleware.process_request(Request(read_page, method=allowed)) is None
+
+
+def test_the_read_only_middleware_refuses_head_to_a_write_endpoint() -> None:
+    from crawlers.middlewares import ReadOnlyMiddleware
+
+    crawler = get_crawler()
+    middleware = ReadOnlyMiddleware.from_crawler(crawler)
+    for url in (
+        "https://www.yelp.com/writeareview/biz/abc",
+        "https://search.google.com/local/writereview?placeid=ChIJ123",
+        "https://example-directory.test/reviews/42/reply",
+    ):
+        with pytest.raises(IgnoreRequest, match="QuietWatch never opens those"):
+            middleware.process_request(Request(url, method="HEAD"))
+    assert crawler.stats.get_value("quietwatch/refused/endpoint") == 3
+
+
 def test_review_site_hosts_are_recognised() -> None:
     from guardrail.endpoints import is_review_site
 

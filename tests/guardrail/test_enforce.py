@@ -1,5 +1,7 @@
 """Blocking: an audit row with the rule version, a plain-words explanation, nothing editable."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -8,7 +10,10 @@ from guardrail import policy
 from guardrail.enforce import NotBlockedError, block, explain
 from guardrail.model import model_version
 from guardrail.rules import build_rule_set, builtin
+from store import crud
+from store.db import session_scope
 from store.models import AppendOnlyError, AuditEntry
+from tests.sql import rows
 
 
 def list_entries(engine, **kwargs):
@@ -114,3 +119,68 @@ def test_list_entries_filters_and_limits(engine) -> None:
     ]
     newest = list_entries(engine, limit=1)
     assert len(newest) == 1 and newest[0]["id"] == max(e["id"] for e in list_entries(engine))
+
+
+def test_refer_to_counsel_is_said_in_plain_words(engine) -> None:
+    explanation = block("legal_threat_or_paid_removal", origin="cli", engine_or_session=engine)
+    assert explanation.blocked and explanation.verdict == "blocked_refer_to_counsel"
+    first = explanation.as_text().splitlines()[0]
+    assert first == (
+        "Blocked (refer to legal counsel): "
+        "Legal threats against reviewers or paid review-removal services."
+    )
+    assert explain("reply_to_review").as_text().startswith("Blocked: ")
+
+
+def test_the_audit_row_keeps_the_clinic_and_the_detail(engine, db_url) -> None:
+    """Through an engine (committed here) and through the caller's session alike."""
+    with session_scope(engine) as session:
+        clinic_id = crud.ensure_clinic(session, key="harbourview", name="Harbourview")
+    block(
+        "reply_to_review",
+        origin="cli",
+        engine_or_session=engine,
+        clinic_id=clinic_id,
+        target="review 7",
+        detail="quietwatch reply",
+    )
+    with Session(engine) as session:
+        block(
+            "contact_reviewer",
+            origin="dashboard",
+            engine_or_session=session,
+            clinic_id=clinic_id,
+            target="review 8",
+            detail="button clicked in the dashboard",
+        )
+        session.commit()
+    stored = rows(db_url, "SELECT action_id, clinic_id, target, detail FROM auditentry ORDER BY id")
+    assert [tuple(r) for r in stored] == [
+        ("reply_to_review", clinic_id, "review 7", "quietwatch reply"),
+        ("contact_reviewer", clinic_id, "review 8", "button clicked in the dashboard"),
+    ]
+    listed = list_entries(engine)
+    assert [(e["clinic_id"], e["detail"]) for e in listed] == [
+        (clinic_id, "quietwatch reply"),
+        (clinic_id, "button clicked in the dashboard"),
+    ]
+
+
+def test_list_entries_since_keeps_the_rows_from_then_on(engine) -> None:
+    import time
+
+    from store import audit
+
+    for action in ("action-1", "action-2", "action-3"):
+        with session_scope(engine) as session:
+            audit.append(
+                session, action_id=action, rule_set="bcacc", rule_version="1.0.0", origin="cli"
+            )
+        time.sleep(0.01)  # distinct times
+    at = {e["action_id"]: e["at"] for e in list_entries(engine)}
+    assert [e["action_id"] for e in list_entries(engine, since=at["action-2"])] == [
+        "action-2",
+        "action-3",
+    ]
+    assert list_entries(engine, since=at["action-3"] + timedelta(milliseconds=1)) == []
+    assert len(list_entries(engine, since=at["action-1"] - timedelta(days=30))) == 3

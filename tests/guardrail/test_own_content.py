@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from crawlers.pages import own_site
@@ -79,6 +80,7 @@ def _crawl(tmp_path: Path, base: str, db_url: str) -> dict:
     return json.loads(out.read_text())
 
 
+@pytest.mark.slow
 def test_own_site_scan_stores_findings_with_page_and_excerpt(
     httpserver, tmp_path: Path, db_url: str, engine
 ) -> None:

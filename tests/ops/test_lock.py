@@ -7,6 +7,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from select import select as wait_readable
 
 import pytest
 from click.testing import CliRunner
@@ -44,6 +45,12 @@ def _holder(config: Path, tmp_path: Path, db_url: str | None = None) -> subproce
         stderr=subprocess.PIPE,
         text=True,
     )
+    # Wait for its word with a timeout of our own: a bare readline() would block for ever
+    # if the holder hung before printing.
+    ready, _, _ = wait_readable([proc.stdout], [], [], 60)
+    if not ready:
+        proc.kill()
+        pytest.fail(f"the lock holder said nothing within 60 s: {proc.communicate()[1][-2000:]}")
     assert proc.stdout.readline().strip() == "held", proc.stderr.read()
     return proc
 
@@ -53,6 +60,7 @@ def _release(proc: subprocess.Popen) -> None:
     assert proc.wait(timeout=60) == 0
 
 
+@pytest.mark.slow
 def test_second_crawl_exits_75_while_the_first_holds_the_lock(tmp_path: Path) -> None:
     config = minimal_config(tmp_path)
     holder = _holder(config, tmp_path)
@@ -78,6 +86,7 @@ def test_lock_of_a_killed_holder_is_free(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_two_real_crawls_overlap(tmp_path: Path, httpserver) -> None:
     """A real crawl stuck on a slow site holds the lock; a second one is turned away."""
     from werkzeug import Response
@@ -119,6 +128,7 @@ def test_two_real_crawls_overlap(tmp_path: Path, httpserver) -> None:
     assert "Crawl summary" in out
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_postgres_advisory_lock_spans_machines(tmp_path: Path, pg_url: str) -> None:
     """On a shared PostgreSQL store the lock also lives in the database: a crawl from another

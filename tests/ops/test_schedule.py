@@ -48,6 +48,7 @@ def test_uneven_interval_is_said_plainly() -> None:
     assert cron_timing(24, "harbourview").note is None
 
 
+@pytest.mark.slow
 def test_printed_cron_line_runs_the_crawl(tmp_path: Path) -> None:
     config = minimal_config(tmp_path / "clinic", "\n[crawl]\ninterval_hours = 6\n")
     result = quietwatch(config, "schedule")
@@ -121,6 +122,7 @@ def test_merge_keeps_other_clinics() -> None:
     assert merged == other + mine
 
 
+@pytest.mark.slow
 def test_systemd_units_printed_and_installed(tmp_path: Path) -> None:
     config = minimal_config(tmp_path / "clinic", "\n[crawl]\ninterval_hours = 12\n")
     printed = quietwatch(config, "schedule", "--systemd")

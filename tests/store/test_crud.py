@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from store import audit, crud, runs
+from store import audit, crud, queries, runs
 from store.db import make_engine, session_scope
 from store.models import (
     AppendOnlyError,
@@ -156,6 +156,32 @@ def test_review_without_site_id_keeps_its_key_across_text_edit_and_relative_date
         assert review.published_precision == "week"
 
 
+def test_a_month_precise_relative_date_keeps_one_review_across_crawls(engine, listing) -> None:
+    """A review with no id, dated "2 months ago"; the next day the site says "3 months ago"
+    (the dates parse a month apart).  It is the same review, not a second one."""
+    from crawlers.dates import parse_review_date
+
+    def dated(raw: str, now: datetime) -> dict:
+        published, precision = parse_review_date(raw, now=now)
+        assert precision == "month"
+        return _review(
+            0,
+            site_review_id=None,
+            published_raw=raw,
+            published_at=published,
+            published_precision=precision,
+        )
+
+    _crawl(engine, listing, [dated("2 months ago", T0)], FACTS, T0)
+    later = T0 + timedelta(days=1)
+    outcome, removed = _crawl(engine, listing, [dated("3 months ago", later)], FACTS, later)
+    assert outcome == {"new": 0, "changed": 0, "unchanged": 1}
+    assert removed == 0
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT published_raw, removed_at FROM review")).all()
+    assert [tuple(r) for r in stored] == [("2 months ago", None)]
+
+
 def test_audit_log_is_append_only_in_orm_and_database(engine) -> None:
     with session_scope(engine) as session:
         entry_id = audit.append(
@@ -196,18 +222,30 @@ def test_runs_left_running_are_marked_interrupted(engine) -> None:
 
 
 def test_dismissed_listing_is_never_proposed_again(engine, listing) -> None:
+    other = "http://127.0.0.1/yelp/biz/other"
+
+    def proposed() -> list[str]:
+        with Session(engine) as session:
+            found = queries.listings(session, clinic_id=listing.clinic_id, origins=["discovered"])
+            return [f.url for f in found]
+
     with session_scope(engine) as session:
-        found = crud.record_discovered(
-            session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/other"
-        )
+        found = crud.record_discovered(session, clinic_id=listing.clinic_id, site="yelp", url=other)
+    assert proposed() == [other]
+    with session_scope(engine) as session:
         crud.decide_listing(
             session, clinic_id=listing.clinic_id, listing_id=found, decision="dismissed"
         )
+    assert proposed() == []
     with session_scope(engine) as session:
-        again = crud.record_discovered(
-            session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/other"
-        )
+        again = crud.record_discovered(session, clinic_id=listing.clinic_id, site="yelp", url=other)
         assert again is None
+    assert proposed() == []
+    with engine.connect() as conn:
+        origin, enabled = conn.execute(
+            sa.text("SELECT origin, enabled FROM listing WHERE url = :url"), {"url": other}
+        ).one()
+    assert (origin, bool(enabled)) == ("dismissed", False)
 
 
 def test_read_only_engine_cannot_write(db_url: str) -> None:
