@@ -367,6 +367,25 @@ class PageTime:
     note: str = ""
 
 
+def stored_counts(url: str) -> dict[str, int]:
+    """What the store holds, read back through the dashboard's own queries."""
+    from store import queries
+    from store.db import Session, make_engine
+
+    engine = make_engine(url, read_only=True)
+    try:
+        with Session(engine) as s:
+            (clinic,) = queries.clinics(s)
+            return {
+                "listings": len(queries.listings(s, clinic_id=clinic.id)),
+                "reviews": queries.count_reviews(
+                    s, clinic_id=clinic.id, flt=queries.ReviewFilter()
+                ),
+            }
+    finally:
+        engine.dispose()
+
+
 def _timed(fn) -> float:  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     fn()
@@ -546,6 +565,10 @@ def main(argv: list[str] | None = None) -> None:
         built = time.perf_counter() - started
         print(f"store: {db} ({db.stat().st_size / 1e6:.0f} MB), built in {built:.1f} s")
         print("  " + ", ".join(f"{n:,} {what}" for what, n in counts.items()))
+        held = stored_counts(url)
+        wrote = counts["listings"] + counts["discovered listings"]
+        if held != {"listings": wrote, "reviews": counts["reviews"]}:
+            raise SystemExit(f"the store holds {held}, not what was written: {counts}")
         times = render_times(url, config_path, repeats=args.repeats)
         slow = _print(times, args.repeats, "AppTest (server-side render):")
         from bench.crawl import peak_rss_mb

@@ -256,27 +256,34 @@ def _explain(category: str, why: str, rule_set: RuleSet) -> tuple[str, str]:
     return rule_id, f"{head}: {why}. {tail}"
 
 
+
+def _link_finding(
+    link: Any, url: str, start: int | None, end: int | None, rule_set: RuleSet
+) -> TextFinding:
+    """A link to a review site's page: a warning for a reading page, a finding for a
+    write-a-review page."""
+    category = "review_site_link" if link.severity == WARNING else "write_review_link"
+    rule_id, explanation = _explain(category, link.reason, rule_set)
+    return TextFinding(
+        start,
+        end,
+        url,
+        category,
+        rule_id,
+        f"link:{link.site}",
+        link.severity,
+        explanation,
+        source="link",
+    )  # fmt: skip
+
+
 def _link_findings(text: str, rule_set: RuleSet) -> list[TextFinding]:
     found = []
     for start, end, url in find_urls(text):
         link = classify_link(url)
         if link is None:
             continue
-        category = "review_site_link" if link.severity == WARNING else "write_review_link"
-        rule_id, explanation = _explain(category, link.reason, rule_set)
-        found.append(
-            TextFinding(
-                start,
-                end,
-                url,
-                category,
-                rule_id,
-                f"link:{link.site}",
-                link.severity,
-                explanation,
-                source="link",
-            )  # fmt: skip
-        )
+        found.append(_link_finding(link, url, start, end, rule_set))
     return found
 
 
@@ -707,21 +714,7 @@ def check_html(
         if link is None:
             continue
         seen.add(_link_key(url))
-        category = "review_site_link" if link.severity == WARNING else "write_review_link"
-        rule_id, explanation = _explain(category, link.reason, rule_set)
-        result.findings.append(
-            TextFinding(
-                None,
-                None,
-                url,
-                category,
-                rule_id,
-                f"link:{link.site}",
-                link.severity,
-                explanation,
-                source="link",
-            )  # fmt: skip
-        )
+        result.findings.append(_link_finding(link, url, None, None, rule_set))
     for kind in review_markup(html, base_url):
         rule_id, explanation = _explain(
             "review_markup",

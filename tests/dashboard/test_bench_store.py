@@ -4,7 +4,7 @@ shows what was written.  The full-size figures come from `python -m bench.dashbo
 import pytest
 import streamlit as st
 
-from bench.dashboard import CONFIG, build_store, render_times
+from bench.dashboard import CONFIG, build_store, render_times, stored_counts
 from tests.dashboard.helpers import frame, run_page
 
 LISTINGS, REVIEWS = 45, 900
@@ -26,7 +26,8 @@ def bench_env(tmp_path, monkeypatch):
 
 
 def test_the_bench_store_holds_what_it_says(bench_env):
-    _, _, counts = bench_env
+    url, _, counts = bench_env
+    assert stored_counts(url) == {"listings": LISTINGS + 20, "reviews": REVIEWS}
     assert counts["listings"] == LISTINGS
     assert counts["reviews"] == REVIEWS
     assert counts["review versions"] == len(range(0, REVIEWS, 31))

@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from store.db import make_engine
 from store.models import CrawlProblem, CrawlRun, Listing, ListingCheck, Review, ReviewVersion
-from tests.crawlers.test_site_crawls import crawl, write_config
+from tests.crawlers.helpers import CLINIC, crawl, write_config
 from tests.hostile.site import HUGE, LISTINGS, NEVER_FETCHED, OTHER_HOST, Site
 
 pytestmark = pytest.mark.slow
@@ -129,11 +129,11 @@ def test_another_clinic_in_a_shared_store_keeps_its_own_reviews(tmp_path, httpse
     for clinic, path in (("a", "/twin-a"), ("b", "/twin-b")):
         folder = tmp_path / clinic
         folder.mkdir()
-        config = write_config(folder, [("schema_org", base + path)])
-        text = config.read_text().replace(
-            'name = "Harbourview Counselling Collective"',
-            f'name = "Clinic {clinic.upper()}"\nslug = "clinic-{clinic}"',
-        )
+        own = CLINIC.replace("Harbourview Counselling Collective", f"Clinic {clinic.upper()}")
+        own = own.replace('slug = "harbourview"', f'slug = "clinic-{clinic}"')
+        assert own != CLINIC and f"clinic-{clinic}" in own
+        config = write_config(folder, [("schema_org", base + path)], clinic=own)
+        text = config.read_text()
         config.write_text(text.replace('data_dir = "data"', f'url = "sqlite:///{store}"'))
         assert crawl(config).returncode == 0
     engine = make_engine(f"sqlite:///{store}")
