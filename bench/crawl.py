@@ -89,25 +89,36 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_command(module: str, job: dict) -> list[str]:
-    return [sys.executable, "-m", module, "--child", json.dumps(job)]
+def child_command(module: str, job_file: Path) -> list[str]:
+    """A child process's command; its job is read from a file (thousands of URLs would not
+    fit on a command line)."""
+    return [sys.executable, "-m", module, "--child", str(job_file)]
+
+
+def load_job(job_file: str) -> dict:
+    return json.loads(Path(job_file).read_text(encoding="utf-8"))
 
 
 def run_children(module: str, jobs: list[dict]) -> list[dict]:
     """Run each job in its own fresh process, all at once; their printed figures."""
-    procs = [
-        subprocess.Popen(
-            child_command(module, job),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-        )
-        for job in jobs
-    ]
+    with tempfile.TemporaryDirectory(prefix="qw-bench-jobs-") as folder:
+        files = []
+        for n, job in enumerate(jobs):
+            files.append(Path(folder) / f"job{n}.json")
+            files[-1].write_text(json.dumps(job), encoding="utf-8")
+        procs = [
+            subprocess.Popen(
+                child_command(module, job_file),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=REPO,
+            )
+            for job_file in files
+        ]
+        outputs = [proc.communicate(timeout=3600) for proc in procs]
     figures = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=3600)
+    for proc, (out, err) in zip(procs, outputs, strict=True):
         if proc.returncode != 0:
             raise SystemExit(f"the bench's crawl process failed:\n{err[-4000:]}")
         figures.append(json.loads(out.strip().splitlines()[-1]))
@@ -287,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        _child(json.loads(args.child))
+        _child(load_job(args.child))
         return
     if not 0 < args.reviews <= 20:
         parser.error("--reviews must be 1 to 20 (one page a listing)")

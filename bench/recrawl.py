@@ -13,10 +13,9 @@ the re-crawl, one request a listing on the early stop, a 304 for every listing w
 """
 
 import argparse
-import json
 import tempfile
 
-from bench.crawl import _child, run_children
+from bench.crawl import _child, load_job, run_children
 from bench.site import PER_PAGE, BenchSite, Stored, verify
 
 
@@ -55,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        _child(json.loads(args.child))
+        _child(load_job(args.child))
         return
     for etags in (False, True):
         f = _scenario(args.listings, args.reviews, etags=etags)

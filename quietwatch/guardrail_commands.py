@@ -138,17 +138,29 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
         )
     else:
         console = _console()
+        plain = not console.is_terminal  # a CI log or a pipe: no styles to draw
+        report = []
         for f in result.findings:
             where = name
             if f.start is not None:
                 line, column = lines.line_col(f.start)
                 where = f"{name}:{line}:{column}"
             label = "needs a person" if f.severity != "finding" else "solicitation"
-            console.print(
-                f"[bold]{escape(where)}[/]: {label} \\[{escape(f.category)}] "
-                f"rule {escape(f.rule_id)}: [yellow]{escape(repr(f.text))}[/]"
-            )
-            console.print(f"    {escape(f.explanation)}")
+            if plain:
+                report.append(f"{where}: {label} [{f.category}] rule {f.rule_id}: {f.text!r}")
+                report.append(f"    {f.explanation}")
+            else:
+                report.append(
+                    f"[bold]{escape(where)}[/]: {label} \\[{escape(f.category)}] "
+                    f"rule {escape(f.rule_id)}: [yellow]{escape(repr(f.text))}[/]"
+                )
+                report.append(f"    {escape(f.explanation)}")
+        if report and plain:
+            # Written as is: a page of thousands of findings spent more time drawing them
+            # through rich than finding them.
+            console.file.write("\n".join(report) + "\n")
+        elif report:
+            console.print("\n".join(report), soft_wrap=True)
         if failing:
             console.print(
                 f"{len(failing)} finding(s) in {escape(name)}. The clinic does not ask for "

@@ -174,3 +174,38 @@ def test_rules_lists_and_explains(config: Path) -> None:
     result = _run("--config", str(config), "rules", "review_gating", "--json")
     assert json.loads(result.output)["duty"] == "no_solicitation"
     assert _run("--config", str(config), "rules", "nope").exit_code == 2
+
+
+def test_check_text_says_the_same_in_a_terminal_and_in_a_log(tmp_path: Path) -> None:
+    """A CI log gets the findings as plain lines; a terminal gets them styled; the words are
+    the same (the plain path skips rich's drawing, which cost more than the checking)."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    source = tmp_path / "newsletter.txt"
+    source.write_text(
+        "Thank you for a good year.\nPlease leave us a review on Google.\n"
+        "See https://www.yelp.com/writeareview/biz/abc\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIETWATCH_", "FORCE_"))}
+
+    def run(**extra: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "quietwatch", "check-text", str(source)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**env, "NO_COLOR": "", **extra},
+        )
+        assert done.returncode == 1, done.stderr
+        return done.stdout
+
+    plain = run()
+    styled = run(FORCE_COLOR="1", COLUMNS="500")
+    assert "\x1b[" not in plain and "\x1b[" in styled
+    assert re.sub(r"\x1b\[[0-9;]*m", "", styled) == plain
+    assert f"{source}:2:8: solicitation" in plain
+    assert plain.count(": solicitation [") == 2
