@@ -199,3 +199,22 @@ def test_every_blocked_button_names_a_blocked_rule():
         assert rules.get(action.action_id).blocked, action.action_id
     labels = {a.label for a in guard.ALL_ACTIONS}
     assert {"Reply", "Request reviews", "Share as testimonial", "Find this reviewer"} <= labels
+
+
+def test_a_review_dated_to_the_day_shows_the_day_it_states_in_any_time_zone():
+    """A site's "March 8, 2017" is stored at midnight UTC; in Vancouver that instant is the
+    evening before, but the review was published on the 8th.  A review dated to the second
+    is a moment, shown in the clinic's time zone."""
+    from zoneinfo import ZoneInfo
+
+    vancouver = ZoneInfo("America/Vancouver")
+    midnight = datetime(2017, 3, 8, tzinfo=UTC)
+    old, render.ZONE = render.ZONE, vancouver
+    try:
+        assert render.stated_day(midnight, "day") == "2017-03-08"
+        assert render.stated_day(midnight, "month") == "2017-03-08"
+        assert render.stated_day(midnight, None) == "2017-03-08"
+        assert render.stated_day(midnight, "second") == "2017-03-07"
+        assert render.stated_day(None, "day") == ""
+    finally:
+        render.ZONE = old
