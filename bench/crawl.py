@@ -126,10 +126,22 @@ def run_children(module: str, jobs: list[dict]) -> list[dict]:
 
 
 def _child(job: dict) -> None:
-    """Runs in a fresh process: crawl the job's listings, print the figures as JSON."""
-    figures = crawl_in_this_process(
-        job["urls"], job["db"], clinic=job["clinic"], full_sweep=job.get("full_sweep")
-    )
+    """Runs in a fresh process: crawl the job's listings, print the figures as JSON (with
+    ``profile`` in the job, the crawl runs under cProfile and its stats go to that file)."""
+
+    def crawl() -> dict:
+        return crawl_in_this_process(
+            job["urls"], job["db"], clinic=job["clinic"], full_sweep=job.get("full_sweep")
+        )
+
+    if job.get("profile"):
+        import cProfile
+
+        with cProfile.Profile() as profile:
+            figures = crawl()
+        profile.dump_stats(job["profile"])
+    else:
+        figures = crawl()
     print(json.dumps({**figures, "peak_rss_mb": peak_rss_mb()}))
 
 
@@ -236,6 +248,8 @@ def _sqlite(tmp: str, name: str) -> str:
 def _single(args: argparse.Namespace, site: BenchSite, tmp: str) -> None:
     urls = site.listing_urls
     job = {"urls": urls[: args.pages], "db": _sqlite(tmp, "bench"), "clinic": "bench"}
+    if args.profile:
+        job["profile"] = str(args.profile.resolve())
     ours = _crawl_and_check(site, [{**job, "full_sweep": True}], args.reviews)[0]
     print(_line(f"QuietWatch full pipeline ({args.reviews} reviews a page)", ours))
     if args.memory_baseline:
@@ -294,6 +308,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--reference-seconds", type=int, default=REFERENCE_SECONDS, help="0: no scrapy bench"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="run the crawl process under cProfile and write its stats to FILE "
+        "(python -m pstats FILE); the figures then include the profiler's cost",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

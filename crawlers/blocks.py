@@ -16,11 +16,15 @@ from html import unescape
 from scrapy.http import Response
 
 # (vendor, what it put in front of the page, pattern on lower-cased markup)
-_MARKUP_SIGNALS: list[tuple[str, str, re.Pattern[str]]] = [
+# (vendor, what it is, the pattern, literal words one of which any match contains): the
+# words are looked for first with ``in``, so an ordinary page costs a few substring scans,
+# not a regular expression run from every position of the page.
+_MARKUP_SIGNALS: list[tuple[str, str, re.Pattern[str], tuple[str, ...]]] = [
     (
         "DataDome",
         "a CAPTCHA",
         re.compile(r"captcha-delivery\.com|title=[\"']datadome|\bvar dd\s*=\s*\{'rt'"),
+        ("captcha-delivery.com", "datadome", "var dd"),
     ),
     (
         "PerimeterX/HUMAN",
@@ -28,6 +32,7 @@ _MARKUP_SIGNALS: list[tuple[str, str, re.Pattern[str]]] = [
         re.compile(
             r"""(?:id|class)=["']px-captcha|_pxappid|captcha\.px-cdn\.net|client\.perimeterx\.net"""
         ),
+        ("px-captcha", "_pxappid", "px-cdn.net", "perimeterx.net"),
     ),
     (
         "Cloudflare",
@@ -36,29 +41,40 @@ _MARKUP_SIGNALS: list[tuple[str, str, re.Pattern[str]]] = [
             r"""cf-error-details|cf-browser-verification|id=["']challenge-form|window\._cf_chl_opt"""
             r"""|attention required! \| cloudflare|<title>just a moment\.\.\.</title>"""
         ),
+        (
+            "cf-error-details",
+            "cf-browser-verification",
+            "challenge-form",
+            "_cf_chl_opt",
+            "attention required",
+            "just a moment",
+        ),
     ),
     (
         "Akamai",
         "an access-denied page",
         re.compile(r"errors\.edgesuite\.net|/_sec/cp_challenge/|\bsec-if-cpt-container\b"),
+        ("edgesuite.net", "/_sec/cp_challenge/", "sec-if-cpt-container"),
     ),
     (
         "hCaptcha",
         "a CAPTCHA",
         re.compile(r"""(?:class|id)=["']h-captcha["']|hcaptcha\.com/1/api\.js"""),
+        ("h-captcha", "hcaptcha.com"),
     ),
     (
         "reCAPTCHA",
         "a CAPTCHA",
         re.compile(r"""(?:class|id)=["']g-recaptcha["']|recaptcha/api\.js"""),
+        ("g-recaptcha", "recaptcha/api.js"),
     ),
     (
         "a consent wall",
         "a cookie-consent page",
         re.compile(r"""action=["'][^"']*consent\.(?:google|yahoo)\.com"""),
+        ("consent.google.com", "consent.yahoo.com"),
     ),
 ]
-# (vendor, what, pattern on the visible text, lower-cased, whitespace folded)
 _TEXT_SIGNALS: list[tuple[str, str, re.Pattern[str]]] = [
     (
         "Akamai",
@@ -152,8 +168,8 @@ def detect_block_html(html: str, headers: dict[str, str] | None = None) -> Block
         sent = (headers or {}).get(name)
         if sent is not None and (value is None or value.search(sent.lower())):
             return Block(vendor, what)
-    for vendor, what, pattern in _MARKUP_SIGNALS:
-        if pattern.search(lowered):
+    for vendor, what, pattern, words in _MARKUP_SIGNALS:
+        if any(word in lowered for word in words) and pattern.search(lowered):
             return Block(vendor, what)
     for vendor, what, pattern in _TEXT_SIGNALS:
         if pattern.search(text):

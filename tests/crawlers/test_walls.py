@@ -175,3 +175,41 @@ def test_ratemds_page_that_states_reviews_but_shows_none_is_partial():
     ).to_item()
     assert page.status == PageStatus.PARTIAL and "12 reviews" in page.problem
     assert page.facts.name == "Dr. Example" and page.facts.website is None
+
+
+@pytest.mark.parametrize(
+    ("marker", "vendor"),
+    [
+        ('<iframe src="https://geo.captcha-delivery.com/captcha/?x=1"></iframe>', "DataDome"),
+        ("<iframe title='DataDome CAPTCHA'></iframe>", "DataDome"),
+        ("<script>var dd={'rt':'c','cid':'x'}</script>", "DataDome"),
+        ('<div id="px-captcha"></div>', "PerimeterX/HUMAN"),
+        ("<script>window._pxAppId='PX1';</script>", "PerimeterX/HUMAN"),
+        ('<script src="https://captcha.px-cdn.net/PX1/captcha.js"></script>', "PerimeterX/HUMAN"),
+        (
+            '<script src="https://client.perimeterx.net/PX1/main.min.js"></script>',
+            "PerimeterX/HUMAN",
+        ),
+        ('<div id="cf-error-details"></div>', "Cloudflare"),
+        ('<div class="cf-browser-verification"></div>', "Cloudflare"),
+        ('<form id="challenge-form" action="/x"></form>', "Cloudflare"),
+        ("<script>window._cf_chl_opt={cvId:'3'}</script>", "Cloudflare"),
+        ("<title>Attention Required! | Cloudflare</title>", "Cloudflare"),
+        ("<title>Just a moment...</title>", "Cloudflare"),
+        ('<a href="https://errors.edgesuite.net/18.1">x</a>', "Akamai"),
+        ('<script src="/_sec/cp_challenge/ak-challenge-4-3.js"></script>', "Akamai"),
+        ('<div id="sec-if-cpt-container"></div>', "Akamai"),
+        ('<div class="h-captcha" data-sitekey="x"></div>', "hCaptcha"),
+        ('<script src="https://hcaptcha.com/1/api.js"></script>', "hCaptcha"),
+        ('<div class="g-recaptcha"></div>', "reCAPTCHA"),
+        ('<script src="https://www.google.com/recaptcha/api.js"></script>', "reCAPTCHA"),
+        ('<form action="https://consent.google.com/save" method="get"></form>', "a consent wall"),
+        ('<form action="https://consent.yahoo.com/v2/collectConsent"></form>', "a consent wall"),
+    ],
+)
+def test_every_wall_marker_is_found_past_the_quick_word_check(marker, vendor):
+    """Each alternative of each wall's markup pattern, on a short page: the words looked for
+    before the pattern runs (so ordinary pages cost a few substring scans) never hide one."""
+    page = f"<html><head></head><body><p>One moment.</p>{marker}</body></html>"
+    block = detect_block_html(page)
+    assert block is not None and block.vendor == vendor
