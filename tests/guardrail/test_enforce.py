@@ -184,3 +184,40 @@ def test_list_entries_since_keeps_the_rows_from_then_on(engine) -> None:
     ]
     assert list_entries(engine, since=at["action-3"] + timedelta(milliseconds=1)) == []
     assert len(list_entries(engine, since=at["action-1"] - timedelta(days=30))) == 3
+
+
+@pytest.mark.parametrize(
+    ("action_id", "head"),
+    [
+        ("reply_to_review", "Blocked"),
+        ("legal_threat_or_paid_removal", "Blocked (refer to legal counsel)"),
+        ("report_through_site", "Allowed, with care"),
+        ("correct_listing_facts", "Allowed"),
+    ],
+)
+def test_an_explanation_reads_the_same_for_every_verdict(action_id: str, head: str) -> None:
+    """The plain words, line by line: the verdict and title, the explanation, the duty in
+    words, each ground (or the clinic's policy when the rule names none), what to do
+    instead, the rule set; and as a dict, the grounds as a JSON list."""
+    import json
+
+    from guardrail.rules import DUTY_WORDS, Duty
+
+    e = explain(action_id)
+    lines = e.as_text().splitlines()
+    grounds = [f"  - {g}" for g in e.grounds] or ["  - the clinic's policy"]
+    assert lines == [
+        f"{head}: {e.title}.",
+        "",
+        e.explanation,
+        "",
+        f"This rests on {DUTY_WORDS[Duty(e.duty)]}:",
+        *grounds,
+        "",
+        f"What you can do instead: {e.allowed_instead}",
+        "",
+        f"Rule set {e.rule_set}, version {e.rule_version}.",
+    ]
+    data = e.as_dict()
+    assert data["grounds"] == list(e.grounds) and json.loads(json.dumps(data)) == data
+    assert data["action_id"] == action_id and data["verdict"] == e.verdict

@@ -188,3 +188,25 @@ def test_scrub_masks_registered_secrets_and_credential_shapes() -> None:
     cleaned = scrub(text)
     assert PLANTED not in cleaned and "abcdefghijk123" not in cleaned
     assert cleaned.count("***") >= 3 and "a=1" in cleaned
+
+
+def test_taking_credentials_off_keeps_everything_else() -> None:
+    """Any case of a credential's name goes; blank values, other keys and headers, the
+    method and the meta stay; a request with no credential is left as it is."""
+    plain = Request("https://example.org/a?x=1&empty=", headers={"Accept": "text/html"})
+    assert without_credentials(plain) is plain
+    request = Request(
+        "https://example.org/a?place_id=x&empty=&API_KEY=k1&Token=k2&sig=k3",
+        headers={"cookie": "session=s", "Accept": "application/json"},
+        method="HEAD",
+        meta={"listing_url": "https://example.org/a"},
+    )
+    cleaned = without_credentials(request)
+    assert cleaned.url == "https://example.org/a?place_id=x&empty="
+    assert cleaned.method == "HEAD" and cleaned.meta["listing_url"] == "https://example.org/a"
+    assert cleaned.headers.get("Accept") == b"application/json"
+    assert "Cookie" not in cleaned.headers and "cookie" not in cleaned.headers
+    only_header = Request("https://example.org/a?x=1", headers={"Authorization": "Bearer t"})
+    cleaned = without_credentials(only_header)
+    assert cleaned is not only_header and cleaned.url == "https://example.org/a?x=1"
+    assert "Authorization" not in cleaned.headers
