@@ -221,3 +221,16 @@ def test_an_explanation_reads_the_same_for_every_verdict(action_id: str, head: s
     data = e.as_dict()
     assert data["grounds"] == list(e.grounds) and json.loads(json.dumps(data)) == data
     assert data["action_id"] == action_id and data["verdict"] == e.verdict
+
+
+def test_looking_an_action_up_quotes_the_clinics_own_policy(tmp_path) -> None:
+    """`quietwatch rules ACTION` and the dashboard's explanations quote the clinic's policy
+    file when one is configured, named, between the duty and the grounds."""
+    own = tmp_path / "policy.txt"
+    own.write_text(builtin().get("reply_to_review").policy_quote + "\n")
+    e = explain("reply_to_review", policy=policy.load(own, "Our policy"))
+    assert e.policy_quote and e.policy_source == "Our policy"
+    lines = e.as_text().splitlines()
+    at = lines.index("The clinic's policy (Our policy) says:")
+    assert lines[at + 1] == f'  "{e.policy_quote}"'
+    assert lines[at - 2] == e.explanation
