@@ -53,3 +53,55 @@ def test_a_kept_attempt_is_one_line_with_its_time_and_the_import_chains_it(tmp_p
         assert audit.import_pending(engine) == 0  # nothing left to add
     finally:
         engine.dispose()
+
+
+def test_a_block_in_the_callers_transaction_writes_the_head_when_it_commits(tmp_path) -> None:
+    """The dashboard blocks inside its own transaction: the head file gets the entry's id and
+    hash once that transaction commits, not before, and never for a rolled-back one."""
+    from guardrail.enforce import block
+    from store.models import AuditEntry
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'quietwatch.db'}")
+    init_db(engine)
+    try:
+        head = audit.head_path(engine)
+        with Session(engine) as session:
+            block("contact_reviewer", origin="dashboard", engine_or_session=session)
+            session.rollback()
+        assert not head.exists()
+        with Session(engine) as session:
+            e = block("contact_reviewer", origin="dashboard", engine_or_session=session)
+            assert not head.exists()
+            session.commit()
+        with Session(engine) as session:
+            digest = session.get(AuditEntry, e.audit_id).entry_hash
+        assert head.read_text(encoding="utf-8") == f"{e.audit_id} {digest}\n"
+        assert audit.check(engine).ok
+    finally:
+        engine.dispose()
+
+
+def test_a_stray_line_in_the_head_file_is_not_taken_for_an_entry(tmp_path) -> None:
+    """Only "<id> <hash>" lines count: a note someone added does not break the check."""
+    from guardrail.enforce import block
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'quietwatch.db'}")
+    init_db(engine)
+    try:
+        block("reply_to_review", origin="cli", engine_or_session=engine)
+        head = audit.head_path(engine)
+        with open(head, "a", encoding="utf-8") as handle:
+            handle.write("checked ok\nby hand, 2026-11-29\n7\n")
+        report = audit.check(engine)
+        assert report.ok and report.entries == 1, report.message
+    finally:
+        engine.dispose()
+
+
+def test_blocking_an_allowed_action_says_it_is_allowed() -> None:
+    import pytest
+
+    from guardrail.enforce import NotBlockedError, block
+
+    with pytest.raises(NotBlockedError, match=r"'correct_listing_facts' is allowed \(allowed\)"):
+        block("correct_listing_facts", origin="cli", engine_or_session=None)  # type: ignore[arg-type]
