@@ -256,7 +256,6 @@ def _explain(category: str, why: str, rule_set: RuleSet) -> tuple[str, str]:
     return rule_id, f"{head}: {why}. {tail}"
 
 
-
 def _link_finding(
     link: Any, url: str, start: int | None, end: int | None, rule_set: RuleSet
 ) -> TextFinding:
