@@ -234,3 +234,25 @@ def test_looking_an_action_up_quotes_the_clinics_own_policy(tmp_path) -> None:
     at = lines.index("The clinic's policy (Our policy) says:")
     assert lines[at + 1] == f'  "{e.policy_quote}"'
     assert lines[at - 2] == e.explanation
+
+
+def test_a_policy_paragraph_marked_for_an_action_is_the_one_quoted(tmp_path) -> None:
+    """A clinic marks its own paragraph with {#action_id}; that paragraph is quoted for that
+    action (not for another), and the explanation names the rule set in force."""
+    own = tmp_path / "policy.txt"
+    own.write_text(
+        "Our counsellors keep every client's confidence. {#reply_to_review}\n\n"
+        "We do not offer gifts for anything posted online.\n",
+        encoding="utf-8",
+    )
+    clinic_policy = policy.load(own, "Harbourview policy")
+    e = explain("reply_to_review", policy=clinic_policy)
+    assert e.policy_quote and e.policy_quote.startswith("Our counsellors keep every client's")
+    assert "{#" not in e.policy_quote
+    assert explain("contact_reviewer", policy=clinic_policy).policy_quote is None
+    rules = builtin()
+    assert (e.action_id, e.rule_set, e.rule_version) == (
+        "reply_to_review",
+        rules.id,
+        rules.version_label,
+    )

@@ -105,3 +105,35 @@ def test_blocking_an_allowed_action_says_it_is_allowed() -> None:
 
     with pytest.raises(NotBlockedError, match=r"'correct_listing_facts' is allowed \(allowed\)"):
         block("correct_listing_facts", origin="cli", engine_or_session=None)  # type: ignore[arg-type]
+
+
+def test_an_entrys_hash_can_be_recomputed_outside_quietwatch() -> None:
+    """The documented form, so anyone can check the chain with a few lines of their own:
+    SHA-256 of the previous hash (empty for the first entry) and a compact JSON array of
+    the chained fields in order, times in UTC ISO 8601, other scripts' letters kept as is."""
+    import hashlib
+    from datetime import UTC, timedelta, timezone
+
+    at = datetime(2026, 11, 29, 7, 30, tzinfo=timezone(timedelta(hours=-8)))
+    values = {
+        "id": 1,
+        "at": at,
+        "action_id": "reply_to_review",
+        "rule_set": "bcacc",
+        "rule_version": "1.0.0",
+        "model_version": "2+abc",
+        "origin": "dashboard",
+        "user": "réception",
+        "clinic_id": 3,
+        "target": "review 7",
+        "detail": "Québec",
+    }
+    text = (
+        '[1,"2026-11-29T15:30:00+00:00","reply_to_review","bcacc","1.0.0","2+abc",'
+        '"dashboard","réception",3,"review 7","Québec"]'
+    )
+    first = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert audit.entry_hash(None, values) == first
+    second = hashlib.sha256((first + text).encode("utf-8")).hexdigest()
+    assert audit.entry_hash(first, values) == second
+    assert at.astimezone(UTC).hour == 15
