@@ -53,14 +53,11 @@ def initialise(
         clinic_id = crud.ensure_clinic(
             session, key=facts.pop("key"), name=facts.pop("name"), **facts
         )
-        for source in config.sources:
-            crud.ensure_listing(
-                session,
-                clinic_id=clinic_id,
-                site=source.site,
-                url=str(source.url),
-                enabled=source.enabled,
-            )
+        crud.ensure_listings(
+            session,
+            clinic_id=clinic_id,
+            sources=[(s.site, str(s.url), s.enabled) for s in config.sources],
+        )
     return Initialised(revision, len(config.sources), restored, added, audit.check(engine, where))
 
 

@@ -92,32 +92,18 @@ def _listing_by_url(session: Session, clinic_id: int, url: str) -> Listing | Non
 
 
 def ensure_listing(
-    session: Session,
-    *,
-    clinic_id: int,
-    site: str,
-    url: str,
-    origin: str = Origin.CONFIGURED,
-    enabled: bool = True,
+    session: Session, *, clinic_id: int, site: str, url: str, enabled: bool = True
 ) -> int:
     """The listing for a configured source (a discovered one becomes configured); its id."""
-    listing = _listing_by_url(session, clinic_id, url)
-    if listing is None:
-        listing = Listing(clinic_id=clinic_id, site=site, url=url, origin=origin, enabled=enabled)
-        session.add(listing)
-    else:
-        listing.enabled = enabled
-        if origin == Origin.CONFIGURED and listing.origin in (Origin.DISCOVERED, Origin.DISMISSED):
-            listing.origin = Origin.CONFIGURED
-    session.flush()
-    return listing.id
+    return ensure_listings(session, clinic_id=clinic_id, sources=[(site, url, enabled)])[url]
 
 
 def ensure_listings(
     session: Session, *, clinic_id: int, sources: Iterable[tuple[str, str, bool]]
 ) -> dict[str, int]:
-    """:func:`ensure_listing` for many configured sources (site, url, enabled) at once: the
-    known ones read in one query a batch, the new ones written in one flush; url -> id."""
+    """The listings for configured sources (site, url, enabled), url -> id: the known ones
+    read in one query a batch (a discovered or dismissed one becomes configured), the new
+    ones written in one flush."""
     sources = list(sources)
     known: dict[str, Listing] = {}
     urls = list(dict.fromkeys(url for _, url, _ in sources))
