@@ -139,6 +139,12 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
     else:
         console = _console()
         plain = not console.is_terminal  # a CI log or a pipe: no styles to draw
+
+        def shown(text: str, style: str | None = None) -> str:
+            if plain:
+                return text
+            return f"[{style}]{escape(text)}[/]" if style else escape(text)
+
         report = []
         for f in result.findings:
             where = name
@@ -146,15 +152,11 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
                 line, column = lines.line_col(f.start)
                 where = f"{name}:{line}:{column}"
             label = "needs a person" if f.severity != "finding" else "solicitation"
-            if plain:
-                report.append(f"{where}: {label} [{f.category}] rule {f.rule_id}: {f.text!r}")
-                report.append(f"    {f.explanation}")
-            else:
-                report.append(
-                    f"[bold]{escape(where)}[/]: {label} \\[{escape(f.category)}] "
-                    f"rule {escape(f.rule_id)}: [yellow]{escape(repr(f.text))}[/]"
-                )
-                report.append(f"    {escape(f.explanation)}")
+            report.append(
+                f"{shown(where, 'bold')}: {label} {shown(f'[{f.category}]')} "
+                f"rule {shown(f.rule_id)}: {shown(repr(f.text), 'yellow')}"
+            )
+            report.append(f"    {shown(f.explanation)}")
         if report and plain:
             # Written as is: a page of thousands of findings spent more time drawing them
             # through rich than finding them.
