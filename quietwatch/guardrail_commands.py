@@ -8,18 +8,24 @@ looks for them learns why not: each records the attempt and explains the rule.
 
 import getpass
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from guardrail.rules import RuleSet, builtin, rule_set_from_config
-from quietwatch.console import report_console as _console
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+def _console() -> Any:
+    """The report console (rich), imported only by the commands that draw with it."""
+    from quietwatch.console import report_console
+
+    return report_console()
 
 
 def _qw() -> Any:
@@ -137,11 +143,19 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
             }
         )
     else:
-        console = _console()
-        plain = not console.is_terminal  # a CI log or a pipe: no styles to draw
+        # A CI log or a pipe gets plain lines, written as they are (rich is not even
+        # imported: it is a fifth of check-text's start-up, and a page of thousands of
+        # findings spent more time drawn through it than found); a terminal gets styles.
+        styled = sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
+        if styled:
+            from rich.markup import escape
+        else:
+
+            def escape(text: str) -> str:
+                return text
 
         def shown(text: str, style: str | None = None) -> str:
-            if plain:
+            if not styled:
                 return text
             return f"[{style}]{escape(text)}[/]" if style else escape(text)
 
@@ -157,24 +171,22 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
                 f"rule {shown(f.rule_id)}: {shown(repr(f.text), 'yellow')}"
             )
             report.append(f"    {shown(f.explanation)}")
-        if report and plain:
-            # Written as is: a page of thousands of findings spent more time drawing them
-            # through rich than finding them.
-            console.file.write("\n".join(report) + "\n")
-        elif report:
-            console.print("\n".join(report), soft_wrap=True)
         if failing:
-            console.print(
+            report.append(
                 f"{len(failing)} finding(s) in {escape(name)}. The clinic does not ask for "
                 f"reviews, ratings or testimonials (rule set {rule_set.id} {rule_set.version_label})."
             )
         else:
-            console.print(f"{escape(name)}: no solicitation found.")
+            report.append(f"{escape(name)}: no solicitation found.")
         if warnings:
-            console.print(
+            report.append(
                 f"{len(warnings)} warning(s): a person should read them "
                 f"({'they fail with --strict' if not strict else 'failing: --strict'})."
             )
+        if styled:
+            _console().print("\n".join(report), soft_wrap=True)
+        else:
+            click.echo("\n".join(report))
     sys.exit(EXIT_FOUND if failing else EXIT_CLEAN)
 
 
@@ -193,6 +205,8 @@ def audit(as_json: bool, limit: int | None, action_id: str | None, verify: bool)
 
     Attempts kept in the pending file while the database was unreachable are added first.
     """
+    from rich.markup import escape
+
     from store import audit as audit_log
     from store import queries
     from store.db import Session
@@ -264,10 +278,12 @@ def rules(action_id: str | None, as_json: bool) -> None:
                 "rule_set": rule_set.id,
                 "name": rule_set.name,
                 "version": rule_set.version_label,
-                "actions": [r.model_dump(mode="json") for r in rule_set.rules],
+                "actions": [r.as_json() for r in rule_set.rules],
             }
         )
         return
+    from rich.markup import escape
+
     console = _console()
     console.print(
         f"[bold]{escape(rule_set.name)}[/] (rule set {rule_set.id}, {rule_set.version_label})"

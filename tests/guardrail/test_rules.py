@@ -82,7 +82,7 @@ def test_config_can_add_and_override_rules_and_the_version_changes() -> None:
         "grounds": ["bcacc_confidentiality"],
         "allowed_instead": "Use supervision or consultation.",
     }
-    override = builtin().get("read_monitor_export").model_dump(mode="json")
+    override = builtin().get("read_monitor_export").as_json()
     override["explanation"] = "Reading is fine; exports go to the privacy officer only."
     rules = build_rule_set(extra_rules=[extra, override])
     assert rules.id == "bcacc+config"
