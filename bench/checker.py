@@ -140,7 +140,7 @@ STARTUP = (
     ("quietwatch check-text 1 MB file", ["check-text", "MEGABYTE"], 1, "solicitation", 2.0),
 )
 # What check-text must not import when no configuration file is used.
-NOT_FOR_CHECK_TEXT = ("store.config", "sqlalchemy", "sqlmodel", "pydantic_settings")
+NOT_FOR_CHECK_TEXT = ("store.config", "sqlalchemy", "sqlmodel", "pydantic", "pydantic_settings")
 
 
 def cli_command() -> list[str]:

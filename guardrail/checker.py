@@ -64,7 +64,9 @@ class CheckResult:
 # A sentence ends after . ! ? -- but not after a title or common abbreviation ("Dr. Singh").
 _ABBREVIATION = r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bMx\.)(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
 _SENTENCE_END = re.compile(
-    rf"{_ABBREVIATION}(?<=[.!?])[\"'”’)\]]*\s+|(?<!\s)\s+[•·▪]\s+|(?<=\S)[ \t]{{3,}}"
+    # the end punctuation is looked for first: the abbreviations are then tried only after
+    # a full stop, not at every character (a third of the time sentences took)
+    rf"(?<=[.!?]){_ABBREVIATION}[\"'”’)\]]*\s+|(?<!\s)\s+[•·▪]\s+|(?<=\S)[ \t]{{3,}}"
 )
 _LINE_ENDS_SENTENCE = re.compile(r"[.!?:][\"'”’)\]]*\s*$")
 _LINE_STARTS_ITEM = re.compile(r"^\s*(?:[-*•·▪#>|]|\d+[.)]\s)")

@@ -21,6 +21,7 @@ logistic of its dot product with the weights plus the intercept.
 """
 
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -51,8 +52,10 @@ _TOKEN = re.compile(r"_url_|_slot_|[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[^\w\s]")
 
 def normalise(text: str) -> str:
     """Lower case, accents folded, links and placeholders replaced by ``_url_``/``_slot_``."""
-    text = _SLOT.sub(" _slot_ ", _URL.sub(" _url_ ", text))
-    return _ACCENTS.sub("", unicodedata.normalize("NFKD", text.lower())).replace("’", "'")
+    text = _SLOT.sub(" _slot_ ", _URL.sub(" _url_ ", text)).lower()
+    if text.isascii():  # nothing to fold (most English text): the same result, faster
+        return text
+    return _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).replace("’", "'")
 
 
 def tokens(text: str) -> list[str]:
@@ -107,6 +110,8 @@ class Model:
         self.table: dict[str, tuple[float, float]] = {
             name: (idf * weight, idf * idf) for name, (idf, weight) in data["features"].items()
         }
+        self._shares = {name: share for name, (share, _) in self.table.items()}
+        self._squares = {name: square for name, (_, square) in self.table.items()}
         low, high = self.settings["char_ngrams"]
         table = self.table
 
@@ -124,27 +129,26 @@ class Model:
     def _present(self, sentence: str, cues: tuple[str, ...]) -> set[str]:
         """The sentence's features and cues that the model knows (the others weigh nothing)."""
         words = tokens(normalise(sentence))
-        table = self.table
-        present = {cue for cue in cues if cue in table} | {
-            name
-            for n in range(1, self.settings["word_ngrams"] + 1)
-            for i in range(len(words) - n + 1)
-            if (name := "w:" + " ".join(words[i : i + n])) in table
-        }
-        for word in words:
+        known = self.table.__contains__
+        names = ["w:" + word for word in words]
+        if self.settings["word_ngrams"] >= 2:
+            names += [f"w:{a} {b}" for a, b in itertools.pairwise(words)]
+        for n in range(3, self.settings["word_ngrams"] + 1):
+            names += ["w:" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+        present = set(filter(known, names))
+        present.update(filter(known, cues))
+        grams = self._known_grams
+        for word in dict.fromkeys(words):
             if word[0].isalpha():
-                present.update(self._known_grams(word))
+                present.update(grams(word))
         return present
 
     def probability(self, sentence: str, cues: tuple[str, ...] = ()) -> float:
         """The probability that ``sentence`` (with the lexicon's ``cues`` about it) is a
         request."""
-        table = self.table
-        total = squares = 0.0
-        for name in self._present(sentence, cues):
-            share, square = table[name]
-            total += share
-            squares += square
+        present = self._present(sentence, cues)
+        total = sum(map(self._shares.__getitem__, present))
+        squares = sum(map(self._squares.__getitem__, present))
         norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
         return _logistic(total / norm + self.intercept)
 
