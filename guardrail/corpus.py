@@ -26,8 +26,13 @@ TRAINING_SPLITS = (
     "train7",
     "train8",
 )
+# Written blind and scored as written, but not trained on yet: a model trained with it
+# (2026-11-29) chose a lexicon threshold of 0.64 instead of 0.48 and lost pinned findings
+# (a staff request, the long hostile text) while the blind figures did not rise; the training
+# procedure needs a look before it is added to TRAINING_SPLITS.
+WAITING_SPLITS = ("train9",)
 # Written blind and NEVER trained or tuned on: only ever scored.  These are the honest figure.
-BLIND_SPLITS = ("blind3", "blind4", "blind5")
+BLIND_SPLITS = ("blind3", "blind4", "blind5", "blind6")
 LABELS = {"solicit": True, "clean": False}
 
 
