@@ -98,24 +98,58 @@ _RELATION = (
 )
 # An e-mail address starts where a run of address characters starts (never inside one) and
 # every part is bounded: unbounded runs retried from each position are quadratic.
-_CONTACT = (
-    r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,253}"
-    r"|\b(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
-)
+_EMAIL = r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,253}"
+_PHONE = r"\b(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
 
-DISCLOSURE_CHECKS: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("health_detail", re.compile(rf"\b(?:{_DIAGNOSES})", re.I), "a diagnosis or health condition"),
-    ("medication", re.compile(rf"\b(?:{_MEDICATIONS})", re.I), "medication or treatment details"),
-    ("session_detail", re.compile(rf"\b(?:{_SESSION})", re.I), "what happened in therapy sessions"),
-    (
+
+@dataclass(frozen=True)
+class DisclosureCheck:
+    """One kind of over-disclosure: a pattern and, to skip text it cannot match without
+    scanning it, what the text must contain first.
+
+    ``folded``: the pattern is lower case and is searched in the lower-cased text (a
+    case-sensitive scan of a long word list is about four times as fast as one with
+    ``re.IGNORECASE``; checking every review of a crawl spent 1.2 ms a page here)."""
+
+    category: str
+    regex: re.Pattern[str]
+    words: str
+    folded: bool = False
+    needs: str | None = None  # a character the text must contain ("@")
+    needs_digit: bool = False
+
+
+DISCLOSURE_CHECKS: tuple[DisclosureCheck, ...] = (
+    DisclosureCheck(
+        "health_detail", re.compile(rf"\b(?:{_DIAGNOSES})"), "a diagnosis or health condition", True
+    ),
+    DisclosureCheck(
+        "medication", re.compile(rf"\b(?:{_MEDICATIONS})"), "medication or treatment details", True
+    ),
+    DisclosureCheck(
+        "session_detail",
+        re.compile(rf"\b(?:{_SESSION})"),
+        "what happened in therapy sessions",
+        True,
+    ),
+    DisclosureCheck(
         "third_party_name",
         re.compile(
             rf"\b(?:[Mm]y|[Oo]ur|[Hh]is|[Hh]er)\s+(?i:{_RELATION}),?\s+(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?\b"
         ),
         "the name of another person (a partner, relative or friend)",
     ),
-    ("contact_detail", re.compile(_CONTACT), "an e-mail address or telephone number"),
+    DisclosureCheck(
+        "contact_detail", re.compile(_EMAIL), "an e-mail address or telephone number", needs="@"
+    ),
+    DisclosureCheck(
+        "contact_detail",
+        re.compile(_PHONE),
+        "an e-mail address or telephone number",
+        needs_digit=True,
+    ),
 )
+_DIGIT = re.compile(r"\d")
 
 
 def _clean(value: Any) -> str:
@@ -149,12 +183,31 @@ def dedupe_key(*parts: str) -> str:
 
 def disclosures(text: str) -> list[tuple[str, str, re.Match[str]]]:
     """(category, plain words, first match) for each kind of over-disclosure in ``text``."""
-    found = []
-    for category, regex, words in DISCLOSURE_CHECKS:
-        match = regex.search(text)
-        if match:
-            found.append((category, words, match))
-    return found
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer: offsets differ
+        lowered = None
+    has_digit = None
+    found: dict[str, tuple[str, str, re.Match[str]]] = {}
+    for check in DISCLOSURE_CHECKS:
+        if check.needs is not None and check.needs not in text:
+            continue
+        if check.needs_digit:
+            if has_digit is None:
+                has_digit = _DIGIT.search(text) is not None
+            if not has_digit:
+                continue
+        if check.folded:
+            match = (
+                check.regex.search(lowered)
+                if lowered is not None
+                else re.compile(check.regex.pattern, re.IGNORECASE).search(text)
+            )
+        else:
+            match = check.regex.search(text)
+        earlier = found.get(check.category)
+        if match and (earlier is None or match.start() < earlier[2].start()):
+            found[check.category] = (check.category, check.words, match)
+    return list(found.values())
 
 
 def review_findings(review: Mapping[str, Any]) -> list[FindingSpec]:

@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import Session, select
 
-from guardrail.findings import review_findings
+from guardrail.findings import disclosures, review_findings
 from store import crud
 from store.models import Finding
 
@@ -60,6 +61,39 @@ def test_a_review_that_discloses_too_much_is_flagged_with_guidance() -> None:
         assert words in spec.explanation
     assert "Never reply" in spec.guidance and "reporting route" in spec.guidance
     assert "never confirm or deny" in spec.guidance
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "words"),
+    [
+        ("Dr. Lee helped with my DEPRESSION and PTSD.", "health_detail", "DEPRESSION"),
+        ("The Zoloft dose finally made sense.", "medication", "Zoloft"),
+        ("Write to me at someone.else@mail.example, no phone.", "contact_detail", "someone"),
+        ("No e-mail, just call 604-555-0199 after five.", "contact_detail", "604-555-0199"),
+        # "İ" lower-cases to two characters: the excerpt still starts at the right word
+        ("İstanbul trip, then ANXIETY DISORDER came back.", "health_detail", "ANXIETY"),
+    ],
+)
+def test_disclosures_are_found_in_any_case_and_the_excerpt_keeps_its_place(
+    text: str, category: str, words: str
+) -> None:
+    (found,) = disclosures(text)
+    assert found[0] == category
+    assert text[found[2].start() :].startswith(words)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Call 604-555-0199 or write to a.b@mail.example.", "604"),
+        ("Write to a.b@mail.example or call 604-555-0199.", "a.b@"),
+    ],
+)
+def test_an_email_and_a_phone_number_are_one_contact_finding_at_the_first(
+    text: str, first: str
+) -> None:
+    (found,) = disclosures(text)
+    assert found[0] == "contact_detail" and found[2].start() == text.index(first)
 
 
 def test_findings_are_stored_once_with_record_finding(engine) -> None:

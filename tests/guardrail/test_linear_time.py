@@ -15,7 +15,7 @@ def test_the_harness_finds_the_patterns_inside_tuples_and_dataclasses() -> None:
     found = {id(pattern) for _, pattern in PATTERNS}
     assert id(lexicon.APPEAL_RE) in found
     assert all(id(p.regex) in found for p in lexicon.PATTERNS)  # a tuple of dataclasses
-    assert all(id(regex) in found for _, regex, _ in findings.DISCLOSURE_CHECKS)  # nested
+    assert all(id(check.regex) in found for check in findings.DISCLOSURE_CHECKS)  # nested
     assert id(links.URL_RE) in found and len(found) == len(PATTERNS) >= 50
 
 
