@@ -300,14 +300,31 @@ class LexiconHit:
     why: str
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """What the lexicon finds in a sentence on its own (the same wherever it stands)."""
+
+    hit: tuple[lexicon.Pattern, re.Match[str]] | None  # the first request it reads
+    incentive: re.Match[str] | None  # a reward tied to a review, when no request was read
+
+
+def _scan(sentence: str) -> _Scan:
+    hit = _first_match(sentence) or _appeal(sentence)
+    return _Scan(hit, _incentive(sentence) if hit is None else None)
+
+
 def lexicon_match(
-    sentence: str, neighbourhood: str | Callable[[], str] | None = None
+    sentence: str,
+    neighbourhood: str | Callable[[], str] | None = None,
+    *,
+    scan: _Scan | None = None,
 ) -> LexiconHit | None:
     """The lexicon's reading of one sentence: the first non-negated, non-disclaimed request,
     or None.  ``neighbourhood`` (the sentence and those either side, or a function that
-    returns them) is read only after a match, for gating and internal-survey cues."""
-    hit = _first_match(sentence) or _appeal(sentence)
-    incentive = _incentive(sentence) if hit is None else None
+    returns them) is read only after a match, for gating and internal-survey cues; ``scan``:
+    the sentence's :func:`_scan`, when already made."""
+    scan = scan or _scan(sentence)
+    hit, incentive = scan.hit, scan.incentive
     if hit is None and incentive is None:
         return None
     if neighbourhood is None:
@@ -372,27 +389,27 @@ def evidence(
     spans = list(sentences(text))
     links = _link_findings(text, builtin()) if links is None else links
     linked = sorted(f.start for f in links if f.start is not None and f.severity == FINDING)
-    # sentences the lexicon found nothing in, whatever is around: are a pattern's words there?
-    unmatched: dict[str, bool] = {}
+    # What depends on a sentence alone is worked out once per distinct sentence (a footer,
+    # a signature or a disclaimer repeated through a long text is read once).
+    scans: dict[str, _Scan] = {}
+    asides: dict[str, bool] = {}  # no request read: are a pattern's words there?
     cues: list[tuple[str, ...]] = []  # each sentence's cues so far
     for index, (start, end) in enumerate(spans):
         sentence = text[start:end]
         short = len(sentence.split()) < SHORT_SENTENCE_WORDS
-        hit = None
-        if sentence in unmatched:
-            aside = unmatched[sentence]
-        else:
-            lo, hi = max(0, index - 1), min(len(spans), index + 2)
-            asked: list[bool] = []
+        if sentence not in scans:
+            scans[sentence] = _scan(sentence)
+        lo, hi = max(0, index - 1), min(len(spans), index + 2)
 
-            def around(lo: int = lo, hi: int = hi, asked: list[bool] = asked) -> str:
-                asked.append(True)
-                return " ".join(text[a:b] for a, b in spans[lo:hi])
+        def around(lo: int = lo, hi: int = hi) -> str:
+            return " ".join(text[a:b] for a, b in spans[lo:hi])
 
-            hit = lexicon_match(sentence, around)
-            aside = hit is None and _set_aside(sentence)
-            if hit is None and not asked:
-                unmatched[sentence] = aside
+        hit = lexicon_match(sentence, around, scan=scans[sentence])
+        aside = False
+        if hit is None:
+            if sentence not in asides:
+                asides[sentence] = _set_aside(sentence)
+            aside = asides[sentence]
         cues.append((model.CUE_HIT,) if hit else (model.CUE_SET_ASIDE,) if aside else ())
         readings = []
         for before in range(min(index, context - 1) + 1):

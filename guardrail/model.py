@@ -110,8 +110,9 @@ class Model:
         self.table: dict[str, tuple[float, float]] = {
             name: (idf * weight, idf * idf) for name, (idf, weight) in data["features"].items()
         }
-        self._shares = {name: share for name, (share, _) in self.table.items()}
-        self._squares = {name: square for name, (_, square) in self.table.items()}
+        # The two shares as one complex number (share + square·i): one pass over the
+        # present features sums both (a third of the model's time on long texts).
+        self._both = {name: complex(share, square) for name, (share, square) in self.table.items()}
         low, high = self.settings["char_ngrams"]
         table = self.table
 
@@ -126,9 +127,8 @@ class Model:
         """``version+digest``: what the audit log and ``--json`` record."""
         return f"{self.version}+{self.digest[:12]}"
 
-    def _present(self, sentence: str, cues: tuple[str, ...]) -> set[str]:
-        """The sentence's features and cues that the model knows (the others weigh nothing)."""
-        words = tokens(normalise(sentence))
+    def _features(self, words: list[str]) -> set[str]:
+        """The known features of a text's words: word n-grams and character n-grams."""
         known = self.table.__contains__
         names = ["w:" + word for word in words]
         if self.settings["word_ngrams"] >= 2:
@@ -136,30 +136,35 @@ class Model:
         for n in range(3, self.settings["word_ngrams"] + 1):
             names += ["w:" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
         present = set(filter(known, names))
-        present.update(filter(known, cues))
         grams = self._known_grams
         for word in dict.fromkeys(words):
             if word[0].isalpha():
                 present.update(grams(word))
         return present
 
+    def _present(self, sentence: str, cues: tuple[str, ...]) -> set[str]:
+        """The sentence's features and cues that the model knows (the others weigh nothing)."""
+        present = self._features(tokens(normalise(sentence)))
+        present.update(filter(self.table.__contains__, cues))
+        return present
+
     def probability(self, sentence: str, cues: tuple[str, ...] = ()) -> float:
         """The probability that ``sentence`` (with the lexicon's ``cues`` about it) is a
         request."""
-        present = self._present(sentence, cues)
-        total = sum(map(self._shares.__getitem__, present))
-        squares = sum(map(self._squares.__getitem__, present))
+        both = sum(map(self._both.__getitem__, self._present(sentence, cues)))
+        total, squares = both.real, both.imag
         norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
         return _logistic(total / norm + self.intercept)
 
     def score(self, sentence: str, cues: tuple[str, ...] = (), *, drivers: int = 4) -> Score:
         """The probability and the words that drove it (each word's own n-grams, its
         character n-grams and half of each word pair it is in)."""
-        present = self._present(sentence, cues)
-        squares = sum(self.table[name][1] for name in present)
+        words = tokens(normalise(sentence))
+        present = self._features(words)
+        present.update(filter(self.table.__contains__, cues))
+        squares = sum(map(self._both.__getitem__, present)).imag
         norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
         parts = {name: self.table[name][0] / norm for name in present}
-        words = tokens(normalise(sentence))
         own = {  # each distinct word's own n-gram and its character n-grams
             word: parts.get("w:" + word, 0.0)
             + (sum(parts[g] for g in self._known_grams(word)) if word[0].isalpha() else 0.0)

@@ -349,3 +349,15 @@ def test_bench_scores_a_draft_split_as_written_with_or_without_the_model(tmp_pat
     assert "lexicon and links only" in lexicon
     # the request no pattern knows is left to the model: without it, recall is one in two
     assert "1/0       0/0       1/1      1.000  0.500      0.500" in lexicon
+
+
+def test_one_sentence_repeated_is_read_in_each_place_with_its_own_neighbours() -> None:
+    # What a sentence says on its own is worked out once per text; what its neighbours add
+    # (here: gating, in the sentences around the second copy) is not.
+    text = (
+        "Thanks for visiting us this spring.\n\nPlease leave us a review on Google.\n\n"
+        "Our office hours change in May, and parking is now free on weekends.\n\n"
+        "Loved your visit? Please leave us a review on Google. Not happy? Tell us privately."
+    )
+    found = [(f.category, f.severity) for f in check_text(text).findings]
+    assert found == [("express_request", "finding"), ("review_gating", "finding")]
