@@ -265,3 +265,97 @@ def test_read_only_engine_cannot_write(db_url: str) -> None:
             )
     finally:
         ro.dispose()
+
+
+def test_deciding_a_proposed_listing_confirms_or_dismisses_it_and_nothing_else(
+    engine, listing
+) -> None:
+    with session_scope(engine) as session:
+        other_clinic = crud.ensure_clinic(session, key="other", name="Other Clinic")
+        found = [
+            crud.record_discovered(
+                session, clinic_id=listing.clinic_id, site="yelp", url=f"http://127.0.0.1/yelp/{i}"
+            )
+            for i in range(2)
+        ]
+    before = datetime.now(UTC).replace(microsecond=0)
+    with session_scope(engine) as session:
+        url = crud.decide_listing(
+            session, clinic_id=listing.clinic_id, listing_id=found[0], decision="confirmed"
+        )
+        crud.decide_listing(
+            session, clinic_id=listing.clinic_id, listing_id=found[1], decision="dismissed"
+        )
+    assert url == "http://127.0.0.1/yelp/0"
+    with Session(engine) as session:
+        confirmed, dismissed = (session.get(Listing, i) for i in found)
+        assert (confirmed.origin, confirmed.enabled) == ("confirmed", True)
+        assert (dismissed.origin, dismissed.enabled) == ("dismissed", False)
+        for decided in (confirmed, dismissed):
+            assert decided.decided_at is not None
+            assert decided.decided_at.replace(tzinfo=UTC) >= before
+    with session_scope(engine) as session:
+        with pytest.raises(ValueError, match="in the config file; remove it there"):
+            crud.decide_listing(
+                session, clinic_id=listing.clinic_id, listing_id=listing.id, decision="dismissed"
+            )
+        with pytest.raises(LookupError, match=f"no listing {found[0]} for this clinic"):
+            crud.decide_listing(
+                session, clinic_id=other_clinic, listing_id=found[0], decision="dismissed"
+            )
+        with pytest.raises(ValueError, match="must be 'confirmed' or 'dismissed'"):
+            crud.decide_listing(
+                session, clinic_id=listing.clinic_id, listing_id=found[0], decision="configured"
+            )
+    with Session(engine) as session:
+        assert session.get(Listing, listing.id).origin == "configured"  # untouched
+        assert session.get(Listing, found[0]).enabled  # the refused calls changed nothing
+
+
+def test_a_case_entry_belongs_to_its_findings_clinic_and_keeps_what_it_was_given(
+    engine, listing
+) -> None:
+    from store.models import CaseEntry
+
+    at = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    with session_scope(engine) as session:
+        crud.ensure_clinic(session, key="other", name="Other Clinic")  # a second clinic
+        finding_id, _ = crud.record_finding(
+            session,
+            clinic_id=listing.clinic_id,
+            kind="owner_response",
+            dedupe_key="k1",
+            category="owner_response",
+            rule_id="reply_to_review",
+            severity="critical",
+            excerpt="Thanks!",
+            explanation="An owner response.",
+            guidance="Report it.",
+        )
+        first = crud.append_case_entry(
+            session, finding_id=finding_id, status="acknowledged", note="  seen it  ", user="pat"
+        )
+        second = crud.append_case_entry(
+            session, finding_id=finding_id, status="resolved", note="   ", origin="cli", at=at
+        )
+        with pytest.raises(LookupError, match="no finding 999"):
+            crud.append_case_entry(session, finding_id=999, status="resolved")
+        with pytest.raises(ValueError):
+            crud.append_case_entry(session, finding_id=finding_id, status="ignored")
+    with Session(engine) as session:
+        one, two = session.get(CaseEntry, first), session.get(CaseEntry, second)
+        assert (one.clinic_id, one.status, one.note, one.user, one.origin) == (
+            listing.clinic_id,
+            "acknowledged",
+            "seen it",
+            "pat",
+            "dashboard",
+        )
+        assert one.at is not None
+        assert (two.note, two.user, two.origin, two.at.replace(tzinfo=UTC)) == (
+            None,
+            None,
+            "cli",
+            at,
+        )
+        assert _count(session, CaseEntry) == 2  # the refused entries left nothing
