@@ -359,3 +359,47 @@ def test_a_case_entry_belongs_to_its_findings_clinic_and_keeps_what_it_was_given
             at,
         )
         assert _count(session, CaseEntry) == 2  # the refused entries left nothing
+
+
+def test_a_crawl_that_could_not_run_leaves_a_failed_run_saying_why(engine) -> None:
+    from store.secrets import MASK, register
+
+    register("sk-test-0123456789abcdef")
+    with session_scope(engine) as session:
+        clinic_id = crud.ensure_clinic(session, key="harbourview", name="Harbourview")
+        run_id = runs.record_failed_run(
+            session,
+            clinic_id=clinic_id,
+            spider="yelp",
+            trigger="schedule",
+            message="could not start: key sk-test-0123456789abcdef refused",
+        )
+    with Session(engine) as session:
+        run = session.get(CrawlRun, run_id)
+        assert (run.clinic_id, run.spider, run.trigger, run.status) == (
+            clinic_id,
+            "yelp",
+            "schedule",
+            "failed",
+        )
+        assert run.message == f"could not start: key {MASK} refused"
+        assert run.finished_at is not None and run.finished_at >= run.started_at
+
+
+def test_interrupting_a_run_closes_it_with_why_and_leaves_a_finished_one_alone(engine) -> None:
+    from store.secrets import MASK, register
+
+    register("sk-test-interrupt-987654")
+    with session_scope(engine) as session:
+        going = runs.start_run(session, clinic_id=None, spider="yelp")
+        done = runs.start_run(session, clinic_id=None, spider="ratemds")
+        runs.finish_run(session, run_id=done, status="ok", message="all read")
+    with session_scope(engine) as session:
+        runs.interrupt_run(session, run_id=going, message="stopped (sk-test-interrupt-987654)")
+        runs.interrupt_run(session, run_id=done, message="too late")
+        runs.interrupt_run(session, run_id=9999, message="no such run")  # nothing to do
+    with Session(engine) as session:
+        stopped, finished = session.get(CrawlRun, going), session.get(CrawlRun, done)
+        assert (stopped.status, stopped.message) == ("interrupted", f"stopped ({MASK})")
+        assert stopped.finished_at is not None
+        assert (finished.status, finished.message) == ("ok", "all read")
