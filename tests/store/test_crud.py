@@ -403,3 +403,60 @@ def test_interrupting_a_run_closes_it_with_why_and_leaves_a_finished_one_alone(e
         assert (stopped.status, stopped.message) == ("interrupted", f"stopped ({MASK})")
         assert stopped.finished_at is not None
         assert (finished.status, finished.message) == ("ok", "all read")
+
+
+def test_bulk_insert_returns_ids_in_the_order_given_and_fills_missing_keys_with_null(
+    engine, listing
+) -> None:
+    rows = [
+        {"listing_id": listing.id, "fingerprint": f"f{i}", "captured_at": T0 + timedelta(hours=i)}
+        | ({"name": f"Clinic {i}", "rating": 4.5} if i % 2 else {})
+        for i in range(5)
+    ]
+    with session_scope(engine) as session:
+        ids = crud.insert_rows(session, ListingSnapshot, rows)
+    assert len(ids) == 5 and len(set(ids)) == 5
+    with Session(engine) as session:
+        got = [session.get(ListingSnapshot, i) for i in ids]
+        assert [(s.name, s.rating) for s in got] == [
+            (None, None),
+            ("Clinic 1", 4.5),
+            (None, None),
+            ("Clinic 3", 4.5),
+            (None, None),
+        ]
+        assert [s.fingerprint for s in got] == ["f0", "f1", "f2", "f3", "f4"]
+        assert got[4].captured_at.replace(tzinfo=UTC) == T0 + timedelta(hours=4)
+
+
+def test_relinking_points_each_listing_at_its_own_newest_snapshot(engine, listing) -> None:
+    with session_scope(engine) as session:
+        other = crud.ensure_listing(
+            session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/b"
+        )
+        bare = crud.ensure_listing(
+            session, clinic_id=listing.clinic_id, site="yelp", url="http://127.0.0.1/yelp/biz/c"
+        )
+        ids = crud.insert_rows(
+            session,
+            ListingSnapshot,
+            [
+                {
+                    "listing_id": lid,
+                    "fingerprint": f"{lid}-{d}",
+                    "captured_at": T0 + timedelta(days=d),
+                }
+                for lid, d in (
+                    (listing.id, 0),
+                    (other, 0),
+                    (listing.id, 1),
+                    (other, 1),
+                    (listing.id, 2),
+                )
+            ],
+        )
+        crud.relink_latest_snapshots(session)
+    with Session(engine) as session:
+        assert session.get(Listing, listing.id).latest_snapshot_id == ids[4]
+        assert session.get(Listing, other).latest_snapshot_id == ids[3]
+        assert session.get(Listing, bare).latest_snapshot_id is None
