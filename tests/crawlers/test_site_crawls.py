@@ -89,6 +89,12 @@ def test_real_yelp_and_ratemds_pages_block_page_and_robots(
         assert len(reviews) == 20 and all(r.site_review_id for r in reviews)
         runs = {r.spider: r for r in s.exec(select(CrawlRun))}
         assert runs["yelp"].status == "partial" and runs["yelp"].blocked == 2
+        # The run's own counters, kept with it: each listing's outcome, the new findings.
+        yelp_stats, ratemds_stats = runs["yelp"].stats, runs["ratemds"].stats
+        assert yelp_stats["quietwatch/listing/partial"] == 1
+        assert yelp_stats["quietwatch/listing/blocked"] == 2
+        assert ratemds_stats["quietwatch/listing/partial"] == 1  # more pages than the limit
+        assert ratemds_stats["quietwatch/findings/new"] == 8
     paths = [req.path for req, _ in httpserver.log]
     assert "/private/listing" not in paths  # robots.txt obeyed: never fetched
     yelp_requests = [req for req, _ in httpserver.log if req.path == "/biz/philz-coffee-san-mateo"]
@@ -244,4 +250,7 @@ def test_empty_listing_and_owner_reply_on_yelp_structured_pages(
         assert review.site_review_id == "rv-1" and review.owner_response.startswith("Thank you")
         finding = s.exec(select(Finding).where(Finding.kind == "owner_response")).one()
         assert finding.review_id == review.id
-        assert s.exec(select(CrawlRun)).one().status == "ok"
+        run = s.exec(select(CrawlRun)).one()
+        assert run.status == "ok"
+        assert run.stats["quietwatch/listing/ok"] == 2
+        assert run.stats["quietwatch/findings/new"] == 1
