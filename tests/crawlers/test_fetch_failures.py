@@ -3,6 +3,8 @@ listing gets, the reason (never the exception's own text), the HTTP status, and 
 belongs (its listing and page).  Real crawls reach these through a local server in
 test_site_crawls and test_hostile_crawl; here every kind of failure is named once."""
 
+import logging
+
 import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
@@ -101,3 +103,14 @@ def test_a_request_without_listing_meta_is_its_own_listing_on_page_one() -> None
     assert (page.listing_url, page.page_url, page.page_number) == (LISTING, LISTING, 1)
     refused = _failed(Refused("a write page"), url=LISTING, meta={})
     assert (refused.listing_url, refused.page_number) == (LISTING, 1)
+
+
+def test_each_failure_is_logged_with_its_url_and_reason(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="crawlers.spiders.base"):
+        _failed(error.DNSLookupError("no such host"))
+        _failed(Refused("the link leads off the listing"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "crawlers.spiders.base"]
+    assert lines == [
+        f"could not fetch {PAGE}: DNS lookup failed: no such host.",
+        f"did not fetch {PAGE}: the link leads off the listing",
+    ]

@@ -460,3 +460,16 @@ def test_relinking_points_each_listing_at_its_own_newest_snapshot(engine, listin
         assert session.get(Listing, listing.id).latest_snapshot_id == ids[4]
         assert session.get(Listing, other).latest_snapshot_id == ids[3]
         assert session.get(Listing, bare).latest_snapshot_id is None
+
+
+def test_a_bulk_load_larger_than_one_batch_returns_every_id(engine, listing) -> None:
+    rows = [
+        {"listing_id": listing.id, "fingerprint": f"f{i}", "captured_at": T0}
+        for i in range(20_005)  # one batch is 20,000 rows
+    ]
+    with session_scope(engine) as session:
+        ids = crud.insert_rows(session, ListingSnapshot, rows)
+    assert len(ids) == 20_005 and ids == sorted(ids)
+    with Session(engine) as session:
+        assert _count(session, ListingSnapshot) == 20_005
+        assert session.get(ListingSnapshot, ids[-1]).fingerprint == "f20004"
