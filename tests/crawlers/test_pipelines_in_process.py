@@ -92,3 +92,144 @@ def test_a_discovered_listing_is_stored_once_counted_and_said(store, caplog) -> 
         rows = {row.url: row for row in session.exec(select(Listing))}
     assert (rows[candidate].origin, rows[candidate].enabled) == ("discovered", False)
     assert rows[LISTING].origin == "configured"
+
+
+def _pages(crawled_at: datetime, count: int, **last) -> list:
+    """One listing's two pages (five reviews, then the rest), as the spider yields them."""
+    from crawlers.items import ListingFacts, ListingPage, ReviewItem
+
+    items = [
+        ReviewItem(
+            site_review_id=f"r{j}",
+            author="Sam K.",
+            rating=5.0,
+            published_at=datetime(2026, 10, 1, tzinfo=UTC) - timedelta(days=j),
+            published_precision="day",
+            text=f"Review {j}.",
+        )
+        for j in range(count)
+    ]
+    first = ListingPage(
+        site="yelp",
+        listing_url=LISTING,
+        page_url=LISTING,
+        crawled_at=crawled_at,
+        facts=ListingFacts(name="Harbourview Counselling", rating=4.5, review_count=12),
+        reviews=items[:5],
+        is_last_page=False,
+        http_status=200,
+        etag='"v1"',
+        notes=["a note said twice", "a note said twice"],
+    )
+    second = ListingPage(
+        site="yelp",
+        listing_url=LISTING,
+        page_url=LISTING + "?start=10",
+        crawled_at=crawled_at,
+        page_number=2,
+        reviews=items[5:],
+        http_status=200,
+        etag='"page-two"',
+    )
+    for name, value in last.items():
+        setattr(second, name, value)
+    return [first, second]
+
+
+def _checks(store) -> list:
+    from store.models import CrawlProblem, CrawlRun, ListingCheck
+
+    with Session(store.engine) as session:
+        run = session.get(CrawlRun, store.run.run_id)
+        check = session.exec(
+            select(ListingCheck).where(ListingCheck.run_id == store.run.run_id)
+        ).one()
+        problems = session.exec(
+            select(CrawlProblem).where(CrawlProblem.run_id == store.run.run_id)
+        ).all()
+        listing = session.exec(select(Listing).where(Listing.url == LISTING)).one()
+        return run, check, [(p.kind, p.message) for p in problems], listing
+
+
+def test_a_listings_pages_are_stored_and_closed_with_its_check_counts_and_problems(
+    store,
+) -> None:
+    from crawlers.pipelines.store import StorePipeline
+
+    pipeline = StorePipeline.from_crawler(store.crawler)
+    for page in _pages(T0, 8):
+        pipeline.process_item(page, store.spider)
+    run, check, problems, listing = _checks(store)
+    assert (run.pages, run.items, run.new_reviews, run.errors, run.blocked) == (2, 2, 8, 0, 0)
+    assert (check.status, check.pages, check.reviews_seen, check.new_reviews) == ("ok", 2, 8, 8)
+    assert (check.complete, check.http_status, check.stated_review_count) == (True, 200, 12)
+    assert check.shortfall == 4  # 12 stated, 8 held: recorded, not hidden
+    assert "name" in check.fields and "rating" in check.fields
+    assert listing.etag == '"v1"'  # validators come from the first page only
+    assert listing.last_status == "ok" and listing.last_full_sweep_at is not None
+    assert problems == [
+        ("note", "a note said twice"),
+        (
+            "shortfall",
+            "the listing states 12 review(s); QuietWatch holds 8 (4 not shown on the pages "
+            "read: filtered, hidden or paged beyond reach)",
+        ),
+    ]
+    assert store.crawler.stats.get_value("quietwatch/listing/ok") == 1
+    assert pipeline.listings == {}  # nothing is kept once the listing is closed
+
+
+def test_a_blocked_last_page_makes_the_listing_incomplete_and_decides_no_removals(
+    store, tmp_path
+) -> None:
+    from crawlers.items import PageStatus
+    from crawlers.pipelines.store import StorePipeline
+
+    pipeline = StorePipeline.from_crawler(store.crawler)
+    for page in _pages(T0, 8):
+        pipeline.process_item(page, store.spider)
+    store.run.spider_closed(store.spider, "finished")
+    store.run.spider_opened(store.spider)  # the next run
+    later = T0 + timedelta(days=1)
+    blocked = _pages(later, 6, status=PageStatus.BLOCKED, problem="a CAPTCHA", reviews=[])
+    for page in blocked:
+        pipeline.process_item(page, store.spider)
+    run, check, problems, listing = _checks(store)
+    assert (check.status, check.complete, check.removed_reviews) == ("blocked", False, 0)
+    assert (run.errors, run.blocked, run.removed_reviews) == (1, 1, 0)
+    assert ("blocked", "a CAPTCHA") in problems
+    assert not any(kind == "shortfall" for kind, _ in problems)  # not read in full: no claim
+    with Session(store.engine) as session:
+        from store.models import Review
+
+        visible = session.exec(select(Review).where(Review.removed_at.is_(None))).all()
+    assert len(visible) == 8  # the three on the unread page are not "removed"
+
+
+def test_a_full_sweep_that_reads_every_page_removes_what_is_gone(store) -> None:
+    from crawlers.pipelines.store import StorePipeline
+
+    pipeline = StorePipeline.from_crawler(store.crawler)
+    for page in _pages(T0, 8):
+        pipeline.process_item(page, store.spider)
+    store.run.spider_closed(store.spider, "finished")
+    store.run.spider_opened(store.spider)
+    for page in _pages(T0 + timedelta(days=1), 6):  # r6 and r7 are gone from the site
+        pipeline.process_item(page, store.spider)
+    run, check, _problems, _listing = _checks(store)
+    assert (check.removed_reviews, run.removed_reviews, check.new_reviews) == (2, 2, 0)
+
+
+def test_a_gone_listing_is_dated_and_an_error_counted(store) -> None:
+    from crawlers.items import PageStatus
+    from crawlers.pipelines.store import StorePipeline
+
+    pipeline = StorePipeline.from_crawler(store.crawler)
+    (first, _second) = _pages(T0, 0)
+    first.status, first.problem, first.facts = PageStatus.GONE, "the listing is gone", None
+    first.is_last_page, first.http_status = True, 404
+    pipeline.process_item(first, store.spider)
+    run, check, problems, listing = _checks(store)
+    assert listing.gone_at is not None and listing.gone_at.replace(tzinfo=UTC) == T0
+    assert (check.status, check.http_status, run.errors) == ("gone", 404, 1)
+    assert ("gone", "the listing is gone") in problems
