@@ -46,7 +46,7 @@ def test_own_content_findings_are_stored_with_their_run_and_time_counted_and_sai
     store, caplog
 ) -> None:
     pipeline = FindingsPipeline.from_crawler(store.crawler)
-    first = OwnContentPage(url=PAGE, crawled_at=T0, findings=[_spec("a"), _spec("b")])
+    first = OwnContentPage(url=PAGE, crawled_at=T0, findings=[_spec("a"), _spec("b"), _spec("d")])
     again = OwnContentPage(
         url=PAGE, crawled_at=T0 + timedelta(hours=1), findings=[_spec("a"), _spec("c")]
     )
@@ -56,15 +56,15 @@ def test_own_content_findings_are_stored_with_their_run_and_time_counted_and_sai
         pipeline.process_item(OwnContentPage(url=PAGE + "/fees", crawled_at=T0))  # clean
     lines = [r.getMessage() for r in caplog.records if r.name == "crawlers.pipelines.findings"]
     assert lines == [
-        f"2 solicitation finding(s) on {PAGE} (2 new)",
+        f"3 solicitation finding(s) on {PAGE} (3 new)",
         f"2 solicitation finding(s) on {PAGE} (1 new)",
     ]
     stats = store.crawler.stats
     assert stats.get_value("quietwatch/own_content/pages") == 3
-    assert stats.get_value("quietwatch/own_content/new_findings") == 3
+    assert stats.get_value("quietwatch/own_content/new_findings") == 4
     with Session(store.engine) as session:
         found = {f.dedupe_key: f for f in session.exec(select(Finding))}
-    assert sorted(found) == ["a", "b", "c"]
+    assert sorted(found) == ["a", "b", "c", "d"]
     run_id = store.run.run_id
     assert {f.run_id for f in found.values()} == {run_id}
     assert {f.source_url for f in found.values()} == {PAGE}
@@ -233,3 +233,19 @@ def test_a_gone_listing_is_dated_and_an_error_counted(store) -> None:
     assert listing.gone_at is not None and listing.gone_at.replace(tzinfo=UTC) == T0
     assert (check.status, check.http_status, run.errors) == ("gone", 404, 1)
     assert ("gone", "the listing is gone") in problems
+
+
+def test_a_reviews_findings_are_stored_with_their_run_and_the_pages_time(store) -> None:
+    from crawlers.pipelines.store import StorePipeline
+
+    pages = _pages(T0, 6)
+    pages[1].reviews[0].owner_response = "Thank you for your kind words!"
+    store_pipeline = StorePipeline.from_crawler(store.crawler)
+    findings = FindingsPipeline.from_crawler(store.crawler)
+    for page in pages:
+        findings.process_item(store_pipeline.process_item(page, store.spider))
+    with Session(store.engine) as session:
+        (finding,) = session.exec(select(Finding)).all()
+    assert (finding.kind, finding.run_id) == ("owner_response", store.run.run_id)
+    assert finding.first_seen_at.replace(tzinfo=UTC) == T0
+    assert store.crawler.stats.get_value("quietwatch/findings/new") == 1
