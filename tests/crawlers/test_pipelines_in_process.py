@@ -167,6 +167,13 @@ def test_a_listings_pages_are_stored_and_closed_with_its_check_counts_and_proble
     assert "name" in check.fields and "rating" in check.fields
     assert listing.etag == '"v1"'  # validators come from the first page only
     assert listing.last_status == "ok" and listing.last_full_sweep_at is not None
+    with Session(store.engine) as session:
+        from store.models import ListingSnapshot, Review
+
+        snapshot = session.get(ListingSnapshot, listing.latest_snapshot_id)
+        authors = {r.author for r in session.exec(select(Review))}
+    assert snapshot.run_id == store.run.run_id and snapshot.name == "Harbourview Counselling"
+    assert authors == {"S. K."}  # [privacy] keep_reviewer_names = "initials", the default
     assert problems == [
         ("note", "a note said twice"),
         (
@@ -214,10 +221,14 @@ def test_a_full_sweep_that_reads_every_page_removes_what_is_gone(store) -> None:
         pipeline.process_item(page, store.spider)
     store.run.spider_closed(store.spider, "finished")
     store.run.spider_opened(store.spider)
-    for page in _pages(T0 + timedelta(days=1), 6):  # r6 and r7 are gone from the site
+    again = _pages(T0 + timedelta(days=1), 6)  # r6 and r7 are gone from the site
+    again[0].reviews[0].text = "Review 0, edited."  # one edit on each page
+    again[1].reviews[0].text = "Review 5, edited."
+    for page in again:
         pipeline.process_item(page, store.spider)
     run, check, _problems, _listing = _checks(store)
     assert (check.removed_reviews, run.removed_reviews, check.new_reviews) == (2, 2, 0)
+    assert (check.changed_reviews, run.changed_reviews) == (2, 2)
 
 
 def test_a_gone_listing_is_dated_and_an_error_counted(store) -> None:
