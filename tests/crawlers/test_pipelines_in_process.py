@@ -205,6 +205,11 @@ def test_a_blocked_last_page_makes_the_listing_incomplete_and_decides_no_removal
     assert (check.status, check.complete, check.removed_reviews) == ("blocked", False, 0)
     assert (run.errors, run.blocked, run.removed_reviews) == (1, 1, 0)
     assert ("blocked", "a CAPTCHA") in problems
+    with Session(store.engine) as session:
+        from store.models import CrawlProblem
+
+        where = session.exec(select(CrawlProblem.url).where(CrawlProblem.kind == "blocked")).all()
+    assert where == [LISTING + "?start=10"]  # the page that failed, not the listing
     assert not any(kind == "shortfall" for kind, _ in problems)  # not read in full: no claim
     with Session(store.engine) as session:
         from store.models import Review
@@ -260,3 +265,23 @@ def test_a_reviews_findings_are_stored_with_their_run_and_the_pages_time(store) 
     assert (finding.kind, finding.run_id) == ("owner_response", store.run.run_id)
     assert finding.first_seen_at.replace(tzinfo=UTC) == T0
     assert store.crawler.stats.get_value("quietwatch/findings/new") == 1
+
+
+def test_a_partial_page_before_a_good_last_page_still_leaves_the_listing_incomplete(
+    store,
+) -> None:
+    from crawlers.items import PageStatus
+    from crawlers.pipelines.store import StorePipeline
+
+    pipeline = StorePipeline.from_crawler(store.crawler)
+    for page in _pages(T0, 8):
+        pipeline.process_item(page, store.spider)
+    store.run.spider_closed(store.spider, "finished")
+    store.run.spider_opened(store.spider)
+    first, second = _pages(T0 + timedelta(days=1), 6)
+    first.status, first.problem = PageStatus.PARTIAL, "two reviews could not be read"
+    for page in (first, second):
+        pipeline.process_item(page, store.spider)
+    _run, check, problems, _listing = _checks(store)
+    assert (check.status, check.complete, check.removed_reviews) == ("partial", False, 0)
+    assert ("partial", "two reviews could not be read") in problems
