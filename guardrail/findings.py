@@ -115,8 +115,7 @@ class DisclosureCheck:
     regex: re.Pattern[str]
     words: str
     folded: bool = False
-    needs: str | None = None  # a character the text must contain ("@")
-    needs_digit: bool = False
+    needs: re.Pattern[str] | None = None  # what the text must contain (an "@", a digit)
 
 
 DISCLOSURE_CHECKS: tuple[DisclosureCheck, ...] = (
@@ -140,16 +139,18 @@ DISCLOSURE_CHECKS: tuple[DisclosureCheck, ...] = (
         "the name of another person (a partner, relative or friend)",
     ),
     DisclosureCheck(
-        "contact_detail", re.compile(_EMAIL), "an e-mail address or telephone number", needs="@"
+        "contact_detail",
+        re.compile(_EMAIL),
+        "an e-mail address or telephone number",
+        needs=re.compile("@"),
     ),
     DisclosureCheck(
         "contact_detail",
         re.compile(_PHONE),
         "an e-mail address or telephone number",
-        needs_digit=True,
+        needs=re.compile(r"\d"),
     ),
 )
-_DIGIT = re.compile(r"\d")
 
 
 def _clean(value: Any) -> str:
@@ -186,16 +187,10 @@ def disclosures(text: str) -> list[tuple[str, str, re.Match[str]]]:
     lowered = text.lower()
     if len(lowered) != len(text):  # a character whose lower case is longer: offsets differ
         lowered = None
-    has_digit = None
     found: dict[str, tuple[str, str, re.Match[str]]] = {}
     for check in DISCLOSURE_CHECKS:
-        if check.needs is not None and check.needs not in text:
+        if check.needs is not None and not check.needs.search(text):
             continue
-        if check.needs_digit:
-            if has_digit is None:
-                has_digit = _DIGIT.search(text) is not None
-            if not has_digit:
-                continue
         if check.folded:
             match = (
                 check.regex.search(lowered)

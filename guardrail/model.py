@@ -142,16 +142,19 @@ class Model:
                 present.update(grams(word))
         return present
 
-    def _present(self, sentence: str, cues: tuple[str, ...]) -> set[str]:
-        """The sentence's features and cues that the model knows (the others weigh nothing)."""
-        present = self._features(tokens(normalise(sentence)))
+    def _present(self, sentence: str, cues: tuple[str, ...]) -> tuple[list[str], set[str]]:
+        """The sentence's words, and its features and cues that the model knows (the others
+        weigh nothing)."""
+        words = tokens(normalise(sentence))
+        present = self._features(words)
         present.update(filter(self.table.__contains__, cues))
-        return present
+        return words, present
 
     def probability(self, sentence: str, cues: tuple[str, ...] = ()) -> float:
         """The probability that ``sentence`` (with the lexicon's ``cues`` about it) is a
         request."""
-        both = sum(map(self._both.__getitem__, self._present(sentence, cues)))
+        _words, present = self._present(sentence, cues)
+        both = sum(map(self._both.__getitem__, present))
         total, squares = both.real, both.imag
         norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
         return _logistic(total / norm + self.intercept)
@@ -159,9 +162,7 @@ class Model:
     def score(self, sentence: str, cues: tuple[str, ...] = (), *, drivers: int = 4) -> Score:
         """The probability and the words that drove it (each word's own n-grams, its
         character n-grams and half of each word pair it is in)."""
-        words = tokens(normalise(sentence))
-        present = self._features(words)
-        present.update(filter(self.table.__contains__, cues))
+        words, present = self._present(sentence, cues)
         squares = sum(map(self._both.__getitem__, present)).imag
         norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
         parts = {name: self.table[name][0] / norm for name in present}

@@ -149,10 +149,6 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
         styled = sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR"))
         if styled:
             from rich.markup import escape
-        else:
-
-            def escape(text: str) -> str:
-                return text
 
         def shown(text: str, style: str | None = None) -> str:
             if not styled:
@@ -173,11 +169,11 @@ def check_text(source: str, as_json: bool, fmt: str, base_url: str | None, stric
             report.append(f"    {shown(f.explanation)}")
         if failing:
             report.append(
-                f"{len(failing)} finding(s) in {escape(name)}. The clinic does not ask for "
+                f"{len(failing)} finding(s) in {shown(name)}. The clinic does not ask for "
                 f"reviews, ratings or testimonials (rule set {rule_set.id} {rule_set.version_label})."
             )
         else:
-            report.append(f"{escape(name)}: no solicitation found.")
+            report.append(f"{shown(name)}: no solicitation found.")
         if warnings:
             report.append(
                 f"{len(warnings)} warning(s): a person should read them "

@@ -136,6 +136,18 @@ def _pages(crawled_at: datetime, count: int, **last) -> list:
     return [first, second]
 
 
+def _first_crawl_then_the_next_run(store):
+    """The listing's eight reviews stored by a first run, and the next run open; the pipeline."""
+    from crawlers.pipelines.store import StorePipeline
+
+    pipeline = StorePipeline.from_crawler(store.crawler)
+    for page in _pages(T0, 8):
+        pipeline.process_item(page, store.spider)
+    store.run.spider_closed(store.spider, "finished")
+    store.run.spider_opened(store.spider)
+    return pipeline
+
+
 def _checks(store) -> list:
     from store.models import CrawlProblem, CrawlRun, ListingCheck
 
@@ -190,13 +202,8 @@ def test_a_blocked_last_page_makes_the_listing_incomplete_and_decides_no_removal
     store, tmp_path
 ) -> None:
     from crawlers.items import PageStatus
-    from crawlers.pipelines.store import StorePipeline
 
-    pipeline = StorePipeline.from_crawler(store.crawler)
-    for page in _pages(T0, 8):
-        pipeline.process_item(page, store.spider)
-    store.run.spider_closed(store.spider, "finished")
-    store.run.spider_opened(store.spider)  # the next run
+    pipeline = _first_crawl_then_the_next_run(store)
     later = T0 + timedelta(days=1)
     blocked = _pages(later, 6, status=PageStatus.BLOCKED, problem="a CAPTCHA", reviews=[])
     for page in blocked:
@@ -219,13 +226,8 @@ def test_a_blocked_last_page_makes_the_listing_incomplete_and_decides_no_removal
 
 
 def test_a_full_sweep_that_reads_every_page_removes_what_is_gone(store) -> None:
-    from crawlers.pipelines.store import StorePipeline
 
-    pipeline = StorePipeline.from_crawler(store.crawler)
-    for page in _pages(T0, 8):
-        pipeline.process_item(page, store.spider)
-    store.run.spider_closed(store.spider, "finished")
-    store.run.spider_opened(store.spider)
+    pipeline = _first_crawl_then_the_next_run(store)
     again = _pages(T0 + timedelta(days=1), 6)  # r6 and r7 are gone from the site
     again[0].reviews[0].text = "Review 0, edited."  # one edit on each page
     again[1].reviews[0].text = "Review 5, edited."
@@ -271,13 +273,8 @@ def test_a_partial_page_before_a_good_last_page_still_leaves_the_listing_incompl
     store,
 ) -> None:
     from crawlers.items import PageStatus
-    from crawlers.pipelines.store import StorePipeline
 
-    pipeline = StorePipeline.from_crawler(store.crawler)
-    for page in _pages(T0, 8):
-        pipeline.process_item(page, store.spider)
-    store.run.spider_closed(store.spider, "finished")
-    store.run.spider_opened(store.spider)
+    pipeline = _first_crawl_then_the_next_run(store)
     first, second = _pages(T0 + timedelta(days=1), 6)
     first.status, first.problem = PageStatus.PARTIAL, "two reviews could not be read"
     for page in (first, second):
