@@ -18,6 +18,7 @@ import it cheaply.
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import import_module
 from typing import Any
 
@@ -305,8 +306,10 @@ def display_name(site: str) -> str:
     return known.display if known else site
 
 
+@cache
 def review_site_hosts() -> tuple[str, ...]:
-    """Every host of every site and API: QuietWatch sends nothing but GET/HEAD there."""
+    """Every host of every site and API: QuietWatch sends nothing but GET/HEAD there.
+    (The registry is fixed when the module loads, so this is worked out once.)"""
     hosts = {h for s in SITES.values() for h in s.hosts} | {
         h for a in APIS.values() for h in a.hosts
     }

@@ -12,6 +12,7 @@ import sqlite3
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -64,8 +65,11 @@ def make_engine(url: str, *, read_only: bool = False, echo: bool = False) -> Eng
     """An engine for ``url``.  ``read_only`` opens SQLite with ``mode=ro`` and PostgreSQL
     with read-only transactions, so a reader cannot write even by mistake."""
     parsed = make_url(url)
-    kwargs: dict = {"echo": echo, "pool_pre_ping": True}
+    kwargs: dict = {"echo": echo}
     if parsed.get_backend_name() != "sqlite":
+        # A server connection can drop while pooled; a SQLite file cannot (no ping: it
+        # would be one more statement on every checkout, i.e. on every page a crawl stores).
+        kwargs["pool_pre_ping"] = True
         if read_only:
             kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
         return sa.create_engine(url, **kwargs)
@@ -187,12 +191,22 @@ def init_db(engine: Engine) -> str:
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is at the newest migration."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
-    return current == script.get_current_head()
+    return current == head_revision()
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration this code knows (read from the migration scripts once: they do
+    not change under a running process)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg).get_current_head()
 
 
 @contextmanager

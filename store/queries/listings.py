@@ -22,18 +22,29 @@ def listings(
     session: Session, *, clinic_id: int, origins: Sequence[str] | None = None
 ) -> list[ListingRead]:
     """The clinic's listings with the facts of their latest snapshot."""
+    listing, snap = Listing.__table__, ListingSnapshot.__table__
+    facts = [snap.c[name] for name in _SNAPSHOT_FACTS]
     query = (
-        select(Listing, ListingSnapshot)
-        .outerjoin(ListingSnapshot, col(ListingSnapshot.id) == col(Listing.latest_snapshot_id))
-        .where(Listing.clinic_id == clinic_id)
-        .order_by(Listing.site, Listing.id)
+        select(*listing.c, *facts)
+        .select_from(listing)
+        .outerjoin(snap, snap.c.id == listing.c.latest_snapshot_id)
+        .where(listing.c.clinic_id == clinic_id)
+        .order_by(listing.c.site, listing.c.id)
     )
     if origins is not None:
-        query = query.where(col(Listing.origin).in_(list(origins)))
+        query = query.where(listing.c.origin.in_(list(origins)))
+    # Plain rows, not ORM objects: the Overview reads every listing of the clinic.
+    names, width = listing.c.keys(), len(listing.c)
     out = []
-    for listing, snap in session.exec(query).all():
-        out.append(listing_read(listing, snap))
+    for row in session.exec(query).all():
+        values = dict(zip(names, row[:width], strict=True))
+        if row[-1] is not None:  # captured_at: the listing has a snapshot
+            values.update(zip(_SNAPSHOT_FACTS, row[width:], strict=True))
+        out.append(ListingRead.model_validate(values))
     return out
+
+
+_SNAPSHOT_FACTS = (*FACT_FIELDS, "captured_at")  # captured_at last
 
 
 def listing_read(listing: Listing, snapshot: ListingSnapshot | None = None) -> ListingRead:

@@ -108,33 +108,27 @@ def site_summaries(session: Session, *, clinic_id: int, since: datetime) -> list
     ).all()
     visible = col(Review.removed_at).is_(None)
     new = _new()
+    latest = _latest_run_per_listing(clinic_id)
+    # One pass over the clinic's reviews for every per-site figure.  The cheap tests come
+    # first in each CASE: SQLite stops at the first false one.
     review_rows = session.exec(
         select(
             Review.site,
             func.sum(sa.case((visible, 1), else_=0)),
             func.avg(sa.case((visible, col(Review.rating)), else_=None)),
-            # The cheap tests first: SQLite stops at the first false one.
             func.sum(sa.case((sa.and_(col(Review.first_seen_at) >= since, new), 1), else_=0)),
             func.sum(sa.case((visible, 0), else_=1)),
+            func.sum(
+                sa.case(
+                    (sa.and_(latest.c.run_id == col(Review.first_seen_run_id), new), 1), else_=0
+                )
+            ),
         )
+        .outerjoin(latest, latest.c.listing_id == col(Review.listing_id))
         .where(Review.clinic_id == clinic_id)
         .group_by(col(Review.site))
     ).all()
-    latest = _latest_run_per_listing(clinic_id)
-    new_rows = session.exec(
-        select(Review.site, func.count(col(Review.id)))
-        .join(
-            latest,
-            sa.and_(
-                latest.c.listing_id == col(Review.listing_id),
-                latest.c.run_id == col(Review.first_seen_run_id),
-            ),
-        )
-        .where(Review.clinic_id == clinic_id, new)
-        .group_by(col(Review.site))
-    ).all()
     reviews = {r[0]: r for r in review_rows}
-    new = dict(new_rows)
     out = []
     for site, n, rating, stated, stated_n, success, crawled in listing_rows:
         r = reviews.get(site)
@@ -146,7 +140,7 @@ def site_summaries(session: Session, *, clinic_id: int, since: datetime) -> list
                 stated_reviews=int(stated) if stated_n else None,
                 reviews_held=int(r[1] or 0) if r else 0,
                 average_held=round(float(r[2]), 2) if r and r[2] is not None else None,
-                new_last_crawl=int(new.get(site, 0)),
+                new_last_crawl=int(r[5] or 0) if r else 0,
                 new_since=int(r[3] or 0) if r else 0,
                 removed=int(r[4] or 0) if r else 0,
                 last_success_at=success,
