@@ -139,8 +139,6 @@ def _address(
 def _own_website(listing: ListingRead) -> str | None:
     """The website the listing gives for the clinic; a link back to the listing's own page
     or to a review site is the site's link to itself, not the clinic's website."""
-    from crawlers.sites import review_site_hosts
-
     given = website(listing.website)
     if given is None:
         return None
@@ -148,9 +146,18 @@ def _own_website(listing: ListingRead) -> str | None:
     own_page = website(listing.url)
     if given == own_page or (own_page and host == own_page.split("/", 1)[0]):
         return None
-    if any(host == h or host.endswith("." + h) for h in review_site_hosts()):
+    if _review_site_host(host):
         return None
     return listing.website
+
+
+@lru_cache(maxsize=4096)
+def _review_site_host(host: str) -> bool:
+    """The host is a review site's own, or a subdomain of one (worked out once a host: the
+    Overview compares every listing on its first load)."""
+    from crawlers.sites import review_site_hosts
+
+    return any(host == h or host.endswith("." + h) for h in review_site_hosts())
 
 
 def compare(clinic: ClinicRead, listing: ListingRead) -> list[FactComparison]:

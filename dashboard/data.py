@@ -9,9 +9,12 @@ guardrail's audit row (:mod:`dashboard.guard`) and the compliance case log
 """
 
 import logging
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,10 +68,21 @@ class AppContext:
 
 def context() -> AppContext:
     """Settings for this process: config file and database URL (environment first)."""
-    settings = Settings()
-    ctx = _context(str(settings.config) if settings.config else None, settings.database_url)
+    ours = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(_PREFIX)))
+    ctx = _context(*_settings(ours))
     render.ZONE = ctx.zone  # every date shown in the clinic's time zone
     return ctx
+
+
+_PREFIX = "QUIETWATCH_"
+
+
+@lru_cache(maxsize=8)
+def _settings(_environment: tuple[tuple[str, str], ...]) -> tuple[str | None, str | None]:
+    """The config file and database URL that ``QUIETWATCH_*`` (``_environment``) give: read
+    once for each set of values, not on every call (pages ask for the context often)."""
+    settings = Settings()
+    return (str(settings.config) if settings.config else None, settings.database_url)
 
 
 @st.cache_resource(show_spinner=False)
@@ -179,6 +193,29 @@ def load(name: str, **kwargs: Any) -> Any:
     return run(name, ctx.database_url, tuple(sorted(kwargs.items())))
 
 
+def prefetch(*calls: tuple[str, dict[str, Any]], comparisons_of: ClinicRead | None = None) -> None:
+    """Run several of a page's queries at once, each on its own connection and thread, so
+    that what ``load`` (and ``comparisons``) are asked next is already in the cache.
+
+    SQLite and PostgreSQL do a query's work without holding Python's lock, so on a page's
+    first load (nothing cached yet) the queries overlap instead of waiting for each other.
+    Nothing is drawn from the threads: they only fill the cache.  With caching off
+    (``cache_ttl_seconds = 0``) there is nothing to fill and nothing is done."""
+    ctx = context()
+    ttl = ctx.dashboard.cache_ttl_seconds
+    if ttl <= 0:
+        return
+    run, run_comparisons = _cached(ttl)
+    jobs: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
+        (run, (name, ctx.database_url, tuple(sorted(kwargs.items())))) for name, kwargs in calls
+    ]
+    if comparisons_of is not None:
+        jobs.append((run_comparisons, (ctx.database_url, comparisons_of.id)))
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="qw-prefetch") as pool:
+        for future in [pool.submit(fn, *args) for fn, args in jobs]:
+            future.result()  # a query's error is raised here, as load() would raise it
+
+
 def clear_cache() -> None:
     """Forget every cached query result (after the audit write, or on "Refresh")."""
     for run, comparisons_ in _CACHED.values():
@@ -247,11 +284,11 @@ def attention_counts(clinic: ClinicRead, *, since: Any, stale_before: Any) -> di
     sites = load("site_summaries", clinic_id=clinic.id, since=since)
     compared = comparisons(clinic)
     listings = [listing for listing, _comps in compared if listing.enabled]
-    failing = [
-        listing
+    failing = {
+        listing.id
         for listing in listings
         if listing.last_status and not ListingStatus(listing.last_status).good
-    ]
+    }
     return {
         "owner_response": found.get("owner_response", 0),
         "disclosure": found.get("disclosure", 0),
@@ -263,7 +300,7 @@ def attention_counts(clinic: ClinicRead, *, since: Any, stale_before: Any) -> di
         "overdue": sum(
             1
             for listing in listings
-            if listing not in failing
+            if listing.id not in failing
             and (listing.last_success_at is None or listing.last_success_at < stale_before)
         ),
         "new": sum(s.new_since for s in sites),

@@ -2,6 +2,8 @@
 click a row for the side-by-side comparison, its history and a link to the page; listings
 a search found that nobody has confirmed yet."""
 
+from typing import Any
+
 import streamlit as st
 
 from dashboard import data, guard, labels, render
@@ -53,19 +55,28 @@ def _verdict(listing, comps) -> str:  # type: ignore[no-untyped-def]
     return "Matches"
 
 
-def _colour(value: str) -> str:
-    if value.startswith("Differs"):
-        return "background-color: #fde2e1; color: #8a1c12; font-weight: 600"
-    if value == "Matches":
-        return "color: #1e6b3a"
-    return "color: #666"
+_TAG_COLOURS = {"Differs": "#c62828", "Matches": "#2e7d32", "Same": "#2e7d32"}  # else grey
+
+
+def _tag_column(values: list[str], *, width: str) -> Any:
+    """A verdict column shown as coloured tags: red when a listing (or a fact) differs,
+    green when it matches, grey when it is not read or not stated.  Each cell holds one tag.
+    (Tags, not a pandas Styler: styling each cell of a thousand-row table cost the browser
+    about half a second.)"""
+    options = sorted(set(values))
+    return st.column_config.MultiselectColumn(
+        options=options,
+        color=[_TAG_COLOURS.get(v.split(":")[0], "#757575") for v in options],
+        pinned=True,
+        width=width,  # type: ignore[arg-type]
+    )
 
 
 st.subheader(f"Listings ({len(shown)})")
 df = render.frame(
     (
         {
-            "Verdict": _verdict(listing, comps),
+            "Verdict": [_verdict(listing, comps)],  # one tag
             "Site": labels.site(listing.site),
             "Status": labels.listing_status(listing.last_status),
             "Name": listing.name,
@@ -94,10 +105,10 @@ df = render.frame(
     ],
 )
 selected = render.table(
-    df.style.map(_colour, subset=["Verdict"]),
+    df,
     key="listings-table",
     columns={
-        "Verdict": st.column_config.TextColumn(pinned=True, width="medium"),
+        "Verdict": _tag_column([tags[0] for tags in df["Verdict"]], width="medium"),
         "Site": st.column_config.TextColumn(pinned=True, width="small"),
         "Rating": st.column_config.NumberColumn(format="%.1f", width="small"),
         "ID": st.column_config.NumberColumn(format="%d", width="small"),
@@ -115,20 +126,21 @@ if shown:
     listing, comps = shown[index]
     with st.container(border=True, key="listing-detail"):
         st.subheader(f"{labels.listing(listing.id, listing.site)}: side by side", anchor=False)
+        results = [
+            "Differs" if c.mismatch else ("Same" if c.stated else "Not stated") for c in comps
+        ]
         render.table(
             render.frame(
                 (
                     {
-                        "Result": (
-                            "Differs" if c.mismatch else ("Same" if c.stated else "Not stated")
-                        ),
+                        "Result": [result],  # one tag
                         "Fact": labels.fact(c.fact),
                         "The clinic says": c.canonical,
                         "The listing says": c.listed if c.stated else "",
                         "Clinic, normalised": c.canonical_normalised,
                         "Listing, normalised": c.listed_normalised,
                     }
-                    for c in comps
+                    for c, result in zip(comps, results, strict=True)
                 ),
                 [
                     "Result",
@@ -138,14 +150,9 @@ if shown:
                     "Clinic, normalised",
                     "Listing, normalised",
                 ],
-            ).style.map(
-                lambda v: _colour(
-                    "Differs" if v == "Differs" else "Matches" if v == "Same" else ""
-                ),
-                subset=["Result"],
             ),
             key="listings-compare",
-            columns={"Result": st.column_config.TextColumn(pinned=True, width="small")},
+            columns={"Result": _tag_column(results, width="small")},
         )
         if listing.origin in ("configured", "confirmed") and listing.url.startswith(
             ("http://", "https://")

@@ -33,6 +33,19 @@ if "overview-since" not in st.session_state:
 since_day = st.session_state["overview-since"] or _since_default()
 since = datetime.combine(since_day, time.min, tzinfo=ctx.zone).astimezone(UTC)
 stale_before = datetime.now(UTC) - timedelta(hours=ctx.stale_after_hours)
+# The rating trend's months: the last 24, this one included.
+months = [
+    (datetime.now(UTC).replace(day=1) - timedelta(days=31 * k)).strftime("%Y-%m")
+    for k in range(23, -1, -1)
+]
+first_month = datetime.strptime(months[0] + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
+# The page's queries at once (the first load after a start, or after the cache expires).
+data.prefetch(
+    ("open_finding_counts", {"clinic_id": clinic.id}),
+    ("site_summaries", {"clinic_id": clinic.id, "since": since}),
+    ("rating_over_time", {"clinic_id": clinic.id, "since": first_month}),
+    comparisons_of=clinic,
+)
 counts = data.attention_counts(clinic, since=since, stale_before=stale_before)
 
 # -- needs attention, ranked ----------------------------------------------------------------
@@ -113,12 +126,7 @@ cols[3].metric(f"New since {since_day.isoformat()}", f"{sum(s.new_since for s in
 if not sites:
     st.info("No listings yet. Add sources to the configuration and run `quietwatch crawl`.")
 else:
-    months = [
-        (datetime.now(UTC).replace(day=1) - timedelta(days=31 * k)).strftime("%Y-%m")
-        for k in range(23, -1, -1)
-    ]
     trend: dict[str, dict[str, float]] = {}
-    first_month = datetime.strptime(months[0] + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
     for point in data.load("rating_over_time", clinic_id=clinic.id, since=first_month):
         trend.setdefault(point.site, {})[point.month] = point.average
     render.table(

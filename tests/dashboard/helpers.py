@@ -20,6 +20,12 @@ def frame(at: AppTest, key: str) -> pd.DataFrame:
     return at.container(key).dataframe[0].value
 
 
+def tag(cell: object) -> str:
+    """The one tag of a tag column's cell (a verdict shown as a coloured tag)."""
+    (value,) = list(cell)  # type: ignore[call-overload]
+    return str(value)
+
+
 def has_frame(at: AppTest, key: str) -> bool:
     try:
         at.container(key)

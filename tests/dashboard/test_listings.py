@@ -11,6 +11,7 @@ from tests.dashboard.helpers import (
     has_frame,
     run_page,
     select_row,
+    tag,
     texts,
 )
 
@@ -21,11 +22,11 @@ def test_the_verdict_comes_first_and_names_what_differs(dashboard_env):
     assert "Phone: 604-555-0100" in texts(at)
     table = frame(at, "listings-table")
     assert list(table.columns[:2]) == ["Verdict", "Site"]
-    verdicts = table.set_index("Site")["Verdict"]
+    verdicts = table.set_index("Site")["Verdict"].map(tag)  # a coloured tag each
     assert verdicts["Yelp"] == "Differs: phone"
     assert verdicts["Google"] == "Matches"
     assert verdicts["Healthgrades"] == "Differs: name, address, phone, website"
-    assert list(table["Verdict"])[-1] == "Matches"  # the ones that differ come first
+    assert tag(list(table["Verdict"])[-1]) == "Matches"  # the ones that differ come first
     assert "RateMDs" not in verdicts.index  # discovered: not the clinic's until confirmed
     assert "Yahoo Local" not in verdicts.index  # dismissed
     assert "None" not in cells(at)
@@ -33,11 +34,25 @@ def test_the_verdict_comes_first_and_names_what_differs(dashboard_env):
     assert statuses["Healthgrades"] == "Blocked by the site"
 
 
+def test_the_verdict_is_a_coloured_tag_red_when_a_listing_differs(dashboard_env):
+    import json
+
+    at = run_page("listings")
+    config = json.loads(at.container("listings-table").dataframe[0].proto.columns)
+    verdict = config["Verdict"]
+    assert verdict["pinned"] is True
+    colours = {o["value"]: o["color"] for o in verdict["type_config"]["options"]}
+    assert colours["Differs: phone"] == colours["Differs: name, address, phone, website"]
+    assert colours["Differs: phone"] == "#c62828"  # red
+    assert colours["Matches"] == "#2e7d32"  # green
+
+
 def test_clicking_a_row_shows_it_side_by_side(dashboard_env):
     at = run_page("listings")
     select_row(at, "listings-table", column="ID", value=dashboard_env.listings["yelp"])
     assert not at.exception
     compared = frame(at, "listings-compare").set_index("Fact")
+    compared["Result"] = compared["Result"].map(tag)
     assert compared.loc["Phone", "Result"] == "Differs"
     assert compared.loc["Phone", "Clinic, normalised"] == "+16045550100"
     assert compared.loc["Phone", "Listing, normalised"] == "+16045550111"

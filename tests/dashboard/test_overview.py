@@ -125,3 +125,65 @@ def test_request_reviews_is_blocked_explained_and_audited(dashboard_env, db_url)
     at.run()
     assert expected.explanation not in texts(at)
     assert any(f"entry {row['id']}" in c for c in all_markdown(at))
+
+
+def test_a_first_load_runs_each_query_once_the_big_ones_side_by_side(dashboard_env, monkeypatch):
+    """The Overview asks for its queries at once (``data.prefetch``), each on its own thread,
+    with the very arguments the page then reads them with: each runs once, not again when
+    the page reads it."""
+    import os
+    import threading
+    from pathlib import Path
+
+    from store import queries
+
+    config = Path(os.environ["QUIETWATCH_CONFIG"])  # with the query cache on, as shipped
+    config.write_text(
+        config.read_text().replace("cache_ttl_seconds = 0", "cache_ttl_seconds = 300")
+    )
+    ran: list[tuple[str, str]] = []
+    for name in ("open_finding_counts", "site_summaries", "rating_over_time", "listings"):
+        original = getattr(queries, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            ran.append((_name, threading.current_thread().name))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(queries, name, counted)
+    at = run_page()
+    assert not at.exception
+    names = [name for name, _thread in ran]
+    assert sorted(names) == [
+        "listings",
+        "open_finding_counts",
+        "rating_over_time",
+        "site_summaries",
+    ]
+    assert all(thread.startswith("qw-prefetch") for _name, thread in ran), ran
+
+
+def test_a_failing_source_is_counted_as_failing_not_also_as_overdue(dashboard_env):
+    """With every source past the overdue mark, the overdue ones are those not failing."""
+    from datetime import UTC, datetime
+
+    from dashboard import data
+
+    clinic = data.require_clinic()
+    far = datetime(2100, 1, 1, tzinfo=UTC)
+    counts = data.attention_counts(clinic, since=far, stale_before=far)
+    listings = [listing for listing, _ in data.comparisons(clinic) if listing.enabled]
+    assert counts["failing"] == 1  # healthgrades: blocked by the site
+    assert counts["failing"] + counts["overdue"] == len(listings)
+
+
+def test_the_context_follows_the_environment_it_is_read_from(dashboard_env, monkeypatch, tmp_path):
+    """The settings are read once for each set of ``QUIETWATCH_*`` values, not once a process:
+    another database URL in the environment is another context."""
+    from dashboard import data
+
+    first = data.context().database_url
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    monkeypatch.setenv("QUIETWATCH_DATABASE_URL", other)
+    assert data.context().database_url == other != first
+    monkeypatch.setenv("QUIETWATCH_DATABASE_URL", first)
+    assert data.context().database_url == first
