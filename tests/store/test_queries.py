@@ -103,6 +103,13 @@ def test_source_health_and_history(seeded_session):
     assert (health["yelp"].stale, health["yelp"].failing) == (False, False)
     assert (health["healthgrades"].stale, health["healthgrades"].failing) == (True, True)
     assert (health["google"].stale, health["google"].failing) == (True, False)
+    # Each listing's latest check, its own: healthgrades was read in run 1, blocked in run 2.
+    latest = {site: (h.last_check_status, h.last_check_message) for site, h in health.items()}
+    assert latest == {
+        "yelp": ("ok", None),
+        "healthgrades": ("blocked", "CAPTCHA page"),
+        "google": ("ok", None),
+    }
     history = queries.listing_history(s, listing_id=seeded.listings["yelp"])
     assert [h.phone for h in history] == ["(604) 555-0111", "(604) 555-0100"]
     points = queries.rating_over_time(s, clinic_id=seeded.clinic_id)
@@ -175,3 +182,48 @@ def test_every_query_answers_as_on_a_reference_sqlite_file(seeded_session, tmp_p
     assert [p.site for p in answers["rating_over_time"]].count("yelp") == 3
     for name in expected:
         assert answers[name] == expected[name], name
+
+
+def test_source_health_reads_each_active_listings_own_latest_check(seeded_session):
+    """Ordered by site; the times and statuses are each listing's own (from the seed: google
+    read in run 1 only, healthgrades read in run 1 and blocked in run 2, yelp read in both);
+    the discovered listing is not a source yet."""
+    from tests.dashboard.seed import RUN2_AT
+
+    seeded, s = seeded_session
+    rows = queries.source_health(s, clinic_id=seeded.clinic_id, stale_before=NOW)
+    assert [(h.site, h.listing_id) for h in rows] == [
+        ("google", seeded.listings["google"]),
+        ("healthgrades", seeded.listings["healthgrades"]),
+        ("yelp", seeded.listings["yelp"]),
+    ]
+    by_site = {h.site: h for h in rows}
+    assert by_site["google"].last_success_at == by_site["google"].last_crawled_at == RUN1_AT
+    assert by_site["healthgrades"].last_success_at == RUN1_AT
+    assert by_site["healthgrades"].last_crawled_at == RUN2_AT
+    assert by_site["yelp"].last_success_at == RUN2_AT
+    assert [h.last_status for h in rows] == ["ok", "blocked", "ok"]
+    assert [h.url for h in rows][2] == "https://www.yelp.example/biz/allura"
+
+
+def test_problems_are_the_clinics_newest_first_with_their_site_and_a_limit(db_url):
+    from store import runs
+    from store.models import Listing
+
+    seeded = seed(db_url)
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        run3 = runs.start_run(s, clinic_id=seeded.clinic_id, spider="yelp")
+        yelp = s.get(Listing, seeded.listings["yelp"])
+        runs.record_problem(s, run_id=run3, kind="http_error", message="a 500", listing_id=yelp.id)
+        runs.record_problem(s, run_id=run3, kind="robots", message="robots.txt said no")
+    with Session(make_engine(db_url, read_only=True)) as s:
+        every = queries.problems(s, clinic_id=seeded.clinic_id)
+        newest = queries.problems(s, clinic_id=seeded.clinic_id, limit=2)
+    assert [(p.kind, p.site) for p in every] == [
+        ("robots", None),
+        ("http_error", "yelp"),
+        ("blocked", "healthgrades"),
+    ]
+    assert [p.kind for p in newest] == ["robots", "http_error"]
+    assert every[0].run_id == every[1].run_id == run3
