@@ -47,9 +47,9 @@ def listings(
 _SNAPSHOT_FACTS = (*FACT_FIELDS, "captured_at")  # captured_at last
 
 
-def listing_read(listing: Listing, snapshot: ListingSnapshot | None = None) -> ListingRead:
-    facts = snapshot.model_dump(include={*FACT_FIELDS, "captured_at"}) if snapshot else {}
-    return ListingRead.model_validate({**listing.model_dump(), **facts})
+def listing_read(listing: Listing) -> ListingRead:
+    """The listing without its facts (``listings`` joins each listing's latest facts)."""
+    return ListingRead.model_validate(listing.model_dump())
 
 
 def listing_of_clinic(session: Session, *, clinic_id: int, listing_id: int) -> ListingRead | None:

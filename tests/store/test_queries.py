@@ -217,13 +217,30 @@ def test_problems_are_the_clinics_newest_first_with_their_site_and_a_limit(db_ur
         yelp = s.get(Listing, seeded.listings["yelp"])
         runs.record_problem(s, run_id=run3, kind="http_error", message="a 500", listing_id=yelp.id)
         runs.record_problem(s, run_id=run3, kind="robots", message="robots.txt said no")
+        # A run of no clinic in particular (a site-wide check) is every clinic's.
+        shared = runs.start_run(s, clinic_id=None, spider="robots")
+        runs.record_problem(s, run_id=shared, kind="dns", message="the name did not resolve")
     with Session(make_engine(db_url, read_only=True)) as s:
         every = queries.problems(s, clinic_id=seeded.clinic_id)
         newest = queries.problems(s, clinic_id=seeded.clinic_id, limit=2)
     assert [(p.kind, p.site) for p in every] == [
+        ("dns", None),
         ("robots", None),
         ("http_error", "yelp"),
         ("blocked", "healthgrades"),
     ]
-    assert [p.kind for p in newest] == ["robots", "http_error"]
-    assert every[0].run_id == every[1].run_id == run3
+    assert [p.kind for p in newest] == ["dns", "robots"]
+    assert every[1].run_id == every[2].run_id == run3
+
+
+def test_a_listing_is_read_only_by_its_own_clinic(seeded_session):
+    seeded, s = seeded_session
+    yelp = seeded.listings["yelp"]
+    found = queries.listing_of_clinic(s, clinic_id=seeded.clinic_id, listing_id=yelp)
+    assert (found.id, found.site, found.url) == (
+        yelp,
+        "yelp",
+        "https://www.yelp.example/biz/allura",
+    )
+    assert queries.listing_of_clinic(s, clinic_id=seeded.clinic_id + 1, listing_id=yelp) is None
+    assert queries.listing_of_clinic(s, clinic_id=seeded.clinic_id, listing_id=9999) is None
