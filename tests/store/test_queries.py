@@ -244,3 +244,32 @@ def test_a_listing_is_read_only_by_its_own_clinic(seeded_session):
     )
     assert queries.listing_of_clinic(s, clinic_id=seeded.clinic_id + 1, listing_id=yelp) is None
     assert queries.listing_of_clinic(s, clinic_id=seeded.clinic_id, listing_id=9999) is None
+
+
+def test_findings_newest_seen_first_and_by_kind(db_url):
+    """A finding seen again moves to the top (newest by when it was last seen, not by when
+    it was first recorded); ``kinds`` keeps those kinds only."""
+    from datetime import UTC, datetime
+
+    from store import crud
+
+    seeded = seed(db_url)
+    with session_scope(make_engine(db_url)) as s:
+        crud.record_finding(  # the owner response (recorded first) is seen again, later
+            s,
+            clinic_id=seeded.clinic_id,
+            kind="owner_response",
+            dedupe_key="resp-y3",
+            seen_at=datetime.now(UTC) + timedelta(minutes=5),
+            review_id=seeded.reviews["y3"],
+            excerpt="Thank you for coming in!",
+        )
+    with Session(make_engine(db_url, read_only=True)) as s:
+        every = [f.kind for f in queries.findings(s, clinic_id=seeded.clinic_id)]
+        some = queries.findings(s, clinic_id=seeded.clinic_id, kinds=["disclosure", "solicitation"])
+        runs = queries.runs(s, clinic_id=seeded.clinic_id)
+        newest_run = queries.runs(s, clinic_id=seeded.clinic_id, limit=1)
+    assert every == ["owner_response", "disclosure", "solicitation"]
+    assert [f.kind for f in some] == ["disclosure", "solicitation"]
+    assert [r.id for r in runs] == [seeded.runs["latest"], seeded.runs["first"]]
+    assert [r.id for r in newest_run] == [seeded.runs["latest"]]
