@@ -273,3 +273,49 @@ def test_findings_newest_seen_first_and_by_kind(db_url):
     assert [f.kind for f in some] == ["disclosure", "solicitation"]
     assert [r.id for r in runs] == [seeded.runs["latest"], seeded.runs["first"]]
     assert [r.id for r in newest_run] == [seeded.runs["latest"]]
+
+
+def test_review_filters_bounds_are_inclusive_and_a_timed_review_is_filtered_by_its_instant(
+    db_url,
+):
+    """Rating bounds include the bound.  A review dated to the second is in a date range by
+    its instant; one dated to the day by the day it states (the Reviews page's filter in the
+    clinic's time zone: Vancouver's 20 November begins at 08:00 UTC)."""
+    from datetime import UTC, date, datetime
+
+    from store import crud
+    from store.queries import ReviewFilter
+
+    seeded = seed(db_url)
+    late_evening = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)  # 19 Nov, 23:30 in Vancouver
+    with session_scope(make_engine(db_url)) as s:
+        for rid, precision in (("t-second", "second"), ("t-day", "day")):
+            crud.upsert_reviews(
+                s,
+                listing_id=seeded.listings["google"],
+                seen_at=NOW,
+                reviews=[
+                    {
+                        "site_review_id": rid,
+                        "author": "A. Reviewer",
+                        "rating": 4,
+                        "published_at": late_evening,
+                        "published_precision": precision,
+                        "text": "Fine.",
+                    }
+                ],
+            )
+    vancouver_day = ReviewFilter(
+        published_from=datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        published_to=datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
+        published_from_day=date(2026, 11, 20),
+        published_to_day=date(2026, 11, 21),
+    )
+    with Session(make_engine(db_url, read_only=True)) as s:
+        page = queries.review_page(s, clinic_id=seeded.clinic_id, flt=vancouver_day)
+        threes = queries.review_page(
+            s, clinic_id=seeded.clinic_id, flt=ReviewFilter(min_rating=3, max_rating=3)
+        )
+    assert [r.author for r in threes] == ["Pat Lee"]
+    # The day-precise one states 20 November; the timed one was the evening of the 19th.
+    assert [(r.site_review_id, r.published_precision) for r in page] == [("t-day", "day")]
