@@ -319,3 +319,36 @@ def test_review_filters_bounds_are_inclusive_and_a_timed_review_is_filtered_by_i
     assert [r.author for r in threes] == ["Pat Lee"]
     # The day-precise one states 20 November; the timed one was the evening of the 19th.
     assert [(r.site_review_id, r.published_precision) for r in page] == [("t-day", "day")]
+
+
+def test_a_finding_carries_its_latest_case_step_and_the_case_log_runs_in_order(db_url):
+    from datetime import UTC, datetime
+
+    from store import crud
+
+    seeded = seed(db_url)
+    early = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    with session_scope(make_engine(db_url)) as s:
+        (finding,) = [
+            f for f in queries.findings(s, clinic_id=seeded.clinic_id) if f.kind == "disclosure"
+        ]
+        crud.append_case_entry(
+            s, finding_id=finding.id, status="acknowledged", user="ana", at=early
+        )
+        crud.append_case_entry(
+            s,
+            finding_id=finding.id,
+            status="reported",
+            user="ben",
+            note="Reported through the site's form.",
+            at=early + timedelta(hours=2),
+        )
+    with Session(make_engine(db_url, read_only=True)) as s:
+        (read,) = queries.findings(s, clinic_id=seeded.clinic_id, kinds=["disclosure"])
+        log = queries.case_log(s, clinic_id=seeded.clinic_id, finding_ids=[finding.id])
+    assert (read.case_status, read.case_at, read.case_user) == (
+        "reported",
+        early + timedelta(hours=2),
+        "ben",
+    )
+    assert [(e.status, e.user) for e in log] == [("acknowledged", "ana"), ("reported", "ben")]
