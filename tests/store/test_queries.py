@@ -352,3 +352,35 @@ def test_a_finding_carries_its_latest_case_step_and_the_case_log_runs_in_order(d
         "ben",
     )
     assert [(e.status, e.user) for e in log] == [("acknowledged", "ana"), ("reported", "ben")]
+
+
+def test_the_audit_log_of_a_clinic_is_newest_first_with_the_unattached_and_a_limit(db_url):
+    """A clinic's audit log: its own entries and those tied to no clinic (a `check-text`
+    from the command line), never another clinic's; newest first; at most ``limit``."""
+    from store import crud
+
+    seeded = seed(db_url)
+    with session_scope(make_engine(db_url)) as s:
+        other = crud.ensure_clinic(s, key="harbourview", name="Harbourview Counselling")
+        for action, clinic in (
+            ("review_request", None),
+            ("reply_to_review", other),
+            ("testimonial_request", seeded.clinic_id),
+        ):
+            audit.append(
+                s,
+                action_id=action,
+                rule_set="bcacc",
+                rule_version="1.0.0",
+                origin="cli",
+                clinic_id=clinic,
+            )
+    with Session(make_engine(db_url, read_only=True)) as s:
+        ours = queries.audit_log(s, clinic_id=seeded.clinic_id)
+        newest = queries.audit_log(s, clinic_id=seeded.clinic_id, limit=1)
+    assert [(a.action_id, a.clinic_id) for a in ours] == [
+        ("testimonial_request", seeded.clinic_id),
+        ("review_request", None),
+        ("reply_to_review", seeded.clinic_id),  # the seed's
+    ]
+    assert [a.action_id for a in newest] == ["testimonial_request"]
