@@ -384,3 +384,38 @@ def test_the_audit_log_of_a_clinic_is_newest_first_with_the_unattached_and_a_lim
         ("reply_to_review", seeded.clinic_id),  # the seed's
     ]
     assert [a.action_id for a in newest] == ["testimonial_request"]
+
+
+def test_new_review_filters_keep_their_runs_listing_and_an_undated_review_by_first_seen(db_url):
+    """After a third crawl of Yelp finds one more review (with no date on it): "new in
+    run 2" is still the seed's one new review, "new in the latest crawl" is the third
+    crawl's, and a date range takes the undated review by when it was first seen."""
+    from store import crud, runs
+    from store.queries import ReviewFilter
+
+    seeded = seed(db_url)
+    yelp = seeded.listings["yelp"]
+    with session_scope(make_engine(db_url)) as s:
+        run3 = runs.start_run(s, clinic_id=seeded.clinic_id, spider="schema_org")
+        crud.upsert_reviews(
+            s,
+            listing_id=yelp,
+            seen_at=NOW,
+            run_id=run3,
+            reviews=[{"site_review_id": "y5", "author": "Undated", "rating": 4, "text": "Ok."}],
+        )
+        runs.record_check(s, run_id=run3, listing_id=yelp, status="ok", checked_at=NOW)
+
+    def keys(flt):
+        with Session(make_engine(db_url, read_only=True)) as s:
+            return sorted(
+                r.site_review_id
+                for r in queries.review_page(s, clinic_id=seeded.clinic_id, flt=flt)
+            )
+
+    assert keys(ReviewFilter(new_in_runs=(seeded.runs["latest"],))) == ["y4"]
+    assert keys(ReviewFilter(new_in_runs=(run3,))) == ["y5"]
+    assert keys(ReviewFilter(new_in_latest_crawl=True)) == ["y5"]
+    last_day = ReviewFilter(published_from=NOW - timedelta(hours=12))
+    assert keys(last_day) == ["y5"]  # y4 was published a day before; y5 has no date
+    assert "y5" not in keys(ReviewFilter(published_to=NOW - timedelta(hours=12)))
