@@ -1,10 +1,23 @@
 """The benchmark's store (bench/dashboard.py), built small: every page renders on it and
 shows what was written.  The full-size figures come from `python -m bench.dashboard`."""
 
+import shutil
+from pathlib import Path
+
 import pytest
 import streamlit as st
 
-from bench.dashboard import CONFIG, build_store, render_times, stored_counts
+from bench.dashboard import (
+    CHROMIUM,
+    CONFIG,
+    FIRST_VISIT,
+    PAGES,
+    browser_times,
+    build_store,
+    render_times,
+    stored_counts,
+)
+from tests.conftest import require_or_skip
 from tests.dashboard.helpers import frame, run_page
 
 LISTINGS, REVIEWS = 45, 900
@@ -78,3 +91,21 @@ def test_the_bench_measures_every_page(bench_env):
         "Crawl health",
     ]
     assert all(t.first_s is not None and t.first_s > 0 and t.after_s > 0 for t in times)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_browser_bench_times_each_pages_cold_first_load(bench_env):
+    """``--browser``: the first visit of a new browser, then each page cold on a dashboard
+    started for it, through the sidebar, and reloaded -- every figure a real load."""
+    require_or_skip(bool(shutil.which("chromium")) or Path(CHROMIUM).exists(), "Debian chromium")
+    url, config, _ = bench_env
+    times = browser_times(url, config, repeats=1)
+    assert [t.page for t in times] == [
+        FIRST_VISIT,
+        *(page for title in PAGES for page in (title, f"  {title}, reloaded")),
+    ]
+    assert all(t.after_s > 0 for t in times)
+    cold = [t for t in times[1:] if t.first_s is not None]
+    assert [t.page for t in cold] == list(PAGES)
+    assert all(t.first_s > 0 and "1 cold loads, each on a new process" in t.note for t in cold)
