@@ -457,11 +457,10 @@ def browser_times(url: str, config_path: Path, *, repeats: int = 3) -> list[Page
       browser page (the JavaScript app and its connection set up again)."""
     import socket
     import subprocess
-    import urllib.request
 
     from playwright.sync_api import sync_playwright
 
-    from dashboard.launch import dashboard_env, streamlit_command
+    from dashboard.launch import dashboard_env, streamlit_command, wait_until_up
     from store.config import load_config
 
     config = load_config(config_path)
@@ -469,19 +468,21 @@ def browser_times(url: str, config_path: Path, *, repeats: int = 3) -> list[Page
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    server: list[subprocess.Popen] = []
+    proc: subprocess.Popen | None = None
 
     def stop() -> None:
-        for proc in server:
+        nonlocal proc
+        if proc is not None:
             proc.terminate()
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        server.clear()
+            proc = None
 
     def start() -> None:
         """A new dashboard process on the same port (the browser's cache is per origin)."""
+        nonlocal proc
         stop()
         proc = subprocess.Popen(
             streamlit_command(config, url, port=port),
@@ -490,16 +491,8 @@ def browser_times(url: str, config_path: Path, *, repeats: int = 3) -> list[Page
             stderr=subprocess.DEVNULL,
             cwd=config_path.parent,
         )
-        server.append(proc)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                    return
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the dashboard did not start") from None
-                time.sleep(0.3)
+        if not wait_until_up(base, proc, timeout=60):
+            raise RuntimeError("the dashboard did not start")
 
     out = []
     try:

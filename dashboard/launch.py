@@ -1,8 +1,12 @@
-"""How to start the dashboard: the one command line the CLI and the browser test use."""
+"""How to start the dashboard: the one command line the CLI, the bench and the browser test
+use, and how to know it is up."""
 
 import errno
 import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -88,6 +92,20 @@ def port_taken(host: str, port: int) -> bool:
             sock.bind((host, port))
         except OSError as exc:
             return exc.errno in (errno.EADDRINUSE, errno.EACCES)
+    return False
+
+
+def wait_until_up(url: str, child: subprocess.Popen, timeout: float = 120) -> bool:
+    """True once the dashboard started as ``child`` answers its health check at ``url``;
+    False when it exits first or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:  # noqa: S310 (our own http URL)
+                if answer.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
     return False
 
 

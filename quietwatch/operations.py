@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,13 @@ from rich.table import Table
 
 from crawlers.items import ListingPage
 from crawlers.runner import clinic_facts, confirmed_sources, plan, run_crawl
-from dashboard.launch import dashboard_env, exposure_problem, port_taken, streamlit_command
+from dashboard.launch import (
+    dashboard_env,
+    exposure_problem,
+    port_taken,
+    streamlit_command,
+    wait_until_up,
+)
 from quietwatch import demo
 from quietwatch.monitor import Check, check_runs
 from quietwatch.notify import notify_after_run, send_alerts
@@ -262,18 +267,6 @@ def check_dashboard_address(
     return True
 
 
-def _wait_until_up(url: str, child: subprocess.Popen, timeout: float = 120) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and child.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:  # noqa: S310 (our own http URL)
-                if answer.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.3)
-    return False
-
-
 def run_dashboard(
     config: QuietWatchConfig, db_url: str, *, host: str | None, port: int | None, console: Console
 ) -> int:
@@ -293,7 +286,7 @@ def run_dashboard(
     previous = signal.signal(signal.SIGTERM, forward)
     try:
         url = f"http://{bind}:{shown_port}"
-        if _wait_until_up(url, child):
+        if wait_until_up(url, child):
             console.print("The dashboard is ready (Ctrl-C to stop):")
             console.print(url, markup=False, highlight=False, soft_wrap=True)
         return child.wait()

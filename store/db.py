@@ -150,13 +150,15 @@ def sqlite_path(engine_or_url: Engine | str) -> Path | None:
     return Path(url.database)
 
 
-def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+def alembic_config(engine: Engine | None = None):  # type: ignore[no-untyped-def]
+    """Alembic's config for the migrations, pointed at ``engine``'s database when given."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    url = engine.url.render_as_string(hide_password=False)
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if engine is not None:
+        url = engine.url.render_as_string(hide_password=False)
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
     return cfg
 
@@ -201,12 +203,9 @@ def schema_is_current(engine: Engine) -> bool:
 def head_revision() -> str | None:
     """The newest migration this code knows (read from the migration scripts once: they do
     not change under a running process)."""
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 @contextmanager

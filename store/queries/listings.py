@@ -18,6 +18,9 @@ from store.models import (
 )
 
 
+_SNAPSHOT_FACTS = (*FACT_FIELDS, "captured_at")  # captured_at last
+
+
 def listings(
     session: Session, *, clinic_id: int, origins: Sequence[str] | None = None
 ) -> list[ListingRead]:
@@ -42,9 +45,6 @@ def listings(
             values.update(zip(_SNAPSHOT_FACTS, row[width:], strict=True))
         out.append(ListingRead.model_validate(values))
     return out
-
-
-_SNAPSHOT_FACTS = (*FACT_FIELDS, "captured_at")  # captured_at last
 
 
 def listing_read(listing: Listing) -> ListingRead:

@@ -18,14 +18,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from dashboard.launch import dashboard_env, streamlit_command
+from dashboard.launch import dashboard_env, streamlit_command, wait_until_up
 from store.config import load_config
 from tests.conftest import REPO, require_or_skip
 from tests.dashboard.conftest import write_config
@@ -64,17 +62,8 @@ def _free_port() -> int:
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the dashboard exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("the dashboard did not come up")
+    if not wait_until_up(base, proc, timeout):
+        raise RuntimeError(f"the dashboard did not come up (exit code {proc.poll()})")
 
 
 def _serve(config_path: Path, db_url: str, log: Path):
