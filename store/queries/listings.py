@@ -17,7 +17,6 @@ from store.models import (
     SnapshotRead,
 )
 
-
 _SNAPSHOT_FACTS = (*FACT_FIELDS, "captured_at")  # captured_at last
 
 
