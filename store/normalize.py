@@ -72,6 +72,8 @@ _DIRECTIONS = {
     "southwest": "sw",
 }
 _UNIT_WORDS = {"suite", "ste", "unit", "apt", "apartment", "room", "rm", "office", "bureau"}
+# A dash after the street, before its unit: "1234 W Broadway - Suite 200".
+_DASH_BEFORE_UNIT = re.compile(r"\s-\s*(?=(?:" + "|".join(sorted(_UNIT_WORDS)) + r")\b)")
 _CA_POSTAL = re.compile(r"\b([a-z]\d[a-z])\s*-?\s*(\d[a-z]\d)\b", re.IGNORECASE)
 _US_ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
 # Canadian "unit-number street": "200-1234 W Broadway" is unit 200 at 1234.
@@ -133,6 +135,7 @@ def address_key(street_address: str | None) -> AddressKey | None:
         unit, text = m.group(1), m.group(2) + text[m.end() :]
     text = text.replace("#", " unit ")
     text = re.sub(r"[.,;:()'’\"]", " ", text)
+    text = _DASH_BEFORE_UNIT.sub(" ", text)  # "1234 W Broadway - Suite 200"
     text = re.sub(r"\s*-\s*", "-", text)
     tokens = text.split()
     words: list[str] = []

@@ -10,7 +10,6 @@ request cannot carry a key anywhere.
 
 import logging
 import re
-from collections.abc import Iterable
 from typing import Any
 
 MASK = "***"
@@ -43,10 +42,6 @@ def scrub(text: Any) -> Any:
     for pattern in _PATTERNS:
         text = pattern.sub(rf"\g<1>{MASK}", text)
     return text
-
-
-def scrub_all(values: Iterable[Any]) -> list[Any]:
-    return [scrub(v) for v in values]
 
 
 class ScrubFilter(logging.Filter):
