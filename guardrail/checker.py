@@ -630,11 +630,6 @@ def check_text(
     return CheckResult(text=text, findings=findings)
 
 
-def _is_review_form(url: str) -> bool:
-    link = classify_link(url)
-    return link is not None and link.severity == FINDING
-
-
 # -- HTML -----------------------------------------------------------------------------------
 _BLOCK_TAGS = re.compile(
     r"<(/?)(p|div|h[1-6]|li|ul|ol|br|tr|td|th|section|article|header|footer|blockquote|title"
@@ -686,20 +681,26 @@ def _types(item: dict[str, Any]) -> set[str]:
 
 
 def review_markup(html: str, base_url: str | None = None) -> list[str]:
-    """schema.org Review / AggregateRating items in the page's JSON-LD or microdata."""
+    """schema.org Review / AggregateRating items in the page's JSON-LD or microdata.
+
+    Each syntax is read on its own, so one that cannot be read (a malformed URL in the
+    microdata, say) is logged and does not hide what the other holds."""
     import extruct
+    from extruct.utils import parse_html
 
     try:
-        data = extruct.extract(
-            html,
-            base_url=base_url,
-            syntaxes=["json-ld", "microdata"],
-            uniform=True,
-            errors="ignore",
-        )
-    except Exception as exc:  # extruct raises a variety of parser errors on odd pages
+        tree = parse_html(html, encoding="UTF-8")
+    except Exception as exc:  # lxml raises a variety of parser errors on odd pages
         logger.warning("could not read structured data: %s", exc)
         return []
+    data: dict[str, Any] = {}
+    for syntax in ("json-ld", "microdata"):
+        try:
+            data |= extruct.extract(
+                tree, base_url=base_url, syntaxes=[syntax], uniform=True, errors="ignore"
+            )
+        except Exception as exc:  # extruct raises a variety of parser errors on odd pages
+            logger.warning("could not read the page's %s structured data: %s", syntax, exc)
     found: list[str] = []
     for item in _walk(data):
         types = _types(item)
