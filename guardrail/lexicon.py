@@ -267,7 +267,7 @@ INTERNAL_CUE = re.compile(
 
 # Cues that turn a request into a more specific category.
 INCENTIVE_CUE = re.compile(
-    r"(?<!\d)\d+\s?%|\$\s?\d+|\b(?:discount|free|gift|gifts|prize|draw|contest|raffle|giveaway|win"
+    r"(?<!\d)\d+\s?%|\$\s?\d+|(?<!\bfeel\s)\bfree\b|\b(?:discount|gift|gifts|prize|draw|contest|raffle|giveaway|win"
     r"|entered|entry|reward|rewards|coupon|voucher|donat\w*|in\s+exchange|in\s+return|waiv\w+|priority"
     r"|bonus|perks?|gratuit\w*|rabais|tirage|gagner|concours|recevez)\b",
     re.IGNORECASE,
