@@ -13,6 +13,7 @@ Screenshots go to a temporary directory, or to ``QUIETWATCH_SCREENSHOTS`` (the R
 images: ``QUIETWATCH_SCREENSHOTS=docs/screenshots pytest tests/dashboard/test_browser.py``).
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -148,6 +149,18 @@ def browser():
 def _ready(page, name: str) -> None:
     """The page drew its last element and its script finished."""
     page.locator(f".st-key-qw-ready-{name}").wait_for(state="attached", timeout=WAIT_MS)
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=WAIT_MS)
+
+
+def _settled(page) -> None:
+    """The rerun a closed dialog asks for (its on_dismiss) has run: wait for a run to start,
+    if it has not already come and gone, and for the script to be idle again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.locator("[data-testid=stApp][data-test-script-state=running]").wait_for(
+            state="attached", timeout=2_000
+        )
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=WAIT_MS)
 
 
@@ -328,6 +341,7 @@ def test_the_seed_in_a_real_browser_stays_inert_and_audited(live_dashboard, db_u
     assert f"entry {rows[-1]['id']}" in explanation.inner_text()
     page.keyboard.press("Escape")  # the dialog closes
     explanation.wait_for(state="detached", timeout=WAIT_MS)
+    _settled(page)  # the server has heard the dialog close
     page.get_by_role("button", name="Refresh data").click()  # a rerun: it stays closed
     _ready(page, "reviews")
     assert explanation.count() == 0
