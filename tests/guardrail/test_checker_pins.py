@@ -19,8 +19,8 @@ from guardrail.checker import (
     review_markup,
     summarise,
 )
-from guardrail.model import Model
 from guardrail.rules import build_rule_set, builtin
+from tests.guardrail.helpers import small_model
 
 WRITE_REVIEW = "https://www.yelp.ca/writeareview/biz/abc123XYZ"
 
@@ -219,20 +219,8 @@ def test_links_to_two_businesses_that_differ_only_at_the_end_are_two_findings() 
     assert links == [WRITE_REVIEW, f"{other}/"]
 
 
-def _model(intercept: float, features: dict[str, float] | None = None) -> Model:
-    """A small real model: each word feature's weight given, no character n-grams."""
-    data = {
-        "version": "test",
-        "settings": {"char_ngrams": [3, 5], "context": 3, "norm_floor": 10.0, "word_ngrams": 1},
-        "intercept": intercept,
-        "thresholds": {"finding": 0.6, "warning": 0.5, "lexicon": 0.41},
-        "features": {f"w:{word}": [1.0, weight] for word, weight in (features or {}).items()},
-    }
-    return Model(data, "0" * 64)
-
-
 def test_a_model_finding_without_review_words_is_an_implied_request() -> None:
-    eager = _model(3.0)  # every sentence reads as a request, and no word drives it
+    eager = small_model(3.0)  # every sentence reads as a request, and no word drives it
     (implied,) = check_text("Thanks for coming in today, it was lovely.", scorer=eager).findings
     (express,) = check_text("Thanks for the five stars you gave us today.", scorer=eager).findings
     assert (implied.pattern, implied.severity, implied.category) == (
@@ -246,7 +234,7 @@ def test_a_model_finding_without_review_words_is_an_implied_request() -> None:
 
 def test_a_request_read_with_two_sentences_before_it_says_so() -> None:
     """The finding stays on the last sentence; its explanation says what else was read."""
-    scorer = _model(-2.5, {"alpha": 10.0, "beta": 10.0, "gamma": 10.0})
+    scorer = small_model(-2.5, {"alpha": 10.0, "beta": 10.0, "gamma": 10.0})
     text = "Alpha one two three four five. Beta one two three four five. Gamma one two three four five."
     (finding,) = check_text(text, scorer=scorer).findings
     assert (finding.severity, finding.text) == ("finding", "Gamma one two three four five.")

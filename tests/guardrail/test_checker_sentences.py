@@ -3,6 +3,8 @@ into sentences (wrapped lines, headings, very long runs), when an appeal, a disc
 reward counts, which band a score falls in at the very thresholds, which sentences are
 reported beside their neighbours and links, and what each finding's explanation names."""
 
+from functools import partial
+
 import pytest
 
 from guardrail.checker import (
@@ -15,30 +17,17 @@ from guardrail.checker import (
     sentences,
 )
 from guardrail.links import classify_link
-from guardrail.model import Model, Thresholds
+from guardrail.model import Thresholds
 from guardrail.rules import build_rule_set, builtin
+from tests.guardrail.helpers import small_model
 
 WRITE_REVIEW = "https://www.yelp.ca/writeareview/biz/abc123XYZ"
 PROFILE = "https://www.ratemds.com/doctor-ratings/123/Dr-A-Vancouver-BC.html"
 FALLBACK = "The clinic's rule set forbids soliciting reviews or testimonials."
 
 
-def _model(intercept: float, features: dict[str, float] | None = None, **settings) -> Model:
-    """A small real model: each word feature's weight given (a weight of 10 adds 1 to the
-    logit, the norm floor being 10), no character n-grams the model knows; ``context=None``
-    leaves the setting out."""
-    config = {"char_ngrams": [3, 5], "context": 1, "norm_floor": 10.0, "word_ngrams": 1}
-    config.update(settings)
-    if config["context"] is None:
-        del config["context"]
-    data = {
-        "version": "test",
-        "settings": config,
-        "intercept": intercept,
-        "thresholds": {"finding": 0.6, "warning": 0.5, "lexicon": 0.41},
-        "features": {f"w:{word}": [1.0, weight] for word, weight in (features or {}).items()},
-    }
-    return Model(data, "0" * 64)
+# Each sentence read alone unless a test says otherwise.
+_model = partial(small_model, context=1)
 
 
 def _spans(text: str) -> list[str]:

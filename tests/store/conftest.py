@@ -13,3 +13,11 @@ def db_url(request, tmp_path):
     url = f"sqlite:///{tmp_path / 'quietwatch.db'}"
     migrate(url)
     return url
+
+
+@pytest.fixture
+def seeded(db_url):
+    """The dashboard tests' seeded store (tests/dashboard/seed.py) on ``db_url``."""
+    from tests.dashboard.seed import seed
+
+    return seed(db_url)

@@ -9,12 +9,7 @@ from sqlmodel import Session, select
 from store import crud, privacy, queries
 from store.db import make_engine, session_scope
 from store.models import Finding, Review, ReviewVersion
-from tests.dashboard.seed import NOW, RUN2_AT, seed
-
-
-@pytest.fixture
-def seeded(db_url):
-    return seed(db_url)
+from tests.dashboard.seed import NOW, RUN2_AT
 
 
 def _purge(url, clinic_id, *, days=90, names="initials", now=NOW):

@@ -11,26 +11,14 @@ import pytest
 from sqlmodel import Session, select
 
 from store import crud, privacy
-from store.db import make_engine, session_scope
+from store.db import session_scope
 from store.models import Finding, Review, ReviewErasure, ReviewVersion
 from store.privacy import Erased, PurgeResult
 from store.secrets import guard_logs
-from tests.dashboard.seed import NOW, RUN1_AT, seed
+from tests.dashboard.seed import NOW, RUN1_AT
 
 # Not the wall clock: an erasure keeps the time it is given, not the time it ran.
 ERASED_AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def seeded(db_url):
-    return seed(db_url)
-
-
-@pytest.fixture
-def engine(db_url):
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def _finding(s, clinic_id, key, review_id, excerpt):

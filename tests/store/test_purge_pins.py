@@ -5,22 +5,16 @@ back, a case's latest entry, and a shared store where a purge touches one clinic
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import Session, select
 
 from store import crud, privacy, runs
 from store.db import session_scope
 from store.models import CaseEntry, Finding, Review, ReviewErasure, ReviewVersion
-from tests.dashboard.seed import NOW, RUN2_AT, seed
+from tests.dashboard.seed import NOW, RUN2_AT
 
 DAYS = 90
 # The day the seed's removed review (y3, removed at RUN2_AT) reaches the end of its period.
 PERIOD_END = RUN2_AT + timedelta(days=DAYS)
-
-
-@pytest.fixture
-def seeded(db_url):
-    return seed(db_url)
 
 
 def _purge(engine, clinic_id, *, now, names="as_shown"):
