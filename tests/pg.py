@@ -125,10 +125,12 @@ class PostgresServer:
         ) as conn:
             conn.execute(sql)
 
-    def create_database(self, prefix: str = "qw") -> str:
-        """A fresh, empty database; returns its SQLAlchemy URL."""
+    def create_database(self, prefix: str = "qw", template: str | None = None) -> str:
+        """A fresh database, empty or a copy of ``template`` (a database on this server that
+        no session is connected to); returns its SQLAlchemy URL."""
         name = f"{prefix}_{next(self._names)}"
-        self._admin(f'CREATE DATABASE "{name}"')
+        copy_of = f' TEMPLATE "{template}"' if template else ""
+        self._admin(f'CREATE DATABASE "{name}"{copy_of}')
         return self.url(name)
 
     def drop_database(self, url: str) -> None:
