@@ -34,7 +34,8 @@ bench: $(STAMP)
 
 ## Mutation testing (slow, so not part of `make test`): mutmut changes the modules listed in
 ## pyproject's [tool.mutmut] one small change at a time, runs the tests that reach each
-## change, then the share of changes the tests caught is printed per module.  To run part
+## change, then the share of changes the tests caught is printed per module (and the share
+## without the equivalents excused by name in tests/mutation_equivalents.txt).  To run part
 ## of it, name the mutants: make mutation MUTANTS='crawlers.middlewares.* guardrail.enforce.*'
 MUTANTS ?=
 JOBS ?= 2

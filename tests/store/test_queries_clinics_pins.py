@@ -100,3 +100,21 @@ def test_each_clinic_summary_counts_only_its_own_listings_and_crawls_in_key_orde
         },
         {"key": "west", "name": "West End Therapy", "listings": 0, "last_crawl": None},
     ]
+
+
+def test_every_clinic_is_listed_by_name_then_id(db_url):
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        zed = crud.ensure_clinic(s, key="a-key", name="Zed Counselling")
+        twin_1 = crud.ensure_clinic(s, key="b-key", name="Alder Counselling")
+        twin_2 = crud.ensure_clinic(s, key="c-key", name="Alder Counselling")
+    with session_scope(engine) as s:
+        # On PostgreSQL an updated row moves to the end of the table: the id must order it.
+        crud.ensure_clinic(s, key="b-key", name="Alder Counselling", phone="604 555 0100")
+    with Session(engine) as s:
+        assert [(c.name, c.id) for c in queries.clinics(s)] == [
+            ("Alder Counselling", twin_1),
+            ("Alder Counselling", twin_2),
+            ("Zed Counselling", zed),
+        ]
+    engine.dispose()

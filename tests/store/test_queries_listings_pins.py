@@ -273,3 +273,33 @@ def test_crawl_memory_is_what_the_clinic_knows_of_each_asked_url(write, engine):
         ),
         "https://s.example": south_listing,
     }
+
+
+# -- listings (the Overview's and the Listings page's read) --------------------------------
+def test_listings_are_the_clinics_own_by_site_then_id_each_once_with_its_latest_facts(
+    write, engine
+):
+    with write() as s:
+        north = crud.ensure_clinic(s, **NORTH)
+        south = crud.ensure_clinic(s, **SOUTH)
+        yelp_1 = crud.ensure_listing(s, clinic_id=north, site="yelp", url="https://yelp.example/1")
+        google = crud.ensure_listing(s, clinic_id=north, site="google", url="https://g.example/n")
+        yelp_2 = crud.ensure_listing(s, clinic_id=north, site="yelp", url="https://yelp.example/2")
+        crud.ensure_listing(s, clinic_id=south, site="bing", url="https://bing.example/s")
+        # Two snapshots of one listing: only the latest facts, and the listing once.
+        crud.record_facts(s, listing_id=yelp_1, facts={"phone": "604 555 0100"}, seen_at=T0)
+        later = T0 + timedelta(days=3)
+        crud.record_facts(s, listing_id=yelp_1, facts={"phone": "604 555 0199"}, seen_at=later)
+    with write() as s:
+        # On PostgreSQL an updated row moves to the end of the table: the id must order it.
+        crud.update_listing(s, yelp_1, last_crawled_at=later)
+    with Session(engine) as s:
+        rows = queries.listings(s, clinic_id=north)
+    assert [(r.site, r.id) for r in rows] == [
+        ("google", google),
+        ("yelp", yelp_1),
+        ("yelp", yelp_2),
+    ]
+    by_id = {r.id: r for r in rows}
+    assert (by_id[yelp_1].phone, by_id[yelp_1].captured_at) == ("604 555 0199", later)
+    assert (by_id[google].phone, by_id[google].captured_at) == (None, None)

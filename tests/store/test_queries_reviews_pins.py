@@ -423,3 +423,40 @@ def test_the_rating_trend_groups_by_calendar_month_on_each_backend(db_url):
         ("yelp", "2026-02", 5.0, 1),
         ("yelp", "2026-03", 1.0, 1),
     ]
+
+
+def test_the_removed_filter_and_the_owner_response_filter_each_split_the_reviews(db_url):
+    """Removed: only the reviews a full sweep no longer found, or only the shown ones.  Owner
+    response: an empty response is no response (a site that shows an empty reply box)."""
+    with session_scope(make_engine(db_url)) as s:
+        mine = _clinic(s, "north")
+        listing = _listing(s, mine, "yelp")
+        first = _crawl(s, mine, T0, [listing])
+        _put(
+            s,
+            listing,
+            T0,
+            _review("kept", owner_response="Thank you."),
+            _review("empty", owner_response=""),
+            _review("none"),
+            _review("gone", owner_response="Thanks."),
+            run_id=first,
+        )
+        second = _crawl(s, mine, T0 + timedelta(days=1), [listing])
+        _put(
+            s,
+            listing,
+            T0 + timedelta(days=1),
+            _review("kept", owner_response="Thank you."),
+            _review("empty", owner_response=""),
+            _review("none"),
+            run_id=second,
+        )
+        assert crud.mark_removed(s, listing_id=listing, run_id=second, seen_at=T0) == 1
+    engine, s = _read(db_url)
+    with s:
+        assert _keys(s, mine, ReviewFilter(removed=True)) == ["gone"]
+        assert sorted(_keys(s, mine, ReviewFilter(removed=False))) == ["empty", "kept", "none"]
+        assert sorted(_keys(s, mine, ReviewFilter(has_owner_response=True))) == ["gone", "kept"]
+        assert sorted(_keys(s, mine, ReviewFilter(has_owner_response=False))) == ["empty", "none"]
+    engine.dispose()
