@@ -259,3 +259,35 @@ def test_safe_url_hides_the_password() -> None:
     shown = safe_url("postgresql+psycopg://quietwatch:s3cret-pw@db.example:5432/clinic")
     assert "s3cret-pw" not in shown
     assert shown == "postgresql+psycopg://quietwatch:***@db.example:5432/clinic"
+
+
+def test_the_pending_file_is_imported_from_where_it_is_kept_and_a_bad_line_is_named(
+    store, tmp_path: Path, caplog, ascii_locale
+) -> None:
+    """The import reads the pending file where ``record`` keeps it (beside a SQLite file, in
+    the data directory for a server store) as UTF-8 whatever the locale; a line it cannot
+    read is skipped and logged with the file's name; a line without its attempt time is
+    still chained; and the head file is written in the same place, so the check holds."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    path = audit.pending_path(store, data_dir)
+    audit.write_pending(path, **FIELDS)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+        handle.write(json.dumps({**FIELDS, "target": "review 9"}) + "\n")
+    with caplog.at_level(logging.WARNING, logger="store.audit"):
+        assert audit.import_pending(store, data_dir) == 2
+    assert [r.getMessage() for r in caplog.records if r.name == "store.audit"] == [
+        f"skipped an unreadable line in {path}"
+    ]
+    entries = _entries(store)
+    assert [(e.target, e.user) for e in entries] == [
+        ("review 7", "réception"),
+        ("review 9", "réception"),
+    ]
+    assert entries[1].detail.startswith("Québec; attempted at ")
+    head = audit.head_path(store, data_dir)
+    assert head.read_text(encoding="utf-8").splitlines()[-1] == (
+        f"{entries[-1].id} {entries[-1].entry_hash}"
+    )
+    assert audit.check(store, data_dir).ok
