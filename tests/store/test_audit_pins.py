@@ -291,3 +291,35 @@ def test_the_pending_file_is_imported_from_where_it_is_kept_and_a_bad_line_is_na
         f"{entries[-1].id} {entries[-1].entry_hash}"
     )
     assert audit.check(store, data_dir).ok
+
+
+def _unguarded(store, statement: str) -> None:
+    """What someone with the database's own rights can do: drop the guards, then write."""
+    with store.begin() as conn:
+        if is_sqlite(store):
+            for name in audit.SQLITE_GUARDS:
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            conn.exec_driver_sql("ALTER TABLE auditentry DISABLE TRIGGER USER")
+        conn.exec_driver_sql(statement)
+
+
+def test_the_check_names_the_first_entry_that_does_not_hold_and_why(store, tmp_path: Path) -> None:
+    """An entry edited in place: that entry, "changed after it was written" (on PostgreSQL
+    the edited row moves to the end of the table, so the check must walk the chain by id,
+    not as stored).  An entry taken out of the middle: the one after it, "does not follow"."""
+    for n in range(4):
+        audit.record(store, data_dir=tmp_path, **{**FIELDS, "target": f"review {n}"})
+    _unguarded(store, "UPDATE auditentry SET target = 'review 9' WHERE id = 2")
+    with Session(store) as session:
+        edited = audit.verify(session)
+    assert (edited.ok, edited.entries, edited.broken_at) == (False, 2, 2)
+    assert edited.message == "audit entry 2: its content was changed after it was written"
+    _unguarded(store, "DELETE FROM auditentry WHERE id = 3")
+    _unguarded(store, "UPDATE auditentry SET target = 'review 1' WHERE id = 2")
+    with Session(store) as session:
+        removed = audit.verify(session)
+    assert (removed.ok, removed.broken_at) == (False, 4)
+    assert removed.message == (
+        "audit entry 4: it does not follow the entry before it (an entry was removed or inserted)"
+    )
