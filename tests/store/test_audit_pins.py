@@ -314,6 +314,7 @@ def test_the_check_names_the_first_entry_that_does_not_hold_and_why(store, tmp_p
     with Session(store) as session:
         edited = audit.verify(session)
     assert (edited.ok, edited.entries, edited.broken_at) == (False, 2, 2)
+    assert edited.head == _entries(store)[0].entry_hash  # the last entry that held
     assert edited.message == "audit entry 2: its content was changed after it was written"
     _unguarded(store, "DELETE FROM auditentry WHERE id = 3")
     _unguarded(store, "UPDATE auditentry SET target = 'review 1' WHERE id = 2")
@@ -323,3 +324,31 @@ def test_the_check_names_the_first_entry_that_does_not_hold_and_why(store, tmp_p
     assert removed.message == (
         "audit entry 4: it does not follow the entry before it (an entry was removed or inserted)"
     )
+
+
+def test_an_entry_chained_right_but_dated_before_the_last_is_named_as_backdated(
+    store, tmp_path: Path
+) -> None:
+    """A forged entry whose hashes follow the chain but whose time is earlier than the entry
+    before it (the one thing a hash cannot refuse) is named as backdated."""
+    audit.record(store, data_dir=tmp_path, **FIELDS)
+    audit.record(store, data_dir=tmp_path, **{**FIELDS, "target": "review 8"})
+    last = _entries(store)[-1]
+    forged = {**FIELDS, "id": 3, "target": "review 9", "at": last.at - timedelta(hours=1)}
+    values = {name: forged.get(name) for name in audit.CHAINED}
+    digest = audit.entry_hash(last.entry_hash, values)
+    with store.begin() as conn:
+        if is_sqlite(store):
+            for name in audit.SQLITE_GUARDS:
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            conn.exec_driver_sql("ALTER TABLE auditentry DISABLE TRIGGER USER")
+        conn.execute(
+            sa.insert(AuditEntry.__table__).values(
+                prev_hash=last.entry_hash, entry_hash=digest, **values
+            )
+        )
+    with Session(store) as session:
+        report = audit.verify(session)
+    assert (report.ok, report.entries, report.broken_at) == (False, 3, 3)
+    assert report.message == "audit entry 3: it is dated before the entry before it (backdated)"
