@@ -352,3 +352,41 @@ def test_an_entry_chained_right_but_dated_before_the_last_is_named_as_backdated(
         report = audit.verify(session)
     assert (report.ok, report.entries, report.broken_at) == (False, 3, 3)
     assert report.message == "audit entry 3: it is dated before the entry before it (backdated)"
+
+
+def test_the_head_file_shows_entries_cut_from_the_end_and_a_chain_rehashed_after_an_edit(
+    store, tmp_path: Path
+) -> None:
+    """Two tamperings the chain alone cannot see: the newest entries removed (the head file
+    records a later one), and an entry edited with every hash after it recomputed (the chain
+    holds, but the head file recorded other hashes)."""
+    for n in range(4):
+        audit.record(store, data_dir=tmp_path, **{**FIELDS, "target": f"review {n}"})
+    head = audit.head_path(store, tmp_path)
+    _unguarded(store, "DELETE FROM auditentry WHERE id > 2")
+    kept = _entries(store)
+    with Session(store) as session:
+        cut = audit.verify(session, head)
+    assert (cut.ok, cut.entries, cut.head, cut.broken_at) == (False, 2, kept[-1].entry_hash, 3)
+    assert cut.message == f"audit entries 3–4 were removed (the head file {head} records entry 4)"
+
+    # Entry 2 edited and every hash from it recomputed; the head file trimmed to the two
+    # entries left, so only its record of entry 2's hash can tell.
+    values = {name: getattr(kept[1], name) for name in audit.CHAINED}
+    values["target"] = "review 9"
+    rehashed = audit.entry_hash(kept[0].entry_hash, values)
+    _unguarded(
+        store, f"UPDATE auditentry SET target = 'review 9', entry_hash = '{rehashed}' WHERE id = 2"
+    )
+    head.write_text(
+        "".join(head.read_text(encoding="utf-8").splitlines(True)[:2]), encoding="utf-8"
+    )
+    with Session(store) as session:
+        differs = audit.verify(session, head)
+    assert (differs.ok, differs.entries, differs.head, differs.broken_at) == (
+        False,
+        2,
+        rehashed,
+        2,
+    )
+    assert differs.message == "audit entry 2 differs from what the head file recorded"
