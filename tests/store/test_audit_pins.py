@@ -293,15 +293,19 @@ def test_the_pending_file_is_imported_from_where_it_is_kept_and_a_bad_line_is_na
     assert audit.check(store, data_dir).ok
 
 
-def _unguarded(store, statement: str) -> None:
-    """What someone with the database's own rights can do: drop the guards, then write."""
+def _unguarded(store, statement) -> None:
+    """What someone with the database's own rights can do: drop the guards, then write
+    (``statement``: SQL text, or a SQLAlchemy statement)."""
     with store.begin() as conn:
         if is_sqlite(store):
             for name in audit.SQLITE_GUARDS:
                 conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         else:
             conn.exec_driver_sql("ALTER TABLE auditentry DISABLE TRIGGER USER")
-        conn.exec_driver_sql(statement)
+        if isinstance(statement, str):
+            conn.exec_driver_sql(statement)
+        else:
+            conn.execute(statement)
 
 
 def test_the_check_names_the_first_entry_that_does_not_hold_and_why(store, tmp_path: Path) -> None:
@@ -337,17 +341,12 @@ def test_an_entry_chained_right_but_dated_before_the_last_is_named_as_backdated(
     forged = {**FIELDS, "id": 3, "target": "review 9", "at": last.at - timedelta(hours=1)}
     values = {name: forged.get(name) for name in audit.CHAINED}
     digest = audit.entry_hash(last.entry_hash, values)
-    with store.begin() as conn:
-        if is_sqlite(store):
-            for name in audit.SQLITE_GUARDS:
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        else:
-            conn.exec_driver_sql("ALTER TABLE auditentry DISABLE TRIGGER USER")
-        conn.execute(
-            sa.insert(AuditEntry.__table__).values(
-                prev_hash=last.entry_hash, entry_hash=digest, **values
-            )
-        )
+    _unguarded(
+        store,
+        sa.insert(AuditEntry.__table__).values(
+            prev_hash=last.entry_hash, entry_hash=digest, **values
+        ),
+    )
     with Session(store) as session:
         report = audit.verify(session)
     assert (report.ok, report.entries, report.broken_at) == (False, 3, 3)
