@@ -14,6 +14,10 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "guardrail" / "corpu
 
 # The model is trained (and the lexicon was tuned) on these, in the order they were written.
 # dev1 was written by the checker's developer after seeing its errors: training data only.
+# blind3 was written blind and only ever scored (1.000 / 0.889, findings + warnings 0.972
+# against model 2 with train8, recorded in its header); it joined the training on 2026-11-30,
+# as the issue's procedure allows once a split has been scored as written, leaving five
+# never-trained blind splits and two written after the retraining.
 TRAINING_SPLITS = (
     "tune",
     "holdout",
@@ -25,6 +29,7 @@ TRAINING_SPLITS = (
     "train6",
     "train7",
     "train8",
+    "blind3",
 )
 # Written blind and scored as written, but not trained on yet: a model trained with it
 # (2026-11-29) chose a lexicon threshold of 0.64 instead of 0.48 and lost pinned findings
@@ -32,7 +37,7 @@ TRAINING_SPLITS = (
 # procedure needs a look before it is added to TRAINING_SPLITS.
 WAITING_SPLITS = ("train9",)
 # Written blind and NEVER trained or tuned on: only ever scored.  These are the honest figure.
-BLIND_SPLITS = ("blind3", "blind4", "blind5", "blind6", "blind7", "blind8")
+BLIND_SPLITS = ("blind4", "blind5", "blind6", "blind7", "blind8")
 LABELS = {"solicit": True, "clean": False}
 
 

@@ -237,7 +237,7 @@ FLOORS = {
     "train6": (0.98, 0.98, 0.98),
     "train7": (0.98, 0.98, 0.98),
     "train8": (0.98, 0.98, 0.98),
-    "blind3": (0.98, 0.86, 0.96),
+    "blind3": (0.98, 0.98, 0.98),  # trained on since 2026-11-30
     "blind4": (0.96, 0.97, 0.99),
     "blind5": (0.97, 0.92, 0.97),
     "blind6": (0.98, 0.94, 0.98),
@@ -261,7 +261,7 @@ def test_a_request_no_pattern_knows_is_a_model_finding_naming_its_words() -> Non
     (finding,) = check_text(text).findings
     assert (finding.severity, finding.pattern, finding.text) == ("finding", "model", text)
     assert finding.category == "express_request" and finding.rule_id == "review_request"
-    assert "driven by 'quick', 'favour', 'few', 'stars'" in finding.explanation
+    assert "driven by 'quick', 'could', 'few', 'stars'" in finding.explanation
     assert f"{model.load().thresholds.finding:.2f} or more makes a finding" in finding.explanation
 
 
