@@ -4,13 +4,14 @@ an entry never dated before the last one; appenders one at a time; the files in 
 whatever the locale.  Also the store's small helpers the audit paths stand on:
 ``insert_on_conflict``, ``is_sqlite`` and ``safe_url``."""
 
+import hashlib
 import json
 import locale
 import logging
 import sqlite3
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -389,3 +390,96 @@ def test_the_head_file_shows_entries_cut_from_the_end_and_a_chain_rehashed_after
         2,
     )
     assert differs.message == "audit entry 2 differs from what the head file recorded"
+
+
+# -- the chain's format: what an earlier release stored must verify -----------------------
+def test_an_entry_hash_is_sha256_of_the_previous_hash_and_compact_json_in_utc(
+    monkeypatch,
+) -> None:
+    """The hash is SHA-256 of the previous entry's hash followed by the chained fields as
+    compact JSON (no spaces, letters kept as they are), each time in UTC ISO form — the same
+    on any machine whatever its time zone, so a log written in Vancouver verifies anywhere."""
+    vancouver = timezone(timedelta(hours=-8))
+    values = {**FIELDS, "id": 3, "at": datetime(2026, 11, 30, 1, 30, tzinfo=vancouver)}
+    parts = [values.get(name) for name in audit.CHAINED]
+    parts[audit.CHAINED.index("at")] = "2026-11-30T09:30:00+00:00"
+    canonical = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    assert '"Québec"' in canonical and ", " not in canonical
+    expected = hashlib.sha256(("ab" * 32 + canonical).encode("utf-8")).hexdigest()
+    assert audit.entry_hash("ab" * 32, values) == expected
+    monkeypatch.setenv("TZ", "America/Vancouver")
+    time.tzset()
+    try:
+        assert audit.entry_hash("ab" * 32, values) == expected
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_an_intact_chain_reports_its_newest_hash(store, tmp_path: Path) -> None:
+    """``quietwatch audit --verify`` and the notifier print the newest entry's hash of an
+    intact log (what a copy kept elsewhere is compared with)."""
+    audit.record(store, data_dir=tmp_path / "data", **FIELDS)
+    audit.record(store, data_dir=tmp_path / "data", **{**FIELDS, "target": "review 8"})
+    report = audit.check(store, tmp_path / "data")
+    assert (report.ok, report.entries, report.head) == (True, 2, _entries(store)[-1].entry_hash)
+
+
+def test_the_head_file_of_a_relative_sqlite_path_is_beside_the_database(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``sqlite:///data/q.db`` run from the project folder: the head and pending files are
+    data/q.db.audit-head and data/q.db.audit-pending.jsonl, beside the database (not a
+    data/data/... path made from the URL's relative path)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    engine = sa.create_engine("sqlite:///data/q.db")
+    try:
+        assert audit.head_path(engine).resolve() == tmp_path / "data" / "q.db.audit-head"
+        assert audit.pending_path(engine).resolve() == (
+            tmp_path / "data" / "q.db.audit-pending.jsonl"
+        )
+    finally:
+        engine.dispose()
+
+
+def test_a_server_url_without_a_database_name_keeps_its_files_as_store(tmp_path: Path) -> None:
+    """A server store named by no database (the server's default) keeps store.audit-head
+    in the data directory; a named one, <name>.audit-head."""
+    unnamed = sa.create_engine("postgresql+psycopg://quietwatch@127.0.0.1:1/")
+    named = sa.create_engine("postgresql+psycopg://quietwatch@127.0.0.1:1/clinic")
+    assert audit.head_path(unnamed, tmp_path) == tmp_path / "store.audit-head"
+    assert audit.pending_path(unnamed, tmp_path) == tmp_path / "store.audit-pending.jsonl"
+    assert audit.head_path(named, tmp_path) == tmp_path / "clinic.audit-head"
+
+
+# -- the guards: re-created when someone dropped them -------------------------------------
+def test_dropped_guards_are_named_and_re_created_and_refuse_again(store, tmp_path: Path) -> None:
+    """``quietwatch init`` calls ``restore_guards``: it re-creates exactly the triggers that
+    are missing (on PostgreSQL with the functions they run, dropped with them), names them,
+    and the log refuses edits and deletes again; with every guard in place it does nothing."""
+    audit.record(store, data_dir=tmp_path, **FIELDS)
+    assert audit.restore_guards(store) == []
+    with store.begin() as conn:
+        if is_sqlite(store):
+            conn.exec_driver_sql("DROP TRIGGER auditentry_no_delete")
+            conn.exec_driver_sql("DROP TRIGGER auditentry_append_only")
+            dropped = ["auditentry_no_delete", "auditentry_append_only"]
+        else:  # the functions, and with them every trigger that runs them
+            conn.exec_driver_sql("DROP FUNCTION auditentry_append_only() CASCADE")
+            conn.exec_driver_sql("DROP FUNCTION auditentry_insert_in_order() CASCADE")
+            dropped = list(audit.POSTGRES_GUARDS)
+    assert audit.restore_guards(store) == dropped
+    assert audit.restore_guards(store) == []
+    for statement in ("DELETE FROM auditentry", "UPDATE auditentry SET target = 'x'"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.begin() as conn:
+            conn.exec_driver_sql(statement)
+    if not is_sqlite(store):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE auditentry")
+    old_id = sa.insert(AuditEntry).values(
+        **FIELDS, id=1, at=utcnow(), prev_hash=None, entry_hash="0" * 64
+    )
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.begin() as conn:
+        conn.execute(old_id)  # no entry at an old id
+    assert len(_entries(store)) == 1
