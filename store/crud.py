@@ -268,12 +268,28 @@ def _derived_key(listing_url: str, review: Mapping[str, Any], candidates: list[A
         window = PRECISION_WINDOW.get(str(precision), timedelta(days=1))
         for existing in candidates:
             if (
-                initials(existing.author) == author
-                and existing.published_at is not None
+                existing.published_at is not None
                 and abs(existing.published_at - published) <= window
+                and _same_author(listing_url, review.get("author"), author, existing)
             ):
                 return existing.review_key
     return derived_key(listing_url, review.get("author"), published, review.get("published_raw"))
+
+
+def _same_author(listing_url: str, name: str | None, author: str, existing: Any) -> bool:
+    """Whether a stored id-less review was written by ``name`` (``author``: its initials).
+    Its stored name says so when it was kept; when ``keep_reviewer_names`` kept none, its key
+    does: the key holds the initials it was first read with."""
+    if existing.author is not None or not author:
+        return initials(existing.author) == author
+    base = existing.review_key.split("#", 1)[0]
+    return base == derived_key(listing_url, name, existing.published_at, existing.published_raw)
+
+
+def _site_id(data: Mapping[str, Any]) -> str | None:
+    """The site's own id of a review, or None: an empty or blank id is no id."""
+    value = data.get("site_review_id")
+    return (str(value).strip() or None) if value is not None else None
 
 
 def _free_key(
@@ -314,6 +330,7 @@ class _Candidate:
     published_at: datetime | None
     content_hash: str
     last_seen_run_id: int | None
+    published_raw: str | None = None
 
 
 def _known_reviews(
@@ -349,7 +366,7 @@ def upsert_reviews(
     outcome = ReviewOutcome()
     if not reviews:
         return outcome
-    ids = [f"id:{r['site_review_id']}" for r in reviews if r.get("site_review_id")]
+    ids = [f"id:{site_id}" for r in reviews if (site_id := _site_id(r))]
     listing, known = _known_reviews(session, listing_id, ids, len(ids) < len(reviews))
     existing: dict[str, Any] = {r.review_key: r for r in known}
     unkeyed: list[Any] = [r for r in known if r.site_review_id is None]
@@ -358,8 +375,8 @@ def upsert_reviews(
     touched: list[int] = []
     for data in reviews:
         digest = content_hash(data)
-        if data.get("site_review_id"):
-            key: str | None = f"id:{data['site_review_id']}"
+        if site_id := _site_id(data):
+            key: str | None = f"id:{site_id}"
         else:
             base = _derived_key(listing.url, data, unkeyed)
             key = _free_key(base, digest, existing, seen_keys, run_id)
@@ -383,9 +400,14 @@ def upsert_reviews(
                     "last_seen_run_id": run_id,
                 }
             )
-            if not data.get("site_review_id"):
+            if site_id is None:
                 candidate = _Candidate(
-                    key, values["author"], values["published_at"], digest, run_id
+                    key,
+                    values["author"],
+                    values["published_at"],
+                    digest,
+                    run_id,
+                    values["published_raw"],
                 )
                 unkeyed.append(candidate)
                 existing[key] = candidate
@@ -451,8 +473,7 @@ def _review_values(data: Mapping[str, Any], names: NameMode = "as_shown") -> dic
     values = {f: data.get(f) for f in REVIEW_FIELDS}
     values["author"] = reduce_name(values["author"], names)
     values["updated_on_site"] = bool(values["updated_on_site"])
-    if values["site_review_id"] is not None:
-        values["site_review_id"] = str(values["site_review_id"])
+    values["site_review_id"] = _site_id(data)
     if values["published_precision"] is not None:
         values["published_precision"] = str(values["published_precision"])
     return values
