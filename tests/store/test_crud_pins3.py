@@ -5,6 +5,8 @@ finds; what a new review stores (seen times and runs, the site's flags, ids and 
 precision as text); a session holding a listing reads its bookkeeping at once; and a page
 for a listing that does not exist is refused."""
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +15,16 @@ from sqlmodel import Session, select
 from crawlers.items import DatePrecision
 from store import crud, runs
 from store.db import session_scope
-from store.models import Listing, ListingSnapshot, ListingStatus, Review, ReviewVersion
+from store.models import (
+    FACT_FIELDS,
+    Clinic,
+    Listing,
+    ListingSnapshot,
+    ListingStatus,
+    Origin,
+    Review,
+    ReviewVersion,
+)
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 URL = "http://x.example/a"
@@ -305,3 +316,122 @@ def test_a_drifting_relative_date_is_one_review_whatever_names_are_kept(
     assert _outcome(crawl(drifted, T0 + timedelta(days=2))) == ([], [], 2)
     with Session(engine) as s:
         assert sorted(r.id for r in s.exec(select(Review))) == sorted(first)
+
+
+# -- stored hashes: what an earlier release stored must still match -----------------------
+def _sha(parts: list) -> str:
+    """The documented recipe, written out independently of store.crud: SHA-256 of the JSON
+    list (letters as they are, keys sorted), UTF-8."""
+    blob = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def test_a_reviews_content_hash_is_the_documented_recipe() -> None:
+    """Rating to one decimal, then title, text and owner response with their whitespace
+    folded.  Stored with every review: a different recipe would make every stored review
+    with an accent, a long space or a line break read as edited after an upgrade."""
+    review = {
+        "rating": 4.75,
+        "title": "  Très   bien ",
+        "text": "Merci à l'équipe.\n\nÀ bientôt\u00a0!",
+        "owner_response": None,
+        "author": "not content",
+    }
+    expected = _sha([4.8, "Très bien", "Merci à l'équipe. À bientôt !", None])
+    assert crud.content_hash(review) == expected
+
+
+def test_a_review_read_again_with_other_spacing_is_unchanged(engine, listing_id) -> None:
+    review = {"site_review_id": "r1", "text": "Kind, calm and clear.", "title": "Good"}
+    _write(engine, listing_id, [review], T0)
+    again = {**review, "text": "Kind,  calm\nand clear. ", "title": " Good"}
+    assert _outcome(_write(engine, listing_id, [again], T0 + timedelta(days=1))) == ([], [], 1)
+
+
+def test_a_listings_facts_fingerprint_is_the_documented_recipe() -> None:
+    facts = {"name": "Clinique  Ève", "phone": "+1 604 555 0100", "unknown": "ignored"}
+    expected = _sha([" ".join(facts[f].split()) if f in facts else None for f in FACT_FIELDS])
+    assert crud.facts_fingerprint(facts) == expected
+
+
+def test_a_discovered_or_dismissed_listing_put_in_the_configuration_becomes_configured(
+    engine,
+) -> None:
+    """``quietwatch init`` with a source a search had found (or a person had dismissed):
+    the listing is the configured one from then on, enabled as configured; a configured
+    listing stays configured."""
+    with session_scope(engine) as s:
+        clinic = crud.ensure_clinic(s, key="clinic-a", name="A")
+        found = crud.record_discovered(s, clinic_id=clinic, site="yelp", url="http://y.example/1")
+        gone = crud.record_discovered(s, clinic_id=clinic, site="yelp", url="http://y.example/2")
+        s.get(Listing, gone).origin = Origin.DISMISSED
+        mine = crud.ensure_listing(s, clinic_id=clinic, site="yelp", url="http://y.example/3")
+    with session_scope(engine) as s:
+        urls = [f"http://y.example/{n}" for n in (1, 2, 3)]
+        ids = crud.ensure_listings(s, clinic_id=clinic, sources=[("yelp", u, True) for u in urls])
+        assert ids == dict(zip(urls, [found, gone, mine], strict=True))
+    with Session(engine) as s:
+        got = [(s.get(Listing, i).origin, s.get(Listing, i).enabled) for i in (found, gone, mine)]
+    assert got == [(Origin.CONFIGURED, True)] * 3
+
+
+def test_an_other_office_read_with_its_keys_in_another_order_is_not_a_change() -> None:
+    """A site that sends a multi-office profile's other offices with their keys in another
+    order has not changed the listing: the same fingerprint, so no new snapshot."""
+    office = {"street_address": "1 Main St", "locality": "Burnaby", "postal_code": "V5H 1A1"}
+    flipped = dict(reversed(list(office.items())))
+    assert list(flipped) != list(office)
+    one = crud.facts_fingerprint({"name": "A", "additional_addresses": [office]})
+    assert one == crud.facts_fingerprint({"name": "A", "additional_addresses": [flipped]})
+    assert one != crud.facts_fingerprint({"name": "A", "additional_addresses": []})
+
+
+def test_a_session_holding_reviews_reads_a_refined_rating_and_the_new_sighting_at_once(
+    engine, listing_id
+) -> None:
+    """A review read again is touched with one statement (and a rating read more precisely
+    refined with another); a review the session already holds is read fresh afterwards,
+    not with its old rating and sighting."""
+    reviews = [
+        {"site_review_id": "r1", "rating": 4.8, "text": "Fine."},
+        {"site_review_id": "r2", "rating": 3.0, "text": "Plain."},
+    ]
+    refined, plain = _write(engine, listing_id, reviews, T0).new
+    later = T0 + timedelta(days=1)
+    with session_scope(engine) as s:
+        run = _run(s, listing_id)
+        held = [s.get(Review, refined), s.get(Review, plain)]
+        assert [(r.rating, _utc(r.last_seen_at)) for r in held] == [(4.8, T0), (3.0, T0)]
+        out = crud.upsert_reviews(  # the plain one alone: touched, nothing refined
+            s, listing_id=listing_id, reviews=reviews[1:], seen_at=later, run_id=run
+        )
+        assert _outcome(out) == ([], [], 1)
+        assert (_utc(held[1].last_seen_at), held[1].last_seen_run_id) == (later, run)
+        out = crud.upsert_reviews(
+            s,
+            listing_id=listing_id,
+            reviews=[{**reviews[0], "rating": 4.75}],
+            seen_at=later,
+            run_id=run,
+        )
+        assert _outcome(out) == ([], [], 1)
+        assert (held[0].rating, _utc(held[0].last_seen_at)) == (4.75, later)
+
+
+def test_a_clinics_facts_are_brought_up_to_date_on_the_next_init(engine) -> None:
+    """``quietwatch init`` after the configuration's canonical facts changed: the clinic's
+    stored facts are the new ones (what every listing is compared with)."""
+    with session_scope(engine) as s:
+        first = crud.ensure_clinic(s, key="clinic-a", name="A", phone="+1 604 555 0100")
+    with session_scope(engine) as s:
+        again = crud.ensure_clinic(
+            s, key="clinic-a", name="A Counselling", phone="+1 604 555 0199", city="Burnaby"
+        )
+    assert again == first
+    with Session(engine) as s:
+        clinic = s.get(Clinic, first)
+        assert (clinic.name, clinic.phone, clinic.city) == (
+            "A Counselling",
+            "+1 604 555 0199",
+            "Burnaby",
+        )
