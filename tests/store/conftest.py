@@ -21,3 +21,11 @@ def seeded(db_url):
     from tests.dashboard.seed import seed
 
     return seed(db_url)
+
+
+@pytest.fixture
+def listing_id(engine) -> int:
+    """One clinic's listing (tests/store/crud_writes.py), for the write-side pin files."""
+    from tests.store.crud_writes import make_listing
+
+    return make_listing(engine)

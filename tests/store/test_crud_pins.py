@@ -9,39 +9,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from store import crud, runs
+from store import crud
 from store.db import session_scope
-from store.models import Finding, Listing, Notification, Review, ReviewVersion
-
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-URL = "http://x.example/a"
+from store.models import Finding, Notification, Review, ReviewVersion
+from tests.store.crud_writes import T0, URL
+from tests.store.crud_writes import start_run as _run
+from tests.store.crud_writes import write as _write
 
 
 def _recipe(listing_url: str, author_initials: str, day: str | None) -> str:
     """The documented key recipe, written out independently of store.crud."""
     blob = json.dumps([listing_url, author_initials, day], ensure_ascii=False)
     return "k:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()[:40]
-
-
-@pytest.fixture
-def listing_id(engine) -> int:
-    with session_scope(engine) as s:
-        clinic = crud.ensure_clinic(s, key="clinic-a", name="A")
-        return crud.ensure_listing(s, clinic_id=clinic, site="schema_org", url=URL)
-
-
-def _run(session: Session, listing_id: int) -> int:
-    clinic = session.get(Listing, listing_id).clinic_id
-    return runs.start_run(session, clinic_id=clinic, spider="schema_org")
-
-
-def _write(engine, listing_id: int, reviews: list[dict], at: datetime) -> crud.ReviewOutcome:
-    """One crawl (its own run) reading ``reviews`` on one page."""
-    with session_scope(engine) as s:
-        run = _run(s, listing_id)
-        return crud.upsert_reviews(
-            s, listing_id=listing_id, reviews=reviews, seen_at=at, run_id=run
-        )
 
 
 def _texts(engine) -> dict[int, str]:

@@ -4,44 +4,18 @@ is no longer gone, facts without a site id keep the listing's, what an edit writ
 the privacy setting allows, the first date, its new content hash), removals the session
 reads at once, and findings kept per clinic."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from store import crud, runs
+from store import crud
 from store.db import session_scope
 from store.models import Finding, Listing, ListingStatus, Origin, Review, ReviewVersion
-
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-URL = "http://x.example/a"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-
-
-@pytest.fixture
-def listing_id(engine) -> int:
-    with session_scope(engine) as s:
-        clinic = crud.ensure_clinic(s, key="clinic-a", name="A")
-        return crud.ensure_listing(s, clinic_id=clinic, site="schema_org", url=URL)
-
-
-def _run(session: Session, listing_id: int) -> int:
-    clinic = session.get(Listing, listing_id).clinic_id
-    return runs.start_run(session, clinic_id=clinic, spider="schema_org")
-
-
-def _write(
-    engine, listing_id: int, reviews: list[dict], at: datetime, names: str = "as_shown"
-) -> crud.ReviewOutcome:
-    """One crawl (its own run) reading ``reviews`` on one page."""
-    with session_scope(engine) as s:
-        run = _run(s, listing_id)
-        return crud.upsert_reviews(
-            s, listing_id=listing_id, reviews=reviews, seen_at=at, run_id=run, names=names
-        )
+from tests.store.crud_writes import T0
+from tests.store.crud_writes import start_run as _run
+from tests.store.crud_writes import utc as _utc
+from tests.store.crud_writes import write as _write
 
 
 # -- discovered listings ------------------------------------------------------------------

@@ -7,13 +7,13 @@ for a listing that does not exist is refused."""
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from crawlers.items import DatePrecision
-from store import crud, runs
+from store import crud
 from store.db import session_scope
 from store.models import (
     FACT_FIELDS,
@@ -25,34 +25,10 @@ from store.models import (
     Review,
     ReviewVersion,
 )
-
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-URL = "http://x.example/a"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-
-
-@pytest.fixture
-def listing_id(engine) -> int:
-    with session_scope(engine) as s:
-        clinic = crud.ensure_clinic(s, key="clinic-a", name="A")
-        return crud.ensure_listing(s, clinic_id=clinic, site="schema_org", url=URL)
-
-
-def _run(session: Session, listing_id: int) -> int:
-    clinic = session.get(Listing, listing_id).clinic_id
-    return runs.start_run(session, clinic_id=clinic, spider="schema_org")
-
-
-def _write(engine, listing_id: int, reviews: list[dict], at: datetime) -> crud.ReviewOutcome:
-    """One crawl (its own run) reading ``reviews`` on one page."""
-    with session_scope(engine) as s:
-        run = _run(s, listing_id)
-        return crud.upsert_reviews(
-            s, listing_id=listing_id, reviews=reviews, seen_at=at, run_id=run
-        )
+from tests.store.crud_writes import T0, URL
+from tests.store.crud_writes import start_run as _run
+from tests.store.crud_writes import utc as _utc
+from tests.store.crud_writes import write as _write
 
 
 def _outcome(o: crud.ReviewOutcome) -> tuple[list[int], list[int], int]:
@@ -300,20 +276,17 @@ def test_a_drifting_relative_date_is_one_review_whatever_names_are_kept(
     holds the initials it was first read with.  Another author's review in that window
     stays another review."""
 
-    def crawl(reviews, at):
-        with session_scope(engine) as s:
-            run = _run(s, listing_id)
-            return crud.upsert_reviews(
-                s, listing_id=listing_id, reviews=reviews, seen_at=at, run_id=run, names=names
-            )
-
     d = T0 - timedelta(days=21)
     sam = {"author": "Sam Lee", "published_at": d, "published_precision": "week", "text": "A."}
     kim = {**sam, "author": "Kim Park", "text": "B."}
-    first = crawl([sam, kim], T0).new
+    first = _write(engine, listing_id, [sam, kim], T0, names).new
     assert len(first) == 2
     drifted = [{**r, "published_at": d + timedelta(days=2)} for r in (kim, sam)]
-    assert _outcome(crawl(drifted, T0 + timedelta(days=2))) == ([], [], 2)
+    assert _outcome(_write(engine, listing_id, drifted, T0 + timedelta(days=2), names)) == (
+        [],
+        [],
+        2,
+    )
     with Session(engine) as s:
         assert sorted(r.id for r in s.exec(select(Review))) == sorted(first)
 
