@@ -9,6 +9,7 @@ from plain JSON), which together put each sentence in a band: finding, needs a p
 clean.  No network.
 """
 
+import itertools
 import logging
 import re
 from bisect import bisect_left, bisect_right
@@ -18,7 +19,7 @@ from typing import Any
 
 from guardrail import lexicon, model
 from guardrail.links import WARNING, classify_link, find_urls
-from guardrail.model import Model, Thresholds
+from guardrail.model import Model, Part, Thresholds
 from guardrail.rules import RuleSet, builtin
 
 logger = logging.getLogger(__name__)
@@ -358,6 +359,10 @@ class Reading:
     text: str
     cues: tuple[str, ...]  # model.CUE_HIT, model.CUE_SET_ASIDE: what the lexicon made of it
     before: int  # how many sentences before this one it takes in
+    # The sentences ``text`` is made of, when the model may read it as their words one after
+    # another (white space between them, no placeholder that could span two); else empty,
+    # and ``text`` is read whole.
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -422,6 +427,7 @@ def evidence(
                     text[spans[index - before][0] : end],
                     tuple(sorted(set().union(*cues[index - before :]))),
                     before,
+                    _parts(text, spans[index - before : index + 1]),
                 )
             )
         first = bisect_left(linked, start)
@@ -433,6 +439,19 @@ def evidence(
             first < len(linked) and linked[first] < end,
             short,
         )
+
+
+def _parts(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
+    """The sentences at ``spans`` if a reading of them all is their words one after another:
+    only white space between them, and no placeholder (``{first_name}``, ``[LINK]``,
+    ``<link>``) that could run from one into the next on the same line."""
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        gap = text[end:start]
+        if not gap.isspace():  # nothing, or a closing quote or bullet the words would take in
+            return ()
+        if "\n" not in gap and any(c in text[spans[0][0] : end] for c in "{[<"):
+            return ()
+    return tuple(text[a:b] for a, b in spans)
 
 
 _RANK = {None: 0, WARNING: 1, FINDING: 2}
@@ -528,13 +547,23 @@ def _bands(items: list[Evidence], scorer: Model) -> list[tuple[Reading, float, s
     that band.  A reading that takes in the sentences before it counts only when none of
     them is already in that band: the sentence after a request is not a second finding."""
     known: dict[tuple[str, tuple[str, ...]], float] = {}  # the same reading is scored once
+    pieces: dict[str, Part] = {}  # each distinct sentence is read once
+
+    def piece(sentence: str) -> Part:
+        if sentence not in pieces:
+            pieces[sentence] = scorer.part(sentence)
+        return pieces[sentence]
+
     chosen: list[tuple[Reading, float, str | None]] = []
     ranks: list[int] = []  # each sentence's band so far (a write-a-review link is a finding)
     for index, item in enumerate(items):
         best: tuple[Reading, float, str | None] | None = None
         for position, reading in enumerate(item.readings):
             key = (reading.text, reading.cues)
-            if key not in known:
+            if key not in known and reading.parts:
+                parts = [piece(sentence) for sentence in reading.parts]
+                known[key] = scorer.joined_probability(parts, reading.cues)
+            elif key not in known:
                 known[key] = scorer.probability(reading.text, reading.cues)
             severity = band(known[key], item.hit is not None, scorer.thresholds)
             earlier = ranks[index - reading.before : index] if position else []

@@ -26,6 +26,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -98,6 +99,16 @@ class Score:
     drivers: tuple[str, ...]  # the words that pushed the score up most, in sentence order
 
 
+@dataclass(frozen=True)
+class Part:
+    """One sentence as the model knows it, ready to be read with the sentences around it: its
+    words, its features that the model knows, and their shares summed (see ``Model._both``)."""
+
+    words: tuple[str, ...]
+    present: frozenset[str]
+    both: complex
+
+
 class Model:
     def __init__(self, data: dict[str, Any], digest: str) -> None:
         self.version: str = data["version"]
@@ -149,6 +160,40 @@ class Model:
         present = self._features(words)
         present.update(filter(self.table.__contains__, cues))
         return words, present
+
+    def part(self, sentence: str) -> Part:
+        """``sentence`` read once, to be scored alone or with its neighbours (see
+        :meth:`joined_probability`)."""
+        present = frozenset(self._features(words := tokens(normalise(sentence))))
+        return Part(tuple(words), present, sum(map(self._both.__getitem__, present), 0j))
+
+    def joined_probability(self, parts: Sequence[Part], cues: tuple[str, ...] = ()) -> float:
+        """What :meth:`probability` gives for the text made of ``parts``, consecutive
+        sentences with white space between them, without reading them again.
+
+        Their words then follow one another unchanged (the caller makes sure no link or
+        placeholder spans two of them), so the text's features are the parts' features, the
+        word n-grams that cross from one part into the next, and the cues: each counted
+        once."""
+        seen = parts[0].present
+        both = parts[0].both
+        for piece in parts[1:]:
+            new = piece.present - seen
+            both += sum(map(self._both.__getitem__, new), 0j)
+            seen = seen | new
+        words: list[str] = list(parts[0].words)
+        crossing: list[str] = []
+        longest = self.settings["word_ngrams"]
+        for piece in parts[1:]:
+            boundary = len(words)
+            words += piece.words
+            for n in range(2, longest + 1):
+                for i in range(max(0, boundary - n + 1), min(boundary, len(words) - n + 1)):
+                    crossing.append("w:" + " ".join(words[i : i + n]))
+        extra = {name for name in (*crossing, *cues) if name in self.table and name not in seen}
+        both += sum(map(self._both.__getitem__, extra), 0j)
+        norm = max(math.sqrt(both.imag), self.settings["norm_floor"]) or 1.0
+        return _logistic(both.real / norm + self.intercept)
 
     def probability(self, sentence: str, cues: tuple[str, ...] = ()) -> float:
         """The probability that ``sentence`` (with the lexicon's ``cues`` about it) is a

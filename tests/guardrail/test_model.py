@@ -103,3 +103,44 @@ def test_retraining_reproduces_the_saved_model(tmp_path: Path) -> None:
     assert fresh["intercept"] == pytest.approx(saved["intercept"], rel=1e-5)
     assert fresh["thresholds"] == saved["thresholds"]
     assert fresh["provenance"] == saved["provenance"]
+
+
+@pytest.mark.parametrize("separator", [" ", "\n", "  \n\n "])
+def test_a_reading_scored_from_its_sentences_equals_the_reading_scored_whole(
+    separator: str,
+) -> None:
+    """check_text scores a sentence read with those before it from each sentence's features
+    (read once) and the word pairs that cross between them; that must be what scoring the
+    joined text gives, for every reading of real corpus text."""
+    scorer = model.load()
+    examples = [e.sentence for e in corpus.load("train8")][:240]
+    text = separator.join(examples[i] + ("." if i % 3 else "") for i in range(len(examples)))
+    joined = 0
+    for item in evidence(text, context=scorer.settings["context"]):
+        for reading in item.readings:
+            if reading.parts:
+                joined += len(reading.parts) > 1
+                parts = [scorer.part(sentence) for sentence in reading.parts]
+                whole = scorer.probability(reading.text, reading.cues)
+                assert scorer.joined_probability(parts, reading.cues) == pytest.approx(
+                    whole, abs=1e-12
+                ), reading.text
+    assert joined > 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tell us how we did at <our page. The link> is below.",  # a placeholder across two
+        "Use [the link. It] works.",
+        'She said "Leave a review." Then she left.',  # the quote is a word between them
+        "R" * 2500,  # cut without a space: the pieces' words would run together
+    ],
+)
+def test_a_reading_whose_sentences_do_not_simply_follow_each_other_is_read_whole(
+    text: str,
+) -> None:
+    items = list(evidence(text, context=3))
+    assert len(items) >= 2
+    assert all(not r.parts for r in items[-1].readings if r.before)
+    assert any(r.before for r in items[-1].readings)
