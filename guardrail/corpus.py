@@ -51,6 +51,8 @@ BLIND_SPLITS = (
     "blind10",
     "blind11",
     "blind12",
+    "blind13",
+    "blind14",
 )
 LABELS = {"solicit": True, "clean": False}
 
