@@ -121,6 +121,8 @@ def test_one_engine_per_url_and_mode_until_disposed(db_url: str) -> None:
         assert db.engine_for(db_url) is first
         reader = db.engine_for(db_url, read_only=True)
         assert reader is not first and db.engine_for(db_url, read_only=True) is reader
+        with pytest.raises(sa.exc.DBAPIError, match="read-?only"), reader.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE written (x INTEGER)")
         with first.connect():
             assert first.pool.checkedout() == 1
         assert first.pool.checkedin() == 1
