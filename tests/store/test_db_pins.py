@@ -209,7 +209,9 @@ def test_a_migration_that_would_leave_dangling_rows_is_refused(tmp_path: Path) -
                 "INSERT INTO crawlproblem (run_id, kind, message, at)"
                 " VALUES (999, 'error', 'no such run', '2026-11-30 00:00:00')"
             )
-        with pytest.raises(RuntimeError, match="rows pointing at nothing"):
+        with pytest.raises(
+            RuntimeError, match=r"^the migration would leave rows pointing at nothing$"
+        ):
             db.init_db(engine)
         with engine.connect() as conn:  # and foreign keys are on again afterwards
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -233,3 +235,96 @@ def test_the_postgres_engine_pings_and_a_reader_cannot_write(pg_url: str) -> Non
     finally:
         reader.dispose()
         engine.dispose()
+
+
+# -- how the models' column types write and read -----------------------------------------
+def test_a_time_without_a_zone_is_refused_with_what_to_use(db_url: str) -> None:
+    from datetime import datetime
+
+    from sqlalchemy.exc import StatementError
+
+    engine = db.make_engine(db_url)
+    try:
+        with (
+            pytest.raises(
+                StatementError,
+                match=r"\bnaive datetime given to the store; use timezone-aware UTC\b",
+            ),
+            db.session_scope(engine) as session,
+        ):
+            session.add(Clinic(key="naive", name="Naive", created_at=datetime(2026, 11, 30)))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def auckland(monkeypatch):  # type: ignore[no-untyped-def]
+    """This process in a zone far from UTC (Pacific/Auckland, UTC+13 in November)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_written_and_read_in_utc_whatever_the_process_zone(
+    sqlite_url: str, auckland
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    engine = db.make_engine(sqlite_url)
+    at = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    try:
+        with db.session_scope(engine) as session:
+            session.add(Clinic(key="utc", name="UTC", created_at=at.astimezone()))  # local
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT created_at FROM clinic").scalar()
+        assert str(stored).startswith("2026-11-30 09:30:00")  # UTC on disk, not local
+        with db.session_scope(engine) as session:
+            read = session.exec(sa.select(Clinic)).scalars().one().created_at
+        assert read == at and read.utcoffset() == timedelta(0)
+    finally:
+        engine.dispose()
+
+
+def test_a_server_in_another_zone_still_gives_utc(pg_url: str, auckland) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    engine = db.make_engine(pg_url)
+    at = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    try:
+        with db.session_scope(engine) as session:
+            session.add(Clinic(key="utc", name="UTC", created_at=at))
+        with db.session_scope(engine) as session:
+            session.connection().exec_driver_sql("SET TIME ZONE 'Pacific/Auckland'")
+            read = session.exec(sa.select(Clinic)).scalars().one().created_at
+        assert read == at and read.utcoffset() == timedelta(0)
+        assert read.hour == 9
+    finally:
+        engine.dispose()
+
+
+def test_a_status_not_set_is_stored_as_null(db_url: str) -> None:
+    from tests.store.crud_writes import make_listing
+
+    engine = db.make_engine(db_url)
+    try:
+        make_listing(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT last_status FROM listing").all() == [(None,)]
+    finally:
+        engine.dispose()
+
+
+def test_a_migration_is_logged_with_its_revision(tmp_path: Path, caplog) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'logged.db'}")
+    try:
+        with caplog.at_level("INFO", logger="store.db"):
+            revision = db.init_db(engine)
+    finally:
+        engine.dispose()
+    assert [r.getMessage() for r in caplog.records if r.name == "store.db"] == [
+        f"database at revision {revision}"
+    ]
