@@ -25,10 +25,10 @@ from crawlers.items import (
 from crawlers.pages.own_site import OwnContentPage
 from crawlers.pipelines.findings import FindingsPipeline
 from crawlers.pipelines.store import StorePipeline
-from crawlers.pipelines.validate import ValidatePipeline
 from crawlers.sites import APIS
-from guardrail.findings import FindingSpec
 from store.models import CrawlProblem, CrawlRun, Finding, Listing, ListingCheck, Review
+from tests.crawlers.test_pipelines_in_process import _spec
+from tests.crawlers.test_validate_pipeline import _run as _validate
 
 LISTING = "https://www.yelp.ca/biz/harbourview-counselling-vancouver"
 FOUND = "https://www.yelp.ca/biz/harbourview-counselling-north-vancouver"  # not configured
@@ -36,17 +36,6 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 # -- validate ------------------------------------------------------------------------------
-class _Site(Spider):
-    name = "site"
-    spec = SimpleNamespace(founded=2004)
-
-
-def _validate(page: ListingPage):
-    crawler = get_crawler(_Site)
-    crawler.spider = _Site()
-    return ValidatePipeline.from_crawler(crawler).process_item(page), crawler.stats
-
-
 def _page(*reviews: ReviewItem, **fields) -> ListingPage:
     return ListingPage(
         site="yelp",
@@ -309,16 +298,7 @@ def test_the_findings_of_a_listing_the_run_has_not_met_register_it_with_its_site
 
 
 def test_own_content_without_a_crawl_time_is_dated_now(store) -> None:
-    spec = FindingSpec(
-        kind="solicitation",
-        category="express_request",
-        rule_id="review_request",
-        severity="critical",
-        excerpt="Please leave us a review on Google.",
-        explanation="Asks for a review.",
-        guidance="Take the request off the page.",
-        dedupe_key="a",
-    )
+    spec = _spec("a")
     findings = FindingsPipeline.from_crawler(store.crawler)
     before = datetime.now(UTC)
     findings.process_item(
