@@ -68,7 +68,7 @@ def test_a_read_only_sqlite_engine_reads_and_cannot_write(sqlite_url: str) -> No
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
 def test_a_read_only_engine_needs_a_file(url: str) -> None:
-    with pytest.raises(ValueError, match="needs a SQLite file"):
+    with pytest.raises(ValueError, match=r"^a read-only engine needs a SQLite file$"):
         db.make_engine(url, read_only=True)
 
 
@@ -296,6 +296,7 @@ def test_a_server_in_another_zone_still_gives_utc(pg_url: str, auckland) -> None
     at = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
     try:
         with db.session_scope(engine) as session:
+            session.connection().exec_driver_sql("SET TIME ZONE 'America/Vancouver'")
             session.add(Clinic(key="utc", name="UTC", created_at=at))
         with db.session_scope(engine) as session:
             session.connection().exec_driver_sql("SET TIME ZONE 'Pacific/Auckland'")
@@ -328,3 +329,39 @@ def test_a_migration_is_logged_with_its_revision(tmp_path: Path, caplog) -> None
     assert [r.getMessage() for r in caplog.records if r.name == "store.db"] == [
         f"database at revision {revision}"
     ]
+
+
+def test_engines_do_not_echo_sql_unless_asked(sqlite_url: str) -> None:
+    """Echoed SQL would put review text into the logs: off unless asked for."""
+    for read_only in (False, True):
+        engine = db.make_engine(sqlite_url, read_only=read_only)
+        loud = db.make_engine(sqlite_url, read_only=read_only, echo=True)
+        try:
+            assert (engine.echo, loud.echo) == (False, True)
+        finally:
+            engine.dispose()
+            loud.dispose()
+
+
+def test_a_readers_pooled_connection_serves_another_thread(sqlite_url: str) -> None:
+    """The dashboard reads from Streamlit's threads through one pooled read-only engine."""
+    import threading
+
+    engine = db.make_engine(sqlite_url, read_only=True)
+    counted: list[int] = []
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        assert engine.pool.checkedin() == 1  # back in the pool, made by this thread
+
+        def read() -> None:
+            with engine.connect() as conn:
+                counted.append(conn.exec_driver_sql("SELECT count(*) FROM clinic").scalar())
+
+        worker = threading.Thread(target=read)
+        worker.start()
+        worker.join(timeout=30)
+        assert counted == [0]
+        assert engine.pool.checkedin() == 1  # the same connection, not a second one
+    finally:
+        engine.dispose()
