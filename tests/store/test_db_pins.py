@@ -343,11 +343,13 @@ def test_engines_do_not_echo_sql_unless_asked(sqlite_url: str) -> None:
             loud.dispose()
 
 
-def test_a_readers_pooled_connection_serves_another_thread(sqlite_url: str) -> None:
-    """The dashboard reads from Streamlit's threads through one pooled read-only engine."""
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_pooled_connection_serves_another_thread(sqlite_url: str, read_only: bool) -> None:
+    """The dashboard reads from Streamlit's threads through one pooled engine (read-only,
+    or the writer of a command that serves it)."""
     import threading
 
-    engine = db.make_engine(sqlite_url, read_only=True)
+    engine = db.make_engine(sqlite_url, read_only=read_only)
     counted: list[int] = []
     try:
         with engine.connect() as conn:
