@@ -13,6 +13,7 @@ import itertools
 import logging
 import re
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -455,6 +456,7 @@ def _parts(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
 
 
 _RANK = {None: 0, WARNING: 1, FINDING: 2}
+_PIECES_KEPT = 512  # sentences whose features _bands keeps at once (the newest used)
 
 
 def band(probability: float, matched: bool, thresholds: Thresholds) -> str | None:
@@ -547,11 +549,18 @@ def _bands(items: list[Evidence], scorer: Model) -> list[tuple[Reading, float, s
     that band.  A reading that takes in the sentences before it counts only when none of
     them is already in that band: the sentence after a request is not a second finding."""
     known: dict[tuple[str, tuple[str, ...]], float] = {}  # the same reading is scored once
-    pieces: dict[str, Part] = {}  # each distinct sentence is read once
+    # Each sentence is read once for the readings it is part of, and a sentence repeated
+    # through a long text (a footer, a signature) is read once while it keeps coming back;
+    # the store is bounded, so a megabyte of text does not keep every sentence's features.
+    pieces: OrderedDict[str, Part] = OrderedDict()
 
     def piece(sentence: str) -> Part:
-        if sentence not in pieces:
+        if sentence in pieces:
+            pieces.move_to_end(sentence)
+        else:
             pieces[sentence] = scorer.part(sentence)
+            if len(pieces) > _PIECES_KEPT:
+                pieces.popitem(last=False)
         return pieces[sentence]
 
     chosen: list[tuple[Reading, float, str | None]] = []
