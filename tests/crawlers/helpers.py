@@ -131,3 +131,22 @@ class Site:
 def store_file(config: Path) -> Path:
     """The SQLite file a config with the default ``data_dir = "data"`` writes."""
     return config.parent / "data" / "quietwatch.db"
+
+
+def harbourview(reviews: list, **fields: Any):  # type: ignore[no-untyped-def]
+    """The test clinic as the demo pages show it (``quietwatch.demo.pages``), with
+    ``reviews``; ``fields`` override its facts."""
+    from quietwatch.demo.pages import SampleBusiness
+
+    facts: dict[str, Any] = {
+        "name": "Harbourview Counselling Collective",
+        "street_address": "1200 West 8th Avenue, Suite 300",
+        "locality": "Vancouver",
+        "region": "BC",
+        "postal_code": "V6H 1C6",
+        "country": "CA",
+        "phone": "(604) 555-0142",
+        "website": "https://harbourview-counselling.example",
+        "categories": ["Counseling & Mental Health"],
+    }
+    return SampleBusiness(**{**facts, **fields, "reviews": reviews})

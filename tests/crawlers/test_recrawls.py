@@ -10,11 +10,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from quietwatch.demo.pages import SampleBusiness, SampleReview, jsonld_page, yelp_page
+from quietwatch.demo.pages import SampleReview, jsonld_page, yelp_page
 from tests.crawlers.helpers import (
     SECOND_CLINIC,
     Site,
     crawl,
+    harbourview,
     quietwatch,
     store_file,
     write_config,
@@ -46,21 +47,7 @@ def review(i: int, **over: object) -> SampleReview:
     return SampleReview(**data)
 
 
-def business(reviews: list[SampleReview], **over: object) -> SampleBusiness:
-    data: dict = {
-        "name": "Harbourview Counselling Collective",
-        "street_address": "1200 West 8th Avenue, Suite 300",
-        "locality": "Vancouver",
-        "region": "BC",
-        "postal_code": "V6H 1C6",
-        "country": "CA",
-        "phone": "(604) 555-0142",
-        "website": "https://harbourview-counselling.example",
-        "categories": ["Counseling & Mental Health"],
-        "reviews": reviews,
-    }
-    data.update(over)
-    return SampleBusiness(**data)
+business = harbourview  # the test clinic's facts, with these reviews
 
 
 def directory(site: Site, path: str, reviews: list[SampleReview], **headers: str) -> None:

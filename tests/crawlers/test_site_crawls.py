@@ -12,7 +12,7 @@ from werkzeug import Request, Response
 from store.db import make_engine
 from store.models import CrawlProblem, CrawlRun, Finding, Listing, ListingCheck, Review
 from tests.conftest import shared_fixture
-from tests.crawlers.helpers import crawl, robots, write_config
+from tests.crawlers.helpers import crawl, harbourview, robots, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -207,24 +207,10 @@ def test_empty_listing_and_owner_reply_on_yelp_structured_pages(
     yet (an empty listing is fine, not unreadable) and a business owner's comment."""
     from datetime import date
 
-    from quietwatch.demo.pages import SampleBusiness, SampleReview, yelp_page
+    from quietwatch.demo.pages import SampleReview, yelp_page
 
     robots(httpserver)
     base = httpserver.url_for("")
-
-    def business(reviews: list[SampleReview]) -> SampleBusiness:
-        return SampleBusiness(
-            name="Harbourview Counselling Collective",
-            street_address="1200 West 8th Avenue, Suite 300",
-            locality="Vancouver",
-            region="BC",
-            postal_code="V6H 1C6",
-            country="CA",
-            phone="(604) 555-0142",
-            website="https://harbourview-counselling.example",
-            categories=["Counseling & Mental Health"],
-            reviews=reviews,
-        )
 
     replied = SampleReview(
         "rv-1",
@@ -234,7 +220,7 @@ def test_empty_listing_and_owner_reply_on_yelp_structured_pages(
         "Waited a long time for the first appointment.",
         owner_response="Thank you for your feedback, we are sorry about the wait.",
     )
-    for path, biz in (("biz/empty", business([])), ("biz/replied", business([replied]))):
+    for path, biz in (("biz/empty", harbourview([])), ("biz/replied", harbourview([replied]))):
         httpserver.expect_request("/" + path).respond_with_data(
             yelp_page(biz, url=base + path), content_type="text/html; charset=utf-8"
         )

@@ -20,6 +20,7 @@ from crawlers.spiders.sites import SPIDERS
 from quietwatch.demo.pages import SampleBusiness, SampleReview, yelp_page
 from store.queries import ListingMemory
 from tests.conftest import PINNED_NOW
+from tests.crawlers.helpers import harbourview
 
 LISTING = "https://www.yelp.ca/biz/harbourview-counselling-vancouver"
 SPIDER = SPIDERS["yelp"]
@@ -42,18 +43,7 @@ def _business(count: int) -> SampleBusiness:
         )
         for i in range(count)
     ]
-    return SampleBusiness(
-        name="Harbourview Counselling Collective",
-        street_address="1200 West 8th Avenue, Suite 300",
-        locality="Vancouver",
-        region="BC",
-        postal_code="V6H 1C6",
-        country="CA",
-        phone="(604) 555-0142",
-        website="https://harbourview-counselling.example",
-        categories=["Counseling & Mental Health"],
-        reviews=reviews,
-    )
+    return harbourview(reviews)
 
 
 def _first_page(count: int = 25) -> HtmlResponse:

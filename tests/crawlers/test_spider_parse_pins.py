@@ -18,6 +18,7 @@ from quietwatch.demo.pages import SampleBusiness, SampleReview, jsonld_page, yel
 from store.crud import content_hash
 from store.queries import ListingMemory
 from tests.conftest import PINNED_NOW
+from tests.crawlers.helpers import harbourview
 from tests.crawlers.test_recrawls import CAPTCHA_PAGE
 
 LISTING = "https://www.yelp.ca/biz/harbourview-counselling-vancouver"
@@ -36,17 +37,7 @@ def _business(count: int) -> SampleBusiness:
         )
         for i in range(count)
     ]
-    return SampleBusiness(
-        name="Harbourview Counselling Collective",
-        street_address="1200 West 8th Avenue, Suite 300",
-        locality="Vancouver",
-        region="BC",
-        postal_code="V6H 1C6",
-        country="CA",
-        phone="(604) 555-0142",
-        website="https://harbourview-counselling.example",
-        reviews=reviews,
-    )
+    return harbourview(reviews, categories=[])
 
 
 BUSINESS = _business(45)  # Yelp: 20 a page, three pages (?start=20, ?start=40)

@@ -22,18 +22,7 @@ from store.config import (
     load_config,
     parse_config,
 )
-
-# Lines 1-8; the tables the cases add start at line 10.
-CLINIC = """\
-[clinic]
-name = "C"
-street_address = "1 Main St"
-city = "Vancouver"
-province = "BC"
-postal_code = "V6B 1A1"
-phone = "604-555-0100"
-website = "https://c.example"
-"""
+from tests.store.test_config_pins import CLINIC
 
 ENV = (
     "QUIETWATCH_CONFIG",
