@@ -44,8 +44,10 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 @pytest.fixture
 def registered():
-    """The secrets registered during the test are forgotten after it."""
+    """The test starts with no secret registered (others' tests register theirs in this
+    process) and what it registers is forgotten after it."""
     saved = set(secrets._registered)
+    secrets._registered.clear()
     yield
     secrets._registered.clear()
     secrets._registered.update(saved)
