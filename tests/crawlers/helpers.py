@@ -150,3 +150,21 @@ def harbourview(reviews: list, **fields: Any):  # type: ignore[no-untyped-def]
         "categories": ["Counseling & Mental Health"],
     }
     return SampleBusiness(**{**facts, **fields, "reviews": reviews})
+
+
+def harbourview_reviews(count: int, newest):  # type: ignore[no-untyped-def]
+    """``count`` reviews of the test clinic, a week apart, the first dated ``newest``."""
+    from datetime import timedelta
+
+    from quietwatch.demo.pages import SampleReview
+
+    return [
+        SampleReview(
+            review_id=f"rv-{i}",
+            author=f"Client {i}.",
+            rating=5 - i % 3,
+            published=newest - timedelta(days=7 * i),
+            text=f"Warm and practical; I left every session with something to try. ({i})",
+        )
+        for i in range(count)
+    ]

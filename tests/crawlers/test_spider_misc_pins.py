@@ -17,10 +17,10 @@ from crawlers.items import PageStatus
 from crawlers.middlewares import Refused
 from crawlers.spiders.base import _flag, _page_key, add_params
 from crawlers.spiders.sites import SPIDERS
-from quietwatch.demo.pages import SampleBusiness, SampleReview, yelp_page
+from quietwatch.demo.pages import SampleBusiness, yelp_page
 from store.queries import ListingMemory
 from tests.conftest import PINNED_NOW
-from tests.crawlers.helpers import harbourview
+from tests.crawlers.helpers import harbourview, harbourview_reviews
 
 LISTING = "https://www.yelp.ca/biz/harbourview-counselling-vancouver"
 SPIDER = SPIDERS["yelp"]
@@ -33,16 +33,7 @@ def _spider(**kwargs):
 
 
 def _business(count: int) -> SampleBusiness:
-    reviews = [
-        SampleReview(
-            review_id=f"rv-{i}",
-            author=f"Client {i}.",
-            rating=5 - i % 3,
-            published=PINNED_NOW.date() - timedelta(days=7 * i + 2),
-            text=f"Warm and practical; I left every session with something to try. ({i})",
-        )
-        for i in range(count)
-    ]
+    reviews = harbourview_reviews(count, PINNED_NOW.date() - timedelta(days=2))
     return harbourview(reviews)
 
 

@@ -14,11 +14,11 @@ from scrapy.utils.test import get_crawler
 from crawlers.items import PageStatus
 from crawlers.pages.yelp import YelpBizPage
 from crawlers.sites import spider_for
-from quietwatch.demo.pages import SampleBusiness, SampleReview, jsonld_page, yelp_page
+from quietwatch.demo.pages import SampleBusiness, jsonld_page, yelp_page
 from store.crud import content_hash
 from store.queries import ListingMemory
 from tests.conftest import PINNED_NOW
-from tests.crawlers.helpers import harbourview
+from tests.crawlers.helpers import harbourview, harbourview_reviews
 from tests.crawlers.test_recrawls import CAPTCHA_PAGE
 
 LISTING = "https://www.yelp.ca/biz/harbourview-counselling-vancouver"
@@ -27,16 +27,7 @@ DIRECTORY = "https://directory.example/clinics/harbourview"
 
 
 def _business(count: int) -> SampleBusiness:
-    reviews = [
-        SampleReview(
-            review_id=f"rv-{i}",
-            author=f"Client {i}.",
-            rating=5 - i % 3,
-            published=date(2026, 11, 18) - timedelta(days=7 * i),
-            text=f"Warm and practical; I left every session with something to try. ({i})",
-        )
-        for i in range(count)
-    ]
+    reviews = harbourview_reviews(count, date(2026, 11, 18))
     return harbourview(reviews, categories=[])
 
 
