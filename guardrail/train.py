@@ -1,7 +1,9 @@
 """Train the checker's model from the corpus: ``python -m guardrail.train``.
 
 Reproducible: the same corpus gives the same file (fixed seed, deterministic solver, weights
-rounded to 6 significant digits, keys sorted).  Needs scikit-learn (the ``dev`` dependency
+rounded to 6 significant digits, keys sorted) with the same numpy, scipy and scikit-learn;
+other versions of them sum in another order, which moves a few weights' last digits (by
+1e-5 between the versions this model was trained with and those of 2026-11-30).  Needs scikit-learn (the ``dev`` dependency
 group); the checker itself reads the JSON it writes without it.
 
 What it does:

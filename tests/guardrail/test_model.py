@@ -98,9 +98,13 @@ def test_retraining_reproduces_the_saved_model(tmp_path: Path) -> None:
     saved = json.loads(model.MODEL_FILE.read_text())
     fresh = json.loads(output.read_text())
     assert fresh["features"].keys() == saved["features"].keys()
+    # The solver stops at its tolerance, and the order numpy and scipy sum in moves with their
+    # versions: a fresh install today differs from the saved weights in 15 of 20,000, by at
+    # most 1e-5 (half the weights are over 0.7).  Anything like a change of data or settings moves
+    # them by far more, and the bands below by whole sentences.
     for name, (idf, weight) in saved["features"].items():
-        assert fresh["features"][name] == pytest.approx([idf, weight], rel=1e-5, abs=1e-9), name
-    assert fresh["intercept"] == pytest.approx(saved["intercept"], rel=1e-5)
+        assert fresh["features"][name] == pytest.approx([idf, weight], rel=1e-5, abs=1e-4), name
+    assert fresh["intercept"] == pytest.approx(saved["intercept"], rel=1e-5, abs=1e-4)
     assert fresh["thresholds"] == saved["thresholds"]
     assert fresh["provenance"] == saved["provenance"]
 
