@@ -160,16 +160,20 @@ def negated(sentence: str, position: int) -> bool:
 
 
 # -- sentence-level matching ---------------------------------------------------------------
-def _first_match(sentence: str) -> tuple[lexicon.Pattern, re.Match[str]] | None:
+def _first_match(sentence: str) -> tuple[tuple[lexicon.Pattern, re.Match[str]] | None, bool]:
+    """The earliest request a pattern reads (not negated), and whether any pattern's words
+    are in the sentence at all (negated or not)."""
     best: tuple[lexicon.Pattern, re.Match[str]] | None = None
+    seen = False
     for pattern in lexicon.PATTERNS:
         for match in pattern.regex.finditer(sentence):
+            seen = True
             if negated(sentence, match.start()):
                 continue
             if best is None or match.start() < best[1].start():
                 best = (pattern, match)
             break
-    return best
+    return best, seen
 
 
 _APPEAL = lexicon.Pattern(
@@ -308,11 +312,15 @@ class _Scan:
 
     hit: tuple[lexicon.Pattern, re.Match[str]] | None  # the first request it reads
     incentive: re.Match[str] | None  # a reward tied to a review, when no request was read
+    # A pattern's words are in the sentence, read as a request or not (the model's
+    # CUE_SET_ASIDE when the lexicon finds no request in the end).
+    pattern_words: bool = False
 
 
 def _scan(sentence: str) -> _Scan:
-    hit = _first_match(sentence) or _appeal(sentence)
-    return _Scan(hit, _incentive(sentence) if hit is None else None)
+    first, pattern_words = _first_match(sentence)
+    hit = first or _appeal(sentence)
+    return _Scan(hit, _incentive(sentence) if hit is None else None, pattern_words)
 
 
 def lexicon_match(
@@ -381,11 +389,6 @@ class Evidence:
     short: bool
 
 
-def _set_aside(sentence: str) -> bool:
-    """A pattern's words are in the sentence, though the lexicon found no request in it."""
-    return any(pattern.regex.search(sentence) for pattern in lexicon.PATTERNS)
-
-
 def evidence(
     text: str, links: list[TextFinding] | None = None, *, context: int = 1
 ) -> Iterator[Evidence]:
@@ -398,7 +401,6 @@ def evidence(
     # What depends on a sentence alone is worked out once per distinct sentence (a footer,
     # a signature or a disclaimer repeated through a long text is read once).
     scans: dict[str, _Scan] = {}
-    asides: dict[str, bool] = {}  # no request read: are a pattern's words there?
     cues: list[tuple[str, ...]] = []  # each sentence's cues so far
     for index, (start, end) in enumerate(spans):
         sentence = text[start:end]
@@ -411,11 +413,7 @@ def evidence(
             return " ".join(text[a:b] for a, b in spans[lo:hi])
 
         hit = lexicon_match(sentence, around, scan=scans[sentence])
-        aside = False
-        if hit is None:
-            if sentence not in asides:
-                asides[sentence] = _set_aside(sentence)
-            aside = asides[sentence]
+        aside = hit is None and scans[sentence].pattern_words  # the words, but no request
         cues.append((model.CUE_HIT,) if hit else (model.CUE_SET_ASIDE,) if aside else ())
         readings = []
         for before in range(min(index, context - 1) + 1):
@@ -456,7 +454,7 @@ def _parts(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
 
 
 _RANK = {None: 0, WARNING: 1, FINDING: 2}
-_PIECES_KEPT = 512  # sentences whose features _bands keeps at once (the newest used)
+_PIECES_KEPT = 512  # sentences whose features _Pieces keeps at once (the newest used)
 
 
 def band(probability: float, matched: bool, thresholds: Thresholds) -> str | None:
@@ -544,25 +542,37 @@ def _sentence_finding(
     )
 
 
-def _bands(items: list[Evidence], scorer: Model) -> list[tuple[Reading, float, str | None]]:
+class _Pieces:
+    """Each sentence as the model reads it (:meth:`Model.part`), read once for the readings it
+    is part of; a sentence repeated through a long text (a footer, a signature) is read once
+    while it keeps coming back.  Bounded, so a megabyte of text does not keep every
+    sentence's features: the newest used ``_PIECES_KEPT`` are kept."""
+
+    def __init__(self, scorer: Model) -> None:
+        self.scorer = scorer
+        self.kept: OrderedDict[str, Part] = OrderedDict()
+
+    def __call__(self, sentences: tuple[str, ...]) -> list[Part]:
+        return [self.one(sentence) for sentence in sentences]
+
+    def one(self, sentence: str) -> Part:
+        kept = self.kept
+        if sentence in kept:
+            kept.move_to_end(sentence)
+        else:
+            kept[sentence] = self.scorer.part(sentence)
+            if len(kept) > _PIECES_KEPT:
+                kept.popitem(last=False)
+        return kept[sentence]
+
+
+def _bands(
+    items: list[Evidence], scorer: Model, pieces: _Pieces
+) -> list[tuple[Reading, float, str | None]]:
     """For each sentence, the reading that puts it in the highest band, its probability and
     that band.  A reading that takes in the sentences before it counts only when none of
     them is already in that band: the sentence after a request is not a second finding."""
     known: dict[tuple[str, tuple[str, ...]], float] = {}  # the same reading is scored once
-    # Each sentence is read once for the readings it is part of, and a sentence repeated
-    # through a long text (a footer, a signature) is read once while it keeps coming back;
-    # the store is bounded, so a megabyte of text does not keep every sentence's features.
-    pieces: OrderedDict[str, Part] = OrderedDict()
-
-    def piece(sentence: str) -> Part:
-        if sentence in pieces:
-            pieces.move_to_end(sentence)
-        else:
-            pieces[sentence] = scorer.part(sentence)
-            if len(pieces) > _PIECES_KEPT:
-                pieces.popitem(last=False)
-        return pieces[sentence]
-
     chosen: list[tuple[Reading, float, str | None]] = []
     ranks: list[int] = []  # each sentence's band so far (a write-a-review link is a finding)
     for index, item in enumerate(items):
@@ -570,8 +580,7 @@ def _bands(items: list[Evidence], scorer: Model) -> list[tuple[Reading, float, s
         for position, reading in enumerate(item.readings):
             key = (reading.text, reading.cues)
             if key not in known and reading.parts:
-                parts = [piece(sentence) for sentence in reading.parts]
-                known[key] = scorer.joined_probability(parts, reading.cues)
+                known[key] = scorer.joined_probability(pieces(reading.parts), reading.cues)
             elif key not in known:
                 known[key] = scorer.probability(reading.text, reading.cues)
             severity = band(known[key], item.hit is not None, scorer.thresholds)
@@ -643,14 +652,20 @@ def check_text(
     scorer = scorer or model.load()
     links = _link_findings(text, rule_set)
     items = list(evidence(text, links, context=scorer.settings.get("context", 1)))
-    chosen = _bands(items, scorer)
+    pieces = _Pieces(scorer)
+    chosen = _bands(items, scorer, pieces)
     findings = []
     drivers: dict[tuple[str, tuple[str, ...]], str] = {}  # the same reading is explained once
     for index in _reported(items, chosen, sorted(f.start for f in links if f.start is not None)):
         reading, probability, severity = chosen[index]
         key = (reading.text, reading.cues)
         if key not in drivers:
-            drivers[key] = _words(scorer.score(reading.text, reading.cues).drivers)
+            read = (
+                scorer.joined_score(pieces(reading.parts), reading.cues)
+                if reading.parts
+                else scorer.score(reading.text, reading.cues)
+            )
+            drivers[key] = _words(read.drivers)
         findings.append(
             _sentence_finding(
                 text,

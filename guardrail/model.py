@@ -133,6 +133,16 @@ class Model:
 
         self._known_grams = known_grams
 
+        @lru_cache(maxsize=65536)
+        def own_share(word: str) -> float:
+            """A word's share of the dot product: its own n-gram and its character n-grams."""
+            own = table["w:" + word][0] if "w:" + word in table else 0.0
+            if word[0].isalpha():
+                own += sum(table[g][0] for g in known_grams(word))
+            return own
+
+        self._own_share = own_share
+
     @property
     def label(self) -> str:
         """``version+digest``: what the audit log and ``--json`` record."""
@@ -167,20 +177,18 @@ class Model:
         present = frozenset(self._features(words := tokens(normalise(sentence))))
         return Part(tuple(words), present, sum(map(self._both.__getitem__, present), 0j))
 
-    def joined_probability(self, parts: Sequence[Part], cues: tuple[str, ...] = ()) -> float:
-        """What :meth:`probability` gives for the text made of ``parts``, consecutive
-        sentences with white space between them, without reading them again.
-
-        Their words then follow one another unchanged (the caller makes sure no link or
-        placeholder spans two of them), so the text's features are the parts' features, the
-        word n-grams that cross from one part into the next, and the cues: each counted
-        once."""
-        seen = parts[0].present
+    def _joined(self, parts: Sequence[Part], cues: tuple[str, ...]) -> tuple[list[str], complex]:
+        """The words of the text made of ``parts`` and the two shares of its features summed
+        (see :meth:`joined_probability`)."""
+        # Each part's sum, less what it shares with the parts before it (sets of common
+        # n-grams such as " th", "the": small, so the intersections cost little).
         both = parts[0].both
-        for piece in parts[1:]:
-            new = piece.present - seen
-            both += sum(map(self._both.__getitem__, new), 0j)
-            seen = seen | new
+        for k in range(1, len(parts)):
+            present = parts[k].present
+            shared = present & parts[0].present
+            for earlier in parts[1:k]:
+                shared |= present & earlier.present
+            both += parts[k].both - sum(map(self._both.__getitem__, shared), 0j)
         words: list[str] = list(parts[0].words)
         crossing: list[str] = []
         longest = self.settings["word_ngrams"]
@@ -190,8 +198,22 @@ class Model:
             for n in range(2, longest + 1):
                 for i in range(max(0, boundary - n + 1), min(boundary, len(words) - n + 1)):
                     crossing.append("w:" + " ".join(words[i : i + n]))
-        extra = {name for name in (*crossing, *cues) if name in self.table and name not in seen}
-        both += sum(map(self._both.__getitem__, extra), 0j)
+        extra = {
+            name
+            for name in (*crossing, *cues)
+            if name in self.table and not any(name in piece.present for piece in parts)
+        }
+        return words, both + sum(map(self._both.__getitem__, extra), 0j)
+
+    def joined_probability(self, parts: Sequence[Part], cues: tuple[str, ...] = ()) -> float:
+        """What :meth:`probability` gives for the text made of ``parts``, consecutive
+        sentences with white space between them, without reading them again.
+
+        Their words then follow one another unchanged (the caller makes sure no link or
+        placeholder spans two of them), so the text's features are the parts' features, the
+        word n-grams that cross from one part into the next, and the cues: each counted
+        once."""
+        both = self._joined(parts, cues)[1]
         norm = max(math.sqrt(both.imag), self.settings["norm_floor"]) or 1.0
         return _logistic(both.real / norm + self.intercept)
 
@@ -208,25 +230,33 @@ class Model:
         """The probability and the words that drove it (each word's own n-grams, its
         character n-grams and half of each word pair it is in)."""
         words, present = self._present(sentence, cues)
-        squares = sum(map(self._both.__getitem__, present)).imag
-        norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
-        parts = {name: self.table[name][0] / norm for name in present}
-        own = {  # each distinct word's own n-gram and its character n-grams
-            word: parts.get("w:" + word, 0.0)
-            + (sum(parts[g] for g in self._known_grams(word)) if word[0].isalpha() else 0.0)
-            for word in dict.fromkeys(words)
-        }
+        return self._score(words, sum(map(self._both.__getitem__, present), 0j), drivers)
+
+    def joined_score(
+        self, parts: Sequence[Part], cues: tuple[str, ...] = (), *, drivers: int = 4
+    ) -> Score:
+        """What :meth:`score` gives for the text made of ``parts`` (as in
+        :meth:`joined_probability`), without reading them again."""
+        return self._score(*self._joined(parts, cues), drivers)
+
+    def _score(self, words: list[str], both: complex, drivers: int) -> Score:
+        """The score of a text of ``words`` whose features' shares sum to ``both``.  Every
+        n-gram of its words that the model knows is one of its features, so a word's share
+        is read from the table (before the division by the text's length, which ranks the
+        words alike)."""
+        norm = max(math.sqrt(both.imag), self.settings["norm_floor"]) or 1.0
+        table = self.table
         by_word: dict[str, float] = {}
         for i, word in enumerate(words):
-            share = own[word]
-            for pair in (words[i - 1 : i + 1], words[i : i + 2]):
-                if len(pair) == 2:
-                    share += parts.get("w:" + " ".join(pair), 0.0) / 2
-            by_word[word] = max(by_word.get(word, share), share)
+            value = self._own_share(word)  # its own n-gram and its character n-grams
+            for pair in (words[i - 1 : i + 1], words[i : i + 2]):  # half of each word pair
+                if len(pair) == 2 and (name := "w:" + " ".join(pair)) in table:
+                    value += table[name][0] / 2
+            by_word[word] = max(by_word.get(word, value), value)
         top = sorted((w for w in by_word if by_word[w] > 0 and len(w) > 1), key=by_word.get)
         chosen = set(top[-drivers:][::-1])
         return Score(
-            _logistic(sum(parts.values()) + self.intercept),
+            _logistic(both.real / norm + self.intercept),
             tuple(w for w in dict.fromkeys(words) if w in chosen),
         )
 
