@@ -779,7 +779,10 @@ def check_html(
     result.title = title
     seen = {_link_key(f.text) for f in result.findings if f.source == "link"}
     for href in links:
-        url = urljoin(base_url, href) if base_url else href
+        try:
+            url = urljoin(base_url, href) if base_url else href
+        except ValueError:  # a malformed link ("http://[::1") is read as written
+            url = href
         if _link_key(url) in seen:
             continue
         link = classify_link(url)
