@@ -3,6 +3,8 @@ explanation whose policy has no name, and of an attempt the audit log could not 
 
 from dataclasses import replace
 
+import pytest
+
 from guardrail.enforce import explain
 
 
@@ -25,3 +27,37 @@ def test_an_attempt_kept_aside_says_where_and_how_it_reaches_the_log() -> None:
         "/var/lib/quietwatch/pending.jsonl; the next `quietwatch init` or `quietwatch audit` "
         "adds it to the log."
     )
+
+
+def test_a_block_in_a_session_keeps_nothing_aside(engine) -> None:
+    from sqlmodel import Session
+
+    from guardrail.enforce import block
+
+    with Session(engine) as session:
+        e = block("review_request", origin="cli", engine_or_session=session)
+        session.commit()
+    assert e.pending_file is None and e.audit_id == 1
+    assert "could not be reached" not in e.as_text()
+
+
+@pytest.mark.postgres
+def test_a_block_in_a_session_on_a_server_store_writes_its_head_file_to_the_data_dir(
+    pg_url: str, tmp_path
+) -> None:
+    from sqlmodel import Session
+
+    from guardrail.enforce import block
+    from store import audit
+    from store.db import make_engine
+
+    engine = make_engine(pg_url)
+    try:
+        with Session(engine) as session:
+            block("review_request", origin="cli", engine_or_session=session, data_dir=tmp_path)
+            session.commit()
+        head = audit.head_path(engine, tmp_path)
+        assert head is not None and head.parent == tmp_path and head.exists()
+        assert [p.name for p in tmp_path.iterdir()] == [head.name]
+    finally:
+        engine.dispose()
