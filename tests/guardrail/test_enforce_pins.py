@@ -61,3 +61,22 @@ def test_a_block_in_a_session_on_a_server_store_writes_its_head_file_to_the_data
         assert [p.name for p in tmp_path.iterdir()] == [head.name]
     finally:
         engine.dispose()
+
+
+def test_a_block_is_logged_with_who_where_and_under_which_rules(engine, caplog) -> None:
+    import logging
+
+    from guardrail.enforce import block
+    from guardrail.rules import builtin
+
+    rules = builtin()
+    with caplog.at_level(logging.WARNING, logger="guardrail.enforce"):
+        block("review_request", origin="dashboard", engine_or_session=engine)
+        block("reply_to_review", origin="cli", engine_or_session=engine, user="mara")
+    messages = [r.getMessage() for r in caplog.records if r.name == "guardrail.enforce"]
+    assert messages == [
+        f"blocked review_request from dashboard (user unknown, rule set {rules.id} "
+        f"{rules.version_label}, audit entry 1)",
+        f"blocked reply_to_review from cli (user mara, rule set {rules.id} "
+        f"{rules.version_label}, audit entry 2)",
+    ]

@@ -131,7 +131,9 @@ def test_a_locked_store_keeps_the_attempt_and_the_next_audit_adds_it(store) -> N
         holder.execute("ROLLBACK")
         holder.close()
         impatient.dispose()
-    assert explanation.audit_id is None and explanation.pending_file
+    assert explanation.audit_id is None
+    assert explanation.pending_file == str(audit.pending_path(impatient))
+    assert '"action_id": "reply_to_review"' in Path(explanation.pending_file).read_text()
     assert "could not be reached just now" in explanation.as_text()
     listed = quietwatch(config, "audit", "--json")
     assert listed.returncode == 0 and "Added 1 attempt(s)" in listed.stderr
