@@ -136,15 +136,18 @@ def test_broken_json_ld_does_not_hide_the_microdata_beside_it() -> None:
     assert review_markup(html) == ["Review"]
 
 
-def test_structured_data_that_cannot_be_read_is_logged_and_hides_nothing_else(caplog) -> None:
-    # a malformed URL inside microdata, resolved against the page, makes extruct's
-    # microdata reader fail; the JSON-LD beside it is still read
-    html = """<html><head><script type="application/ld+json">
+# JSON-LD with a rating, and microdata whose one link is malformed
+MALFORMED_MICRODATA = """<html><head><script type="application/ld+json">
     {"@type": "LocalBusiness", "aggregateRating": {"ratingValue": 4.9}}</script></head>
     <body><div itemscope itemtype="https://schema.org/Review">
     <a itemprop="url" href="http://[::1">x</a></div></body></html>"""
+
+
+def test_structured_data_that_cannot_be_read_is_logged_and_hides_nothing_else(caplog) -> None:
+    # a malformed URL inside microdata, resolved against the page, makes extruct's
+    # microdata reader fail; the JSON-LD beside it is still read
     with caplog.at_level(logging.WARNING, logger="guardrail.checker"):
-        found = review_markup(html, "https://clinic.example/kind-words/")
+        found = review_markup(MALFORMED_MICRODATA, "https://clinic.example/kind-words/")
     assert found == ["AggregateRating"]
     (record,) = [r for r in caplog.records if r.name == "guardrail.checker"]
     assert record.getMessage() == (

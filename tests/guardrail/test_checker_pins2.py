@@ -5,6 +5,7 @@ import logging
 
 from guardrail import checker, model
 from guardrail.checker import check_html, check_text, evidence, lexicon_match, review_markup
+from tests.guardrail.test_checker_pins import MALFORMED_MICRODATA
 
 WRITE_A_REVIEW = "https://g.page/r/CabcdEFGhij123/review"
 
@@ -39,10 +40,7 @@ def test_the_page_address_reaches_the_structured_data_reader(caplog) -> None:
     # malformed link then stops the microdata reader (logged), the JSON-LD is still read.
     # The same link once stopped check_html itself (urljoin raised on it): it is read as
     # written now, and the page is checked.
-    html = """<html><head><script type="application/ld+json">
-    {"@type": "LocalBusiness", "aggregateRating": {"ratingValue": 4.9}}</script></head>
-    <body><div itemscope itemtype="https://schema.org/Review">
-    <a itemprop="url" href="http://[::1">x</a></div></body></html>"""
+    html = MALFORMED_MICRODATA
     with caplog.at_level(logging.WARNING, logger="guardrail.checker"):
         found = check_html(html, base_url="https://clinic.example/kind-words/").findings
     assert [f.text for f in found if f.source == "markup"] == ["AggregateRating"]
