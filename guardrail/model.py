@@ -213,18 +213,19 @@ class Model:
         placeholder spans two of them), so the text's features are the parts' features, the
         word n-grams that cross from one part into the next, and the cues: each counted
         once."""
-        both = self._joined(parts, cues)[1]
-        norm = max(math.sqrt(both.imag), self.settings["norm_floor"]) or 1.0
-        return _logistic(both.real / norm + self.intercept)
+        return self._from_both(self._joined(parts, cues)[1])
 
     def probability(self, sentence: str, cues: tuple[str, ...] = ()) -> float:
         """The probability that ``sentence`` (with the lexicon's ``cues`` about it) is a
         request."""
         _words, present = self._present(sentence, cues)
-        both = sum(map(self._both.__getitem__, present))
-        total, squares = both.real, both.imag
-        norm = max(math.sqrt(squares), self.settings["norm_floor"]) or 1.0
-        return _logistic(total / norm + self.intercept)
+        return self._from_both(sum(map(self._both.__getitem__, present), 0j))
+
+    def _from_both(self, both: complex) -> float:
+        """The probability of a text whose features' shares sum to ``both`` (the dot
+        product's share + the squared length · i)."""
+        norm = max(math.sqrt(both.imag), self.settings["norm_floor"]) or 1.0
+        return _logistic(both.real / norm + self.intercept)
 
     def score(self, sentence: str, cues: tuple[str, ...] = (), *, drivers: int = 4) -> Score:
         """The probability and the words that drove it (each word's own n-grams, its
@@ -244,7 +245,6 @@ class Model:
         n-gram of its words that the model knows is one of its features, so a word's share
         is read from the table (before the division by the text's length, which ranks the
         words alike)."""
-        norm = max(math.sqrt(both.imag), self.settings["norm_floor"]) or 1.0
         table = self.table
         by_word: dict[str, float] = {}
         for i, word in enumerate(words):
@@ -255,10 +255,7 @@ class Model:
             by_word[word] = max(by_word.get(word, value), value)
         top = sorted((w for w in by_word if by_word[w] > 0 and len(w) > 1), key=by_word.get)
         chosen = set(top[-drivers:][::-1])
-        return Score(
-            _logistic(both.real / norm + self.intercept),
-            tuple(w for w in dict.fromkeys(words) if w in chosen),
-        )
+        return Score(self._from_both(both), tuple(w for w in dict.fromkeys(words) if w in chosen))
 
 
 def _logistic(z: float) -> float:
