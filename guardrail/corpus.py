@@ -17,7 +17,11 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "guardrail" / "corpu
 # blind3 was written blind and only ever scored (1.000 / 0.889, findings + warnings 0.972
 # against model 2 with train8, recorded in its header); it joined the training on 2026-11-30,
 # as the issue's procedure allows once a split has been scored as written, leaving five
-# never-trained blind splits, and four more were written after the retraining.
+# never-trained blind splits, and four more were written after the retraining.  train9 and
+# train10 were written blind, scored as written (their headers), and waited outside the
+# training until model 3 (2026-11-30): with the thresholds chosen one writer held out at a
+# time, training with them raised the held-out precision of four of the five earlier writers
+# (README, "How it decides").
 TRAINING_SPLITS = (
     "tune",
     "holdout",
@@ -30,17 +34,11 @@ TRAINING_SPLITS = (
     "train7",
     "train8",
     "blind3",
+    "train9",
+    "train10",
 )
-# Written blind and scored as written, but not trained on yet: models trained with them lose
-# what tests pin.  train9 (2026-11-29): a lexicon threshold of 0.64 instead of 0.48, a staff
-# request and the long hostile text lost.  train10 (2026-11-30, weighted to clinics' policy
-# pages) with blind9 and blind10, with and without train9: a sentence of the clinic's own
-# social-media policy made a finding, or a warning on the test site's home page.  The
-# training procedure needs a look before they are added to TRAINING_SPLITS.  With the
-# thresholds chosen on held-out writers (2026-11-30, later), training with both changed the
-# words an explanation names and lost the own-site scan's warning on a blog sentence.
-WAITING_SPLITS = ("train9", "train10")
-# Written blind and NEVER trained or tuned on: only ever scored.  These are the honest figure.
+# Written blind and NEVER trained or tuned on: only ever scored.  These are the honest figure;
+# blind15 and blind16 were written after model 3 was chosen and scored once, as written, against it.
 BLIND_SPLITS = (
     "blind4",
     "blind5",
@@ -53,6 +51,8 @@ BLIND_SPLITS = (
     "blind12",
     "blind13",
     "blind14",
+    "blind15",
+    "blind16",
 )
 LABELS = {"solicit": True, "clean": False}
 

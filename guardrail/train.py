@@ -45,7 +45,7 @@ from guardrail.checker import FINDING, Reading, band, evidence
 
 logger = logging.getLogger(__name__)
 
-VERSION = "2"
+VERSION = "3"
 SEED = 13
 # context: how many sentences the model reads together at most (this one and those before)
 SETTINGS = {"word_ngrams": 2, "char_ngrams": [3, 5], "norm_floor": 60.0, "context": 3}

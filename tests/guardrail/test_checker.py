@@ -238,17 +238,21 @@ FLOORS = {
     "train7": (0.98, 0.98, 0.98),
     "train8": (0.98, 0.98, 0.98),
     "blind3": (0.98, 0.98, 0.98),  # trained on since 2026-11-30
-    "blind4": (0.96, 0.97, 0.99),
-    "blind5": (0.97, 0.92, 0.97),
-    "blind6": (0.98, 0.94, 0.98),
-    "blind7": (0.95, 0.94, 0.98),
+    "train9": (0.98, 0.98, 0.98),  # trained on since model 3
+    "train10": (0.98, 0.98, 0.98),
+    "blind4": (0.98, 0.96, 0.98),
+    "blind5": (0.97, 0.90, 0.97),
+    "blind6": (0.98, 0.93, 0.98),
+    "blind7": (0.96, 0.92, 0.98),
     "blind8": (0.95, 0.93, 0.97),
-    "blind9": (0.95, 0.92, 0.98),
-    "blind10": (0.93, 0.95, 0.98),
-    "blind11": (0.93, 0.90, 0.97),
+    "blind9": (0.96, 0.92, 0.98),
+    "blind10": (0.93, 0.95, 0.99),
+    "blind11": (0.94, 0.90, 0.98),
     "blind12": (0.94, 0.94, 0.98),
-    "blind13": (0.93, 0.90, 0.97),
-    "blind14": (0.96, 0.95, 0.98),
+    "blind13": (0.94, 0.90, 0.97),
+    "blind14": (0.97, 0.96, 0.98),
+    "blind15": (0.93, 0.92, 0.98),
+    "blind16": (0.91, 0.87, 0.97),
 }
 
 
@@ -267,7 +271,7 @@ def test_a_request_no_pattern_knows_is_a_model_finding_naming_its_words() -> Non
     (finding,) = check_text(text).findings
     assert (finding.severity, finding.pattern, finding.text) == ("finding", "model", text)
     assert finding.category == "express_request" and finding.rule_id == "review_request"
-    assert "driven by 'quick', 'could', 'few', 'stars'" in finding.explanation
+    assert "driven by 'quick', 'favour', 'could', 'few'" in finding.explanation
     assert f"{model.load().thresholds.finding:.2f} or more makes a finding" in finding.explanation
 
 

@@ -121,13 +121,18 @@ def test_own_site_scan_stores_findings_with_page_and_excerpt(
     }
     assert by_page["/blog/feed.xml"] == {("solicitation", "implied_request")}
     # Clean pages (clinical and administrative language, the policy footer, a directory link)
-    # give no finding; a blog sentence about choosing by reviews is only worth a look.
+    # give no finding.  The about page's ethics prose names a "Leave a review" button: a
+    # pattern's words that the model reads as prose, so a person should look.  A blog
+    # sentence about choosing by reviews asks nothing: at most worth a look (model 2 made it
+    # a warning, model 3 leaves it clean), never a finding.
     assert not {"/", "/about/", "/blog/", "/blog/desire-discrepancy/"} & set(by_page)
-    assert needs_person == {
-        "/blog/desire-discrepancy/": {
-            "Most people pick a counsellor by reading reviews, so we keep our listings accurate."
-        }
-    }
+    blog = "Most people pick a counsellor by reading reviews, so we keep our listings accurate."
+    assert needs_person.pop("/blog/desire-discrepancy/", {blog}) == {blog}
+    ethics = (
+        'A "Leave a review" button or a review request tucked into an email would each count '
+        "as solicitation under our code, so you will find neither on this site."
+    )
+    assert needs_person == {"/about/": {ethics}}
     feed_row = next(
         r for r in rows if r.source_url.endswith("/blog/feed.xml") and r.severity == "critical"
     )
