@@ -37,6 +37,12 @@ TRAINING_SPLITS = (
     "train9",
     "train10",
 )
+# Written blind for training and scored as written, not trained on: a model trained with it
+# (model 4's trial, 2026-11-30) met the aims on all seven earlier writers held out, but chose a
+# lexicon threshold of 0.60 and lost what tests pin (a staff member asked to post a review
+# became a warning, a finding on the clinic's own policy text, the long hostile text's
+# findings, a warning on the test site's home-page heading).  README, "Model 4, tried".
+WAITING_SPLITS = ("train12",)
 # Written blind and NEVER trained or tuned on: only ever scored.  These are the honest figure;
 # blind15 and blind16 were written after model 3 was chosen and scored once, as written, against it.
 BLIND_SPLITS = (
@@ -53,6 +59,8 @@ BLIND_SPLITS = (
     "blind14",
     "blind15",
     "blind16",
+    "blind17",
+    "blind18",
 )
 LABELS = {"solicit": True, "clean": False}
 
