@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from guardrail import lexicon, model
+from guardrail import lexicon, literals, model
 from guardrail.links import WARNING, classify_link, find_urls
 from guardrail.model import Model, Part, Thresholds
 from guardrail.rules import RuleSet, builtin
@@ -165,14 +165,19 @@ def _first_match(sentence: str) -> tuple[tuple[lexicon.Pattern, re.Match[str]] |
     are in the sentence at all (negated or not)."""
     best: tuple[lexicon.Pattern, re.Match[str]] | None = None
     seen = False
+    lowered = literals.lowered(sentence)
     for pattern in lexicon.PATTERNS:
-        for match in pattern.regex.finditer(sentence):
-            seen = True
-            if negated(sentence, match.start()):
-                continue
-            if best is None or match.start() < best[1].start():
-                best = (pattern, match)
-            break
+        for search in pattern.needs:
+            if not search(lowered):
+                break  # it lacks words every match of the pattern holds: not searched
+        else:
+            for match in pattern.regex.finditer(sentence):
+                seen = True
+                if negated(sentence, match.start()):
+                    continue
+                if best is None or match.start() < best[1].start():
+                    best = (pattern, match)
+                break
     return best, seen
 
 
@@ -190,10 +195,10 @@ _EXPRESS_WORDS = re.compile(
 def _appeal(sentence: str) -> tuple[lexicon.Pattern, re.Match[str]] | None:
     """An appeal, something a review is made of and a public place, in one sentence; the
     appeal itself must not be negated ("we never ask…") nor about internal feedback."""
-    public = [
-        m for m in lexicon.PUBLIC_PLACE_RE.finditer(sentence) if not negated(sentence, m.start())
-    ]
-    if not (lexicon.REVIEW_STUFF_RE.search(sentence) and public):  # "we never publish…" is no place
+    if not lexicon.REVIEW_STUFF_RE.search(sentence):
+        return None
+    public = lexicon.PUBLIC_PLACE_RE.finditer(sentence)
+    if not any(not negated(sentence, m.start()) for m in public):  # "we never publish…"
         return None
     if lexicon.REPORTING.search(sentence):
         return None
@@ -372,6 +377,10 @@ class Reading:
     # another (white space between them, no placeholder that could span two); else empty,
     # and ``text`` is read whole.
     parts: tuple[str, ...] = ()
+    # When ``parts`` is empty: the sentences and what stands between them (a closing quote,
+    # a bullet), to be read as their words one after another if the model finds them so
+    # (see Model.pieces_probability).
+    pieces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -390,19 +399,28 @@ class Evidence:
 
 
 def evidence(
-    text: str, links: list[TextFinding] | None = None, *, context: int = 1
+    text: str,
+    links: list[TextFinding] | None = None,
+    *,
+    context: int = 1,
+    spans: list[tuple[int, int]] | None = None,
+    window: tuple[int, int] | None = None,
 ) -> Iterator[Evidence]:
     """One :class:`Evidence` per sentence of ``text`` (``links``: its link findings, if
     already found; ``context``: how many sentences, this one included, the model reads at
-    most)."""
-    spans = list(sentences(text))
+    most; ``spans``: its sentences, if already found; ``window``: (first, stop), only the
+    sentences ``spans[first:stop]``, each the same as when the whole text is read)."""
+    spans = list(sentences(text)) if spans is None else spans
+    first, stop = window if window is not None else (0, len(spans))
     links = _link_findings(text, builtin()) if links is None else links
     linked = sorted(f.start for f in links if f.start is not None and f.severity == FINDING)
     # What depends on a sentence alone is worked out once per distinct sentence (a footer,
     # a signature or a disclaimer repeated through a long text is read once).
     scans: dict[str, _Scan] = {}
-    cues: list[tuple[str, ...]] = []  # each sentence's cues so far
-    for index, (start, end) in enumerate(spans):
+    cues: dict[int, tuple[str, ...]] = {}  # each sentence's cues so far
+    # The first sentence's readings take in the cues of the sentences before it.
+    for index in range(max(0, first - context + 1), stop):
+        start, end = spans[index]
         sentence = text[start:end]
         short = len(sentence.split()) < SHORT_SENTENCE_WORDS
         if sentence not in scans:
@@ -414,30 +432,51 @@ def evidence(
 
         hit = lexicon_match(sentence, around, scan=scans[sentence])
         aside = hit is None and scans[sentence].pattern_words  # the words, but no request
-        cues.append((model.CUE_HIT,) if hit else (model.CUE_SET_ASIDE,) if aside else ())
+        cues[index] = (model.CUE_HIT,) if hit else (model.CUE_SET_ASIDE,) if aside else ()
+        if index < first:
+            continue
         readings = []
         for before in range(min(index, context - 1) + 1):
             if before == 0 and short and index:
                 before = 1  # a short sentence is read after the one before it
             elif before == 1 and short:
                 continue  # already read so
+            parts = _parts(text, spans[index - before : index + 1])
             readings.append(
                 Reading(
                     text[spans[index - before][0] : end],
-                    tuple(sorted(set().union(*cues[index - before :]))),
+                    tuple(
+                        sorted(set().union(*(cues[i] for i in range(index - before, index + 1))))
+                    ),
                     before,
-                    _parts(text, spans[index - before : index + 1]),
+                    parts,
+                    ()
+                    if parts or not before
+                    else _between(text, spans[index - before : index + 1]),
                 )
             )
-        first = bisect_left(linked, start)
+        link = bisect_left(linked, start)
         yield Evidence(
             start,
             end,
             tuple(readings),
             hit,
-            first < len(linked) and linked[first] < end,
+            link < len(linked) and linked[link] < end,
             short,
         )
+
+
+def _between(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
+    """The sentences at ``spans`` and, between them, what is not white space."""
+    pieces = [text[slice(*spans[0])]]
+    for (_, end), (start, stop) in itertools.pairwise(spans):
+        if gap := text[end:start].strip():
+            pieces.append(gap)
+        pieces.append(text[start:stop])
+    return tuple(pieces)
+
+
+_PLACEHOLDER_OPENS = re.compile(r"[{\[<]")
 
 
 def _parts(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
@@ -448,7 +487,7 @@ def _parts(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
         gap = text[end:start]
         if not gap.isspace():  # nothing, or a closing quote or bullet the words would take in
             return ()
-        if "\n" not in gap and any(c in text[spans[0][0] : end] for c in "{[<"):
+        if "\n" not in gap and _PLACEHOLDER_OPENS.search(text, spans[0][0], end):
             return ()
     return tuple(text[a:b] for a, b in spans)
 
@@ -566,29 +605,159 @@ class _Pieces:
         return kept[sentence]
 
 
-def _bands(
-    items: list[Evidence], scorer: Model, pieces: _Pieces
-) -> list[tuple[Reading, float, str | None]]:
-    """For each sentence, the reading that puts it in the highest band, its probability and
-    that band.  A reading that takes in the sentences before it counts only when none of
-    them is already in that band: the sentence after a request is not a second finding."""
-    known: dict[tuple[str, tuple[str, ...]], float] = {}  # the same reading is scored once
-    chosen: list[tuple[Reading, float, str | None]] = []
-    ranks: list[int] = []  # each sentence's band so far (a write-a-review link is a finding)
-    for index, item in enumerate(items):
-        best: tuple[Reading, float, str | None] | None = None
-        for position, reading in enumerate(item.readings):
+def _probabilities(items: list[Evidence], scorer: Model) -> list[tuple[float, ...]]:
+    """The model's probability for each reading of each sentence (the same reading, a
+    footer repeated through a long text say, is scored once)."""
+    pieces = _Pieces(scorer)
+    known: dict[tuple[str, tuple[str, ...]], float] = {}
+    scored = []
+    for item in items:
+        for reading in item.readings:
             key = (reading.text, reading.cues)
             if key not in known and reading.parts:
                 known[key] = scorer.joined_probability(pieces(reading.parts), reading.cues)
+            elif key not in known and reading.pieces:
+                parts = pieces(reading.pieces)
+                known[key] = scorer.pieces_probability(reading.text, parts, reading.cues)
             elif key not in known:
                 known[key] = scorer.probability(reading.text, reading.cues)
-            severity = band(known[key], item.hit is not None, scorer.thresholds)
+        scored.append(tuple(known[(r.text, r.cues)] for r in item.readings))
+    return scored
+
+
+# A text this long is read by several processes when the caller allows it (``workers``):
+# shorter ones are read faster than processes start.
+PARALLEL_MIN_CHARS = 100_000
+_WINDOWS_PER_WORKER = 4  # smaller pieces of work, so one slow stretch does not hold the rest
+_FORKED: dict[str, Any] = {}  # what a forked worker reads: set before the fork, never pickled
+
+
+def _evidence_scored(
+    text: str, links: list[TextFinding], scorer: Model, workers: int = 1
+) -> tuple[list[Evidence], list[tuple[float, ...]], dict[str, str]]:
+    """:func:`evidence` for every sentence of ``text`` and :func:`_probabilities` for their
+    readings.  Both are the same for a sentence wherever the reading starts, so with
+    ``workers`` > 1 a long text is cut into windows of sentences read by forked processes
+    side by side; the choice of bands, which runs from one sentence to the next, is left to
+    the caller.  Where processes cannot be forked (no ``fork`` start method, or the fork
+    fails), the text is read here, with the same result."""
+    spans = list(sentences(text))
+    context = scorer.settings.get("context", 1)
+    count = min(workers, len(spans))
+    if count > 1 and len(text) >= PARALLEL_MIN_CHARS:
+        size = -(-len(spans) // (count * _WINDOWS_PER_WORKER))
+        windows = [(a, min(a + size, len(spans))) for a in range(0, len(spans), size)]
+        read = _forked(count, windows, (text, links, spans, context, scorer))
+        if read is not None:
+            return read
+    items = list(evidence(text, links, context=context, spans=spans))
+    return items, _probabilities(items, scorer), {}
+
+
+def _forked(
+    workers: int, windows: list[tuple[int, int]], job: tuple[Any, ...]
+) -> tuple[list[Evidence], list[tuple[float, ...]], dict[str, str]] | None:
+    """The windows read by ``workers`` forked processes, put back in order; None (logged)
+    when they could not be."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    text, _links, spans, _context, _scorer = job
+    items: list[Evidence] = []
+    scored: list[tuple[float, ...]] = []
+    drivers: dict[str, str] = {}
+    _FORKED["job"] = job
+    try:
+        context = multiprocessing.get_context("fork")  # ValueError where there is no fork
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for (first, _stop), (packed, window_scored, window_drivers) in zip(
+                windows, pool.map(_window, windows), strict=True
+            ):
+                items += _unpack(text, spans, first, packed)
+                scored += window_scored
+                drivers |= window_drivers
+    except (OSError, ValueError, BrokenProcessPool) as exc:
+        logger.warning(
+            "could not read the text in %d processes (%s): reading it in one", workers, exc
+        )
+        return None
+    finally:
+        _FORKED.clear()
+    return items, scored, drivers
+
+
+# One sentence's Evidence as a worker sends it back: start, end, the lexicon's reading,
+# linked, short, and each reading's cues and how many sentences before it it takes in.
+_Packed = tuple[int, int, LexiconHit | None, bool, bool, tuple[tuple[tuple[str, ...], int], ...]]
+
+
+def _window(
+    window: tuple[int, int],
+) -> tuple[list[_Packed], list[tuple[float, ...]], dict[str, str]]:
+    """In a forked worker: the evidence and probabilities of one window's sentences, and
+    the drivers of the readings likely to be reported.  The readings go back without their
+    words (the parent has the text; a megabyte's readings hold it several times over, and
+    unpickling them took the parent a second).
+
+    Which reading is reported depends on the bands of the sentences before, some of them
+    in the window before this one, so the bands are chosen here as if the window began
+    the text: the drivers of what that reports are sent, and the parent explains itself
+    any reading it reports that has none (drivers depend on the reading's words alone)."""
+    text, links, spans, context, scorer = _FORKED["job"]
+    items = list(evidence(text, links, context=context, spans=spans, window=window))
+    packed = [
+        (i.start, i.end, i.hit, i.linked, i.short, tuple((r.cues, r.before) for r in i.readings))
+        for i in items
+    ]
+    scored = _probabilities(items, scorer)
+    chosen = _bands(items, scored, scorer.thresholds)
+    starts = sorted(f.start for f in links if f.start is not None)
+    likely = {chosen[index][0].text for index in _reported(items, chosen, starts)}
+    return packed, scored, {t: _words(scorer.drivers(t)) for t in likely}
+
+
+def _unpack(
+    text: str, spans: list[tuple[int, int]], first: int, packed: list[_Packed]
+) -> list[Evidence]:
+    """The Evidence of sentences ``first``, ``first + 1``, … from what :func:`_window` sent:
+    each reading's text taken from ``text`` again (its parts are not needed once scored)."""
+    return [
+        Evidence(
+            start,
+            end,
+            tuple(
+                Reading(text[spans[index - before][0] : end], cues, before)
+                for cues, before in readings
+            ),
+            hit,
+            linked,
+            short,
+        )
+        for index, (start, end, hit, linked, short, readings) in enumerate(packed, first)
+    ]
+
+
+def _bands(
+    items: list[Evidence], scored: list[tuple[float, ...]], thresholds: Thresholds
+) -> list[tuple[Reading, float, str | None]]:
+    """For each sentence, the reading that puts it in the highest band, its probability and
+    that band (``scored``: each reading's probability).  A reading that takes in the
+    sentences before it counts only when none of them is already in that band: the sentence
+    after a request is not a second finding."""
+    chosen: list[tuple[Reading, float, str | None]] = []
+    ranks: list[int] = []  # each sentence's band so far (a write-a-review link is a finding)
+    for index, (item, probabilities) in enumerate(zip(items, scored, strict=True)):
+        best: tuple[Reading, float, str | None] | None = None
+        for position, (reading, probability) in enumerate(
+            zip(item.readings, probabilities, strict=True)
+        ):
+            severity = band(probability, item.hit is not None, thresholds)
             earlier = ranks[index - reading.before : index] if position else []
             if any(rank >= _RANK[severity] for rank in earlier):
                 continue  # the sentences before it already say so
-            if best is None or known[key] > best[1]:
-                best = (reading, known[key], severity)
+            if best is None or probability > best[1]:
+                best = (reading, probability, severity)
         assert best is not None  # the first reading, the sentence's own, is always taken
         chosen.append(best)
         ranks.append(_RANK[FINDING] if item.linked else _RANK[best[2]])
@@ -643,29 +812,27 @@ def _reported(
 
 
 def check_text(
-    text: str, *, rule_set: RuleSet | None = None, scorer: Model | None = None
+    text: str,
+    *,
+    rule_set: RuleSet | None = None,
+    scorer: Model | None = None,
+    workers: int = 1,
 ) -> CheckResult:
     """Every finding and warning in ``text`` (one per sentence at most, plus links).
 
-    ``scorer`` is the model (the shipped one by default; training passes its own)."""
+    ``scorer`` is the model (the shipped one by default; training passes its own).
+    ``workers``: how many processes may read a long text (see :func:`_evidence_scored`);
+    the findings are the same whatever the number."""
     rule_set = rule_set or builtin()
     scorer = scorer or model.load()
     links = _link_findings(text, rule_set)
-    items = list(evidence(text, links, context=scorer.settings.get("context", 1)))
-    pieces = _Pieces(scorer)
-    chosen = _bands(items, scorer, pieces)
+    items, scored, drivers = _evidence_scored(text, links, scorer, workers)
+    chosen = _bands(items, scored, scorer.thresholds)
     findings = []
-    drivers: dict[tuple[str, tuple[str, ...]], str] = {}  # the same reading is explained once
     for index in _reported(items, chosen, sorted(f.start for f in links if f.start is not None)):
         reading, probability, severity = chosen[index]
-        key = (reading.text, reading.cues)
-        if key not in drivers:
-            read = (
-                scorer.joined_score(pieces(reading.parts), reading.cues)
-                if reading.parts
-                else scorer.score(reading.text, reading.cues)
-            )
-            drivers[key] = _words(read.drivers)
+        if reading.text not in drivers:
+            drivers[reading.text] = _words(scorer.drivers(reading.text))
         findings.append(
             _sentence_finding(
                 text,
@@ -675,7 +842,7 @@ def check_text(
                 severity,
                 rule_set,
                 scorer.thresholds,
-                drivers[key],
+                drivers[reading.text],
             )
         )
     findings.extend(links)
@@ -768,14 +935,15 @@ def review_markup(html: str, base_url: str | None = None) -> list[str]:
 
 
 def check_html(
-    html: str, *, base_url: str | None = None, rule_set: RuleSet | None = None
+    html: str, *, base_url: str | None = None, rule_set: RuleSet | None = None, workers: int = 1
 ) -> CheckResult:
-    """Check a web page: its visible text, its links, its review markup and widgets."""
+    """Check a web page: its visible text, its links, its review markup and widgets
+    (``workers``: as for :func:`check_text`)."""
     from urllib.parse import urljoin
 
     rule_set = rule_set or builtin()
     text, title, links = html_to_text(html)
-    result = check_text(text, rule_set=rule_set)
+    result = check_text(text, rule_set=rule_set, workers=workers)
     result.title = title
     seen = {_link_key(f.text) for f in result.findings if f.source == "link"}
     for href in links:

@@ -6,7 +6,10 @@ officer (or a reviewer of a pull request) can read the lexicon on its own.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from guardrail import literals
 
 # Review and social sites a clinic might send people to.
 REVIEW_SITES = (
@@ -34,10 +37,15 @@ class Pattern:
     category: str
     regex: re.Pattern[str]
     why: str
+    # Words every match holds one of, group by group (see guardrail.literals), one search
+    # per group: a sentence (its literals.lowered form) that one of them does not find
+    # cannot match, and is not searched.
+    needs: tuple[Callable[[str], object], ...] = ()
 
 
 def _p(pattern_id: str, category: str, regex: str, why: str) -> Pattern:
-    return Pattern(pattern_id, category, re.compile(regex, re.IGNORECASE), why)
+    needs = literals.searches(literals.required(regex, re.IGNORECASE))
+    return Pattern(pattern_id, category, re.compile(regex, re.IGNORECASE), why, needs)
 
 
 PATTERNS: tuple[Pattern, ...] = (

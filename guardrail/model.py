@@ -47,13 +47,18 @@ _SLOT = re.compile(
     r"\{\{[^{}\n]{0,80}\}\}|\{[^{}\n]{0,80}\}|\[[^\[\]\n]{0,80}\]|%[A-Za-z_]{1,40}%"
     r"|<[^<>\n]{0,80}>"
 )
+_SLOT_OPENS = re.compile(r"[{\[%<]")
 _ACCENTS = re.compile(r"[\u0300-\u036f]")
 _TOKEN = re.compile(r"_url_|_slot_|[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[^\w\s]")
 
 
 def normalise(text: str) -> str:
     """Lower case, accents folded, links and placeholders replaced by ``_url_``/``_slot_``."""
-    text = _SLOT.sub(" _slot_ ", _URL.sub(" _url_ ", text)).lower()
+    if "." in text or ":" in text:  # every link has one
+        text = _URL.sub(" _url_ ", text)
+    if _SLOT_OPENS.search(text):  # and every placeholder one of these
+        text = _SLOT.sub(" _slot_ ", text)
+    text = text.lower()
     if text.isascii():  # nothing to fold (most English text): the same result, faster
         return text
     return _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).replace("’", "'")
@@ -94,12 +99,6 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
-class Score:
-    probability: float
-    drivers: tuple[str, ...]  # the words that pushed the score up most, in sentence order
-
-
-@dataclass(frozen=True)
 class Part:
     """One sentence as the model knows it, ready to be read with the sentences around it: its
     words, its features that the model knows, and their shares summed (see ``Model._both``)."""
@@ -131,7 +130,14 @@ class Model:
         def known_grams(word: str) -> tuple[str, ...]:
             return tuple(g for g in dict.fromkeys(_char_grams(word, low, high)) if g in table)
 
-        self._known_grams = known_grams
+        @lru_cache(maxsize=65536)
+        def word_features(word: str) -> tuple[str, ...]:
+            """A word's own features that the model knows: its n-gram, and its character
+            n-grams when it is made of letters."""
+            own = ("w:" + word,) if "w:" + word in table else ()
+            return own + known_grams(word) if word[0].isalpha() else own
+
+        self._word_features = word_features
 
         @lru_cache(maxsize=65536)
         def own_share(word: str) -> float:
@@ -148,38 +154,24 @@ class Model:
         """``version+digest``: what the audit log and ``--json`` record."""
         return f"{self.version}+{self.digest[:12]}"
 
-    def _features(self, words: list[str]) -> set[str]:
-        """The known features of a text's words: word n-grams and character n-grams."""
-        known = self.table.__contains__
-        names = ["w:" + word for word in words]
-        if self.settings["word_ngrams"] >= 2:
-            names += [f"w:{a} {b}" for a, b in itertools.pairwise(words)]
-        for n in range(3, self.settings["word_ngrams"] + 1):
-            names += ["w:" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-        present = set(filter(known, names))
-        grams = self._known_grams
-        for word in dict.fromkeys(words):
-            if word[0].isalpha():
-                present.update(grams(word))
-        return present
-
-    def _present(self, sentence: str, cues: tuple[str, ...]) -> tuple[list[str], set[str]]:
-        """The sentence's words, and its features and cues that the model knows (the others
-        weigh nothing)."""
-        words = tokens(normalise(sentence))
-        present = self._features(words)
-        present.update(filter(self.table.__contains__, cues))
-        return words, present
+    def _features(self, words: list[str], cues: tuple[str, ...] = ()) -> frozenset[str]:
+        """The known features of a text's words (word n-grams and character n-grams) and of
+        the lexicon's ``cues`` about it: the others weigh nothing."""
+        longer = list(cues)
+        for n in range(2, self.settings["word_ngrams"] + 1):
+            longer += ["w:" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+        own = itertools.chain.from_iterable(map(self._word_features, words))  # all known
+        return frozenset(itertools.chain(own, filter(self.table.__contains__, longer)))
 
     def part(self, sentence: str) -> Part:
         """``sentence`` read once, to be scored alone or with its neighbours (see
         :meth:`joined_probability`)."""
-        present = frozenset(self._features(words := tokens(normalise(sentence))))
+        present = self._features(words := tokens(normalise(sentence)))
         return Part(tuple(words), present, sum(map(self._both.__getitem__, present), 0j))
 
-    def _joined(self, parts: Sequence[Part], cues: tuple[str, ...]) -> tuple[list[str], complex]:
-        """The words of the text made of ``parts`` and the two shares of its features summed
-        (see :meth:`joined_probability`)."""
+    def _joined(self, parts: Sequence[Part], cues: tuple[str, ...]) -> complex:
+        """The two shares of the features of the text made of ``parts``, summed (see
+        :meth:`joined_probability`)."""
         # Each part's sum, less what it shares with the parts before it (sets of common
         # n-grams such as " th", "the": small, so the intersections cost little).
         both = parts[0].both
@@ -203,7 +195,7 @@ class Model:
             for name in (*crossing, *cues)
             if name in self.table and not any(name in piece.present for piece in parts)
         }
-        return words, both + sum(map(self._both.__getitem__, extra), 0j)
+        return both + sum(map(self._both.__getitem__, extra), 0j)
 
     def joined_probability(self, parts: Sequence[Part], cues: tuple[str, ...] = ()) -> float:
         """What :meth:`probability` gives for the text made of ``parts``, consecutive
@@ -213,12 +205,26 @@ class Model:
         placeholder spans two of them), so the text's features are the parts' features, the
         word n-grams that cross from one part into the next, and the cues: each counted
         once."""
-        return self._from_both(self._joined(parts, cues)[1])
+        return self._from_both(self._joined(parts, cues))
+
+    def pieces_probability(
+        self, text: str, parts: Sequence[Part], cues: tuple[str, ...] = ()
+    ) -> float:
+        """What :meth:`probability` gives for ``text``, made of ``parts`` and what lies
+        between them: from the parts when the text's words are theirs one after another
+        (the features are a function of the words alone), else from the text read whole."""
+        words = tokens(normalise(text))
+        if len(words) == sum(len(part.words) for part in parts) and words == [
+            word for part in parts for word in part.words
+        ]:
+            return self._from_both(self._joined(parts, cues))
+        present = self._features(words, cues)
+        return self._from_both(sum(map(self._both.__getitem__, present), 0j))
 
     def probability(self, sentence: str, cues: tuple[str, ...] = ()) -> float:
         """The probability that ``sentence`` (with the lexicon's ``cues`` about it) is a
         request."""
-        _words, present = self._present(sentence, cues)
+        present = self._features(tokens(normalise(sentence)), cues)
         return self._from_both(sum(map(self._both.__getitem__, present), 0j))
 
     def _from_both(self, both: complex) -> float:
@@ -227,35 +233,25 @@ class Model:
         norm = max(math.sqrt(both.imag), self.settings["norm_floor"]) or 1.0
         return _logistic(both.real / norm + self.intercept)
 
-    def score(self, sentence: str, cues: tuple[str, ...] = (), *, drivers: int = 4) -> Score:
-        """The probability and the words that drove it (each word's own n-grams, its
-        character n-grams and half of each word pair it is in)."""
-        words, present = self._present(sentence, cues)
-        return self._score(words, sum(map(self._both.__getitem__, present), 0j), drivers)
-
-    def joined_score(
-        self, parts: Sequence[Part], cues: tuple[str, ...] = (), *, drivers: int = 4
-    ) -> Score:
-        """What :meth:`score` gives for the text made of ``parts`` (as in
-        :meth:`joined_probability`), without reading them again."""
-        return self._score(*self._joined(parts, cues), drivers)
-
-    def _score(self, words: list[str], both: complex, drivers: int) -> Score:
-        """The score of a text of ``words`` whose features' shares sum to ``both``.  Every
-        n-gram of its words that the model knows is one of its features, so a word's share
-        is read from the table (before the division by the text's length, which ranks the
-        words alike)."""
+    def drivers(self, text: str, count: int = 4) -> tuple[str, ...]:
+        """The words of ``text`` that pushed its score up most, in the order they come: each
+        word's own n-gram, its character n-grams and half of each word pair it is in (read
+        before the division by the text's length, which ranks the words alike).  The
+        lexicon's cues are no word's, so they take no part; and a text read from its parts
+        has the words of the text read whole."""
+        words = tokens(normalise(text))
         table = self.table
+        values = list(map(self._own_share, words))  # its own n-gram and character n-grams
+        for i, (a, b) in enumerate(itertools.pairwise(words)):  # half of each word pair
+            if (entry := table.get(f"w:{a} {b}")) is not None:
+                values[i] += entry[0] / 2
+                values[i + 1] += entry[0] / 2
         by_word: dict[str, float] = {}
-        for i, word in enumerate(words):
-            value = self._own_share(word)  # its own n-gram and its character n-grams
-            for pair in (words[i - 1 : i + 1], words[i : i + 2]):  # half of each word pair
-                if len(pair) == 2 and (name := "w:" + " ".join(pair)) in table:
-                    value += table[name][0] / 2
+        for word, value in zip(words, values, strict=True):
             by_word[word] = max(by_word.get(word, value), value)
         top = sorted((w for w in by_word if by_word[w] > 0 and len(w) > 1), key=by_word.get)
-        chosen = set(top[-drivers:][::-1])
-        return Score(self._from_both(both), tuple(w for w in dict.fromkeys(words) if w in chosen))
+        chosen = set(top[-count:][::-1])
+        return tuple(w for w in dict.fromkeys(words) if w in chosen)
 
 
 def _logistic(z: float) -> float:

@@ -137,7 +137,8 @@ def test_a_reading_read_whole_is_scored_with_its_cues() -> None:
     text = "Your kind words help. Share them here: {review_link} Thank you."
     reading = checker.Reading(text, (model.CUE_HIT,), 0, ())
     item = checker.Evidence(0, len(text), (reading,), None, False, False)
-    ((chosen, probability, _),) = checker._bands([item], scorer, checker._Pieces(scorer))
+    scored = checker._probabilities([item], scorer)
+    ((chosen, probability, _),) = checker._bands([item], scored, scorer.thresholds)
     assert chosen is reading
     assert probability == scorer.probability(text, (model.CUE_HIT,))
     assert probability != scorer.probability(text)

@@ -209,3 +209,21 @@ def test_check_text_says_the_same_in_a_terminal_and_in_a_log(tmp_path: Path) -> 
     assert re.sub(r"\x1b\[[0-9;]*m", "", styled) == plain
     assert f"{source}:2:8: solicitation" in plain
     assert plain.count(": solicitation [") == 2
+
+
+def test_check_text_reads_a_long_text_with_several_processes_alike(tmp_path: Path) -> None:
+    """``--jobs``: a text past the length several processes read gives the same report
+    (lines, columns, explanations) with one process as with two."""
+    from guardrail.checker import PARALLEL_MIN_CHARS
+
+    block = (
+        "Thank you for a good year with us.\nClinic news: the office moves in May.\n"
+        "Please leave us a review on Google. It helps other couples find us.\n"
+    )
+    long_text = tmp_path / "long.txt"
+    long_text.write_text(block * (PARALLEL_MIN_CHARS // len(block) + 1))
+    one = _run("check-text", str(long_text), "--json", "--jobs", "1")
+    two = _run("check-text", str(long_text), "--json", "--jobs", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert json.loads(one.output)["findings"] and one.output == two.output
+    assert _run("check-text", str(long_text), "--jobs", "0").exit_code == 2

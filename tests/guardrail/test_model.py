@@ -133,6 +133,38 @@ def test_a_reading_scored_from_its_sentences_equals_the_reading_scored_whole(
 
 
 @pytest.mark.parametrize(
+    ("separator", "tail"),
+    [('" ', ""), (" · ", ""), (") ", ""), (" ", " {first_name}"), (" ", " [Review link]")],
+)
+def test_a_reading_with_something_between_its_sentences_is_scored_as_read_whole(
+    separator: str, tail: str
+) -> None:
+    """A closing quote, a bullet or a placeholder between sentences: the reading is scored
+    from its sentences and what stands between them when the words are the same, and that
+    must equal the joined text read whole, for every such reading of real corpus text."""
+    scorer = model.load()
+    examples = [e.sentence for e in corpus.load("train8")][:240]
+    text = separator.join(
+        examples[i] + (tail if i % 2 else "") + ("." if i % 3 else "") for i in range(len(examples))
+    )
+    from_pieces = 0
+    for item in evidence(text, context=scorer.settings["context"]):
+        for reading in item.readings:
+            if not reading.pieces:
+                continue
+            parts = [scorer.part(piece) for piece in reading.pieces]
+            same_words = model.tokens(model.normalise(reading.text)) == [
+                word for part in parts for word in part.words
+            ]
+            from_pieces += same_words
+            got = scorer.pieces_probability(reading.text, parts, reading.cues)
+            assert got == pytest.approx(
+                scorer.probability(reading.text, reading.cues), abs=1e-12
+            ), reading.text
+    assert from_pieces > 100
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Tell us how we did at <our page. The link> is below.",  # a placeholder across two

@@ -1,0 +1,117 @@
+"""Words a regular expression cannot match without: a cheap test run before the expression.
+
+Most sentences hold none of the lexicon's words ("review", "rate", "testimonial", …), yet
+each pattern is tried at every position of every sentence: a third of the checker's time on a
+long text.  :func:`required` reads a pattern (its parse tree, as ``re`` itself parses it) and
+returns groups of lower-case strings such that every match of the pattern contains at least
+one string of each group.  A sentence that lacks a group cannot match, so the pattern is not
+tried on it: the result is the same, only sooner.
+
+The reading is conservative: whatever it does not understand (a class of characters, an
+optional part, a look-around, a back-reference) requires nothing.  The sentence is read in
+lower case, with the four characters beyond ASCII that ``re.IGNORECASE`` takes for ASCII
+letters (``İ`` and ``ı`` for ``i``, ``ſ`` for ``s``, the Kelvin sign for ``k``) read as
+those letters (:func:`lowered`); groups with a character beyond ASCII are not relied on.
+"""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+try:  # the parser ``re`` compiles with (``re._parser`` since Python 3.11)
+    from re import _constants as _c
+    from re import _parser as _sre
+except ImportError:  # pragma: no cover - another Python: no groups, every pattern is tried
+    _sre = None
+
+Groups = tuple[tuple[str, ...], ...]
+
+_MIN_LENGTH = 3  # a group with a shorter string ("a", "re") rejects too little to be worth it
+_MAX_GROUPS = 3  # the most selective groups are kept: each costs a test per sentence
+_SMALL_CLASS = 4  # a class of up to this many single characters ([vi], [’']) is a choice
+
+
+def required(pattern: str, flags: int = 0) -> Groups:
+    """Groups of lower-case strings such that every match of ``pattern`` contains one
+    string of each group (the longest-worded groups first; none when nothing is sure)."""
+    if _sre is None:
+        return ()
+    try:
+        tree = _sre.parse(pattern, flags)
+    except Exception:  # noqa: BLE001 - an expression this reader cannot follow requires nothing
+        return ()
+    # Under re.IGNORECASE a few other characters match ASCII letters ("K", the Kelvin sign,
+    # matches "k"): a group with a character beyond ASCII is not relied on.
+    groups = [
+        g
+        for g in _sequence(list(tree))
+        if min(map(len, g)) >= _MIN_LENGTH and all(word.isascii() for word in g)
+    ]
+    groups.sort(key=lambda g: (-min(map(len, g)), len(g)))
+    return tuple(tuple(sorted(g)) for g in groups[:_MAX_GROUPS])
+
+
+def searches(groups: Groups) -> tuple[Callable[[str], object], ...]:
+    """One search per group: its strings as one expression.  A sentence's :func:`lowered`
+    form that one of them does not find cannot hold a match."""
+    return tuple(
+        re.compile(
+            "|".join(re.escape(word) for word in sorted(group, key=len, reverse=True))
+        ).search
+        for group in groups
+    )
+
+
+# The characters beyond ASCII that re.IGNORECASE matches with an ASCII character (a test
+# finds them all by trying every code point).
+_AS_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def lowered(sentence: str) -> str:
+    """``sentence`` as :func:`may_match` reads it: one character for each of its characters,
+    in lower case, with those that ``re.IGNORECASE`` takes for ASCII letters read as them."""
+    return sentence.lower() if sentence.isascii() else sentence.translate(_AS_ASCII).lower()
+
+
+def _sequence(items: list[tuple[Any, Any]]) -> list[frozenset[str]]:
+    """The groups of a sequence of items: every item's groups, and each run of literal
+    characters as one string."""
+    groups: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        if op is _c.LITERAL:
+            run += chr(av).lower()
+            continue
+        if run:
+            groups.append(frozenset([run]))
+            run = ""
+        groups.extend(_item(op, av))
+    if run:
+        groups.append(frozenset([run]))
+    return groups
+
+
+def _item(op: Any, av: Any) -> list[frozenset[str]]:
+    """The groups of one item that is not a literal character."""
+    if op is _c.SUBPATTERN:
+        return _sequence(list(av[-1]))
+    if op is _c.ATOMIC_GROUP:
+        return _sequence(list(av))
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, _high, body = av
+        return _sequence(list(body)) if low >= 1 else []
+    if op is _c.BRANCH:
+        # One of the alternatives matches: the union of one group from each, or nothing
+        # when an alternative has none.
+        union: set[str] = set()
+        for alternative in av[1]:
+            groups = _sequence(list(alternative))
+            if not groups:
+                return []
+            union |= max(groups, key=lambda g: (min(map(len, g)), -len(g)))
+        return [frozenset(union)]
+    if op is _c.IN:
+        if len(av) <= _SMALL_CLASS and all(kind is _c.LITERAL for kind, _ in av):
+            return [frozenset(chr(code).lower() for _, code in av)]
+        return []
+    return []  # \b, ^, look-arounds, any character, classes, references: nothing sure

@@ -1,0 +1,195 @@
+"""What the checker's fast paths must not change: the words a lexicon pattern needs before
+it is searched (guardrail.literals), a long text read by several processes, and the
+shortcuts in the model's reading of a sentence.  Each fast path is held equal to the slow
+one on real corpus text and on text made to catch it out."""
+
+import logging
+import re
+
+import pytest
+
+from guardrail import checker, corpus, lexicon, literals, model
+from guardrail.checker import check_html, check_text, evidence
+from guardrail.rules import builtin
+
+_SPLITS = corpus.TRAINING_SPLITS + corpus.BLIND_SPLITS + corpus.WAITING_SPLITS
+
+
+def _corpus_sentences() -> list[str]:
+    return [e.sentence for split in corpus.available(_SPLITS) for e in corpus.load(split)]
+
+
+# -- the words a pattern needs ---------------------------------------------------------------
+def test_every_character_re_ignorecase_takes_for_ascii_is_read_as_that_character() -> None:
+    """``lowered`` folds the characters beyond ASCII that re.IGNORECASE matches with an
+    ASCII character; found here by trying every code point, so a Python whose case rules
+    add one fails this test rather than the checker missing a request."""
+    printable = re.compile(r"[\x20-\x7e]", re.IGNORECASE)
+    folded = [chr(c) for c in range(0x80, 0x110000) if printable.fullmatch(chr(c))]
+    assert folded  # İ, ı, ſ and the Kelvin sign on Python 3.11
+    for char in folded:
+        as_ascii = literals.lowered(char)
+        assert len(as_ascii) == 1 and as_ascii.isascii(), char
+        assert re.fullmatch(re.escape(as_ascii), char, re.IGNORECASE), char
+
+
+def test_a_sentence_that_a_pattern_matches_always_has_the_words_it_needs() -> None:
+    """Over every corpus sentence, every pattern: a match means every group finds one of its
+    words in the sentence's lowered form (else the checker would skip a real request)."""
+    checked = 0
+    for sentence in _corpus_sentences():
+        lowered = literals.lowered(sentence)
+        for pattern in lexicon.PATTERNS:
+            if pattern.regex.search(sentence):
+                checked += 1
+                assert all(search(lowered) for search in pattern.needs), (pattern.id, sentence)
+    assert checked > 3000
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Please leave us a REVİEW on Google.",  # İ (U+0130), which re.IGNORECASE reads as i
+        "Please leave us a revıew on Google.",  # dotless ı
+        "We'd love your teſtimonial for our website.",  # long s
+        "Tell your friends and leave us a review — we'd be grateful!",
+        "PLEASE RATE US ON YELP",
+    ],
+)
+def test_folded_and_capital_letters_still_reach_the_patterns(sentence: str) -> None:
+    """A request written with the characters re.IGNORECASE folds is still searched for."""
+    assert checker._first_match(sentence)[0] is not None
+    assert not check_text(sentence).clean
+
+
+@pytest.mark.parametrize(
+    ("pattern", "groups"),
+    [
+        (r"\bleave\s+a\s+review\b", (("review",), ("leave",))),  # the longest first
+        (r"leave|write", (("leave", "write"),)),
+        (r"(?:review)+s", (("review",),)),
+        (r"(?:review)?s\b", ()),  # an optional part requires nothing
+        (r"review|\w+", ()),  # an alternative with no words: nothing is sure
+        (r"(?=review)\w+", ()),  # a look-ahead consumes nothing here
+        (r"\bcaf[ée]\b|naïve", ()),  # words beyond ASCII are not relied on
+        (r"ab\s+review", (("review",),)),  # "ab" is too short to be worth a search
+    ],
+)
+def test_required_reads_what_every_match_must_hold(pattern: str, groups: tuple) -> None:
+    assert literals.required(pattern, re.IGNORECASE) == groups
+
+
+def test_every_lexicon_pattern_names_words_it_needs() -> None:
+    """Each pattern keeps its cheap test (a pattern that lost it would be tried on every
+    sentence of a megabyte: the bench would show it, this test says which)."""
+    assert [p.id for p in lexicon.PATTERNS if not p.needs] == []
+
+
+# -- several processes -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def long_text() -> str:
+    """Real corpus text past the length several processes read: sentences of every genre,
+    requests next to the sentences that give their reason, placeholders and links."""
+    text = "\n".join(_corpus_sentences())[: checker.PARALLEL_MIN_CHARS + 20_000]
+    assert len(text) >= checker.PARALLEL_MIN_CHARS
+    return text
+
+
+def test_several_processes_find_what_one_finds(long_text: str) -> None:
+    alone = check_text(long_text)
+    assert len(alone.solicitation) > 100
+    for workers in (2, 3):
+        assert check_text(long_text, workers=workers).findings == alone.findings
+
+
+def test_several_processes_read_every_sentence_as_one_does(long_text: str) -> None:
+    """Each sentence's readings (their words, cues, how far back they reach) and scores,
+    across the windows' edges, where a reading takes in cues from the window before."""
+    scorer = model.load()
+    links = checker._link_findings(long_text, builtin())
+    alone, scored, _ = checker._evidence_scored(long_text, links, scorer)
+    shared, shared_scored, drivers = checker._evidence_scored(long_text, links, scorer, 3)
+    assert len(shared) == len(alone) > 1000
+    assert shared_scored == scored
+    for one, other in zip(alone, shared, strict=True):
+        assert (one.start, one.end, one.hit, one.linked, one.short) == (
+            other.start,
+            other.end,
+            other.hit,
+            other.linked,
+            other.short,
+        )
+        assert [(r.text, r.cues, r.before) for r in one.readings] == [
+            (r.text, r.cues, r.before) for r in other.readings
+        ]
+    assert drivers  # the workers explained what they expected to be reported
+    for text, words in list(drivers.items())[:50]:
+        assert words == checker._words(scorer.drivers(text))
+
+
+def test_a_window_starts_with_the_cues_of_the_sentences_before_it() -> None:
+    text = (
+        "Thanks for a lovely year with us. Please leave us a review on Google. "
+        "It helps other couples find us. Thank you all."
+    )
+    whole = list(evidence(text, context=3))
+    assert whole[1].hit is not None
+    spans = list(checker.sentences(text))
+    pieces = [
+        item
+        for window in ((0, 2), (2, 3), (3, 4))
+        for item in evidence(text, context=3, spans=spans, window=window)
+    ]
+    assert pieces == whole
+    assert model.CUE_HIT in whole[2].readings[1].cues  # taken from the window before
+
+
+def test_a_text_is_read_in_one_process_when_it_cannot_fork(
+    long_text: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import multiprocessing
+
+    def no_fork(method: str | None = None) -> None:
+        raise ValueError(f"cannot find context for {method!r}")
+
+    alone = check_text(long_text).findings
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    with caplog.at_level(logging.WARNING, logger="guardrail.checker"):
+        assert check_text(long_text, workers=2).findings == alone
+    assert "reading it in one" in caplog.text
+
+
+def test_a_web_page_is_read_by_several_processes_alike(long_text: str) -> None:
+    page = "<html><body>" + "".join(f"<p>{line}</p>" for line in long_text.splitlines())
+    page += "</body></html>"
+    assert check_html(page, workers=2).findings == check_html(page).findings
+
+
+# -- the model's shortcuts -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Review us at https://g.page/r/abc/review today",
+        "Review us at https://localhost/review today",  # a colon and no dot
+        "Hi %FIRST_NAME%, how was your visit?",
+        "Hi {{first_name}} [LINK] <review link>",
+        "See clinic.ca/reviews or WWW.EXAMPLE.COM",
+        "No link and no placeholder at all",
+        "Laissez un avis sur Google, s’il vous plaît : https://exemple.ca",
+    ],
+)
+def test_normalise_reads_links_and_placeholders_as_the_full_rule_does(text: str) -> None:
+    assert model.normalise(text) == _normalise_in_full(text)
+
+
+def test_normalise_equals_the_full_rule_on_every_corpus_sentence() -> None:
+    for sentence in _corpus_sentences():
+        assert model.normalise(sentence) == _normalise_in_full(sentence), sentence
+
+
+def _normalise_in_full(text: str) -> str:
+    """The rule without its shortcuts: every link and placeholder pattern tried."""
+    import unicodedata
+
+    text = model._SLOT.sub(" _slot_ ", model._URL.sub(" _url_ ", text)).lower()
+    return re.sub(r"[\u0300-\u036f]", "", unicodedata.normalize("NFKD", text)).replace("’", "'")
