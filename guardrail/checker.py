@@ -633,7 +633,7 @@ _FORKED: dict[str, Any] = {}  # what a forked worker reads: set before the fork,
 
 
 def _evidence_scored(
-    text: str, links: list[TextFinding], scorer: Model, workers: int = 1
+    text: str, links: list[TextFinding], scorer: Model, workers: int
 ) -> tuple[list[Evidence], list[tuple[float, ...]], dict[str, str]]:
     """:func:`evidence` for every sentence of ``text`` and :func:`_probabilities` for their
     readings.  Both are the same for a sentence wherever the reading starts, so with
@@ -671,9 +671,7 @@ def _forked(
     try:
         context = multiprocessing.get_context("fork")  # ValueError where there is no fork
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for (first, _stop), (packed, window_scored, window_drivers) in zip(
-                windows, pool.map(_window, windows), strict=True
-            ):
+            for first, packed, window_scored, window_drivers in pool.map(_window, windows):
                 items += _unpack(text, spans, first, packed)
                 scored += window_scored
                 drivers |= window_drivers
@@ -694,11 +692,11 @@ _Packed = tuple[int, int, LexiconHit | None, bool, bool, tuple[tuple[tuple[str, 
 
 def _window(
     window: tuple[int, int],
-) -> tuple[list[_Packed], list[tuple[float, ...]], dict[str, str]]:
-    """In a forked worker: the evidence and probabilities of one window's sentences, and
-    the drivers of the readings likely to be reported.  The readings go back without their
-    words (the parent has the text; a megabyte's readings hold it several times over, and
-    unpickling them took the parent a second).
+) -> tuple[int, list[_Packed], list[tuple[float, ...]], dict[str, str]]:
+    """In a forked worker: the window's first sentence, the evidence and probabilities of
+    its sentences, and the drivers of the readings likely to be reported.  The readings go
+    back without their words (the parent has the text; a megabyte's readings hold it
+    several times over, and unpickling them took the parent a second).
 
     Which reading is reported depends on the bands of the sentences before, some of them
     in the window before this one, so the bands are chosen here as if the window began
@@ -714,7 +712,7 @@ def _window(
     chosen = _bands(items, scored, scorer.thresholds)
     starts = sorted(f.start for f in links if f.start is not None)
     likely = {chosen[index][0].text for index in _reported(items, chosen, starts)}
-    return packed, scored, {t: _words(scorer.drivers(t)) for t in likely}
+    return window[0], packed, scored, {t: _words(scorer.drivers(t)) for t in likely}
 
 
 def _unpack(

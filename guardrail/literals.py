@@ -28,10 +28,9 @@ Groups = tuple[tuple[str, ...], ...]
 
 _MIN_LENGTH = 3  # a group with a shorter string ("a", "re") rejects too little to be worth it
 _MAX_GROUPS = 3  # the most selective groups are kept: each costs a test per sentence
-_SMALL_CLASS = 4  # a class of up to this many single characters ([vi], [’']) is a choice
 
 
-def required(pattern: str, flags: int = 0) -> Groups:
+def required(pattern: str, flags: int) -> Groups:
     """Groups of lower-case strings such that every match of ``pattern`` contains one
     string of each group (the longest-worded groups first; none when nothing is sure)."""
     if _sre is None:
@@ -54,12 +53,7 @@ def required(pattern: str, flags: int = 0) -> Groups:
 def searches(groups: Groups) -> tuple[Callable[[str], object], ...]:
     """One search per group: its strings as one expression.  A sentence's :func:`lowered`
     form that one of them does not find cannot hold a match."""
-    return tuple(
-        re.compile(
-            "|".join(re.escape(word) for word in sorted(group, key=len, reverse=True))
-        ).search
-        for group in groups
-    )
+    return tuple(re.compile("|".join(map(re.escape, group))).search for group in groups)
 
 
 # The characters beyond ASCII that re.IGNORECASE matches with an ASCII character (a test
@@ -110,8 +104,6 @@ def _item(op: Any, av: Any) -> list[frozenset[str]]:
                 return []
             union |= max(groups, key=lambda g: (min(map(len, g)), -len(g)))
         return [frozenset(union)]
-    if op is _c.IN:
-        if len(av) <= _SMALL_CLASS and all(kind is _c.LITERAL for kind, _ in av):
-            return [frozenset(chr(code).lower() for _, code in av)]
-        return []
-    return []  # \b, ^, look-arounds, any character, classes, references: nothing sure
+    # \b, ^, look-arounds, any character, references: nothing sure; nor a class of
+    # characters ([vi]): one character is shorter than any group worth a search
+    return []

@@ -73,10 +73,27 @@ def test_folded_and_capital_letters_still_reach_the_patterns(sentence: str) -> N
         (r"(?=review)\w+", ()),  # a look-ahead consumes nothing here
         (r"\bcaf[ée]\b|naïve", ()),  # words beyond ASCII are not relied on
         (r"ab\s+review", (("review",),)),  # "ab" is too short to be worth a search
+        (r"\brat\b", (("rat",),)),  # three letters are enough
+        (r"(review)s", (("review",),)),  # a capturing group
+        (r"(?>review)s", (("review",),)),  # an atomic group
+        (r"review[a-z]", (("review",),)),  # a class requires nothing
+        (r"(?:ab\s+review|write)", (("review", "write"),)),  # each alternative's best group
+        (r"(?:abcde\s+(?:vwxyz|fghij)|write)", (("abcde", "write"),)),  # the smaller on a tie
     ],
 )
 def test_required_reads_what_every_match_must_hold(pattern: str, groups: tuple) -> None:
     assert literals.required(pattern, re.IGNORECASE) == groups
+
+
+def test_required_reads_the_pattern_with_its_flags() -> None:
+    assert literals.required(r"re view", re.VERBOSE) == (("review",),)  # spaces ignored
+    assert literals.required(r"re view", 0) == (("re view",),)
+
+
+def test_a_group_s_search_finds_any_of_its_words() -> None:
+    (either,) = literals.searches((("rating", "review"),))
+    assert either("please leave a rating") and either("a review.")
+    assert not either("a rat in the kitchen")
 
 
 def test_every_lexicon_pattern_names_words_it_needs() -> None:
@@ -107,7 +124,7 @@ def test_several_processes_read_every_sentence_as_one_does(long_text: str) -> No
     across the windows' edges, where a reading takes in cues from the window before."""
     scorer = model.load()
     links = checker._link_findings(long_text, builtin())
-    alone, scored, _ = checker._evidence_scored(long_text, links, scorer)
+    alone, scored, _ = checker._evidence_scored(long_text, links, scorer, 1)
     shared, shared_scored, drivers = checker._evidence_scored(long_text, links, scorer, 3)
     assert len(shared) == len(alone) > 1000
     assert shared_scored == scored
@@ -144,6 +161,19 @@ def test_a_window_starts_with_the_cues_of_the_sentences_before_it() -> None:
     assert model.CUE_HIT in whole[2].readings[1].cues  # taken from the window before
 
 
+def test_the_workers_are_forked_whatever_the_default_start_method(long_text: str) -> None:
+    """The workers read the text from what the parent set before forking: they must be
+    forked even where another start method is the default (macOS; Python 3.14)."""
+    import multiprocessing
+
+    default = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("spawn", force=True)
+    try:
+        assert check_text(long_text, workers=2).findings == check_text(long_text).findings
+    finally:
+        multiprocessing.set_start_method(default, force=True)
+
+
 def test_a_text_is_read_in_one_process_when_it_cannot_fork(
     long_text: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -155,6 +185,10 @@ def test_a_text_is_read_in_one_process_when_it_cannot_fork(
     alone = check_text(long_text).findings
     monkeypatch.setattr(multiprocessing, "get_context", no_fork)
     with caplog.at_level(logging.WARNING, logger="guardrail.checker"):
+        short = long_text[: checker.PARALLEL_MIN_CHARS - 1]
+        check_text(short, workers=2)  # too short to be worth processes: none is asked for
+        check_text(long_text, workers=1)  # one process asked for: none forked
+        assert not caplog.text
         assert check_text(long_text, workers=2).findings == alone
     assert "reading it in one" in caplog.text
 
