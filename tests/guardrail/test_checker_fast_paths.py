@@ -188,9 +188,30 @@ def test_a_text_is_read_in_one_process_when_it_cannot_fork(
         short = long_text[: checker.PARALLEL_MIN_CHARS - 1]
         check_text(short, workers=2)  # too short to be worth processes: none is asked for
         check_text(long_text, workers=1)  # one process asked for: none forked
+        check_text(long_text)  # nor by default (the crawler's and the dashboard's reading)
+        check_html(f"<p>{long_text}</p>")
         assert not caplog.text
         assert check_text(long_text, workers=2).findings == alone
-    assert "reading it in one" in caplog.text
+        assert caplog.records[-1].getMessage() == (
+            "could not read the text in 2 processes (cannot find context for 'fork'): "
+            "reading it in one"
+        )
+        caplog.clear()
+        check_text(long_text[: checker.PARALLEL_MIN_CHARS], workers=2)  # just long enough
+        assert "reading it in one" in caplog.text
+
+
+def test_a_reading_from_pieces_is_scored_with_its_cues() -> None:
+    """A reading with a closing quote between its sentences, scored from its pieces, carries
+    the lexicon's cue about the request before it, as the text read whole does."""
+    scorer = model.load()
+    text = 'She wrote: "Please leave us a review on Google." It helps other couples find us.'
+    item = list(evidence(text, context=3))[1]
+    (reading,) = [r for r in item.readings if r.before]
+    assert reading.pieces and not reading.parts and model.CUE_HIT in reading.cues
+    (scores,) = checker._probabilities([item], scorer)
+    assert scores[1] == pytest.approx(scorer.probability(reading.text, reading.cues), abs=1e-12)
+    assert scores[1] != pytest.approx(scorer.probability(reading.text), abs=1e-6)
 
 
 def test_a_web_page_is_read_by_several_processes_alike(long_text: str) -> None:
