@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from guardrail import corpus
-from guardrail.checker import FINDING, check_text
+from guardrail.checker import FINDING, available_cpus, check_text
 from guardrail.corpus import Example, load
 from guardrail.model import MODEL_FILE, Model
 
@@ -122,6 +122,7 @@ def speed() -> None:
     hostile["1 MB of one long sentence"] = ("please leave us a review we never ask " * 30_000)[
         : 2**20
     ]
+    alone = []  # the corpus text's findings in one process
     for name, text in hostile.items():
         start = time.perf_counter()
         result = check_text(text)
@@ -129,11 +130,11 @@ def speed() -> None:
             f"check_text, {name}: {time.perf_counter() - start:.2f} s "
             f"({len(result.findings)} findings and warnings)"
         )
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if (cpus or 1) > 1:
-        alone = check_text(megabyte).findings
+        alone = result.findings if text is megabyte else alone
+    cpus = available_cpus()
+    if cpus > 1:
         start = time.perf_counter()
-        shared = check_text(megabyte, workers=cpus or 1).findings
+        shared = check_text(megabyte, workers=cpus).findings
         print(
             f"check_text, corpus text, {cpus} processes: {time.perf_counter() - start:.2f} s "
             f"({len(shared)} findings and warnings)"

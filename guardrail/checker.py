@@ -11,6 +11,7 @@ clean.  No network.
 
 import itertools
 import logging
+import os
 import re
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -630,6 +631,15 @@ def _probabilities(items: list[Evidence], scorer: Model) -> list[tuple[float, ..
 PARALLEL_MIN_CHARS = 100_000
 _WINDOWS_PER_WORKER = 4  # smaller pieces of work, so one slow stretch does not hold the rest
 _FORKED: dict[str, Any] = {}  # what a forked worker reads: set before the fork, never pickled
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (all of the machine's where that cannot be known):
+    how many workers ``check-text`` asks for by default."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _evidence_scored(

@@ -218,13 +218,16 @@ class Model:
             word for part in parts for word in part.words
         ]:
             return self._from_both(self._joined(parts, cues))
-        present = self._features(words, cues)
-        return self._from_both(sum(map(self._both.__getitem__, present), 0j))
+        return self._words_probability(words, cues)
 
     def probability(self, sentence: str, cues: tuple[str, ...] = ()) -> float:
         """The probability that ``sentence`` (with the lexicon's ``cues`` about it) is a
         request."""
-        present = self._features(tokens(normalise(sentence)), cues)
+        return self._words_probability(tokens(normalise(sentence)), cues)
+
+    def _words_probability(self, words: list[str], cues: tuple[str, ...]) -> float:
+        """The probability of a text of ``words`` (with ``cues``), its features read whole."""
+        present = self._features(words, cues)
         return self._from_both(sum(map(self._both.__getitem__, present), 0j))
 
     def _from_both(self, both: complex) -> float:

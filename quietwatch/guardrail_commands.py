@@ -72,14 +72,6 @@ def _policy() -> Any:
         ) from None
 
 
-def _cpus() -> int:
-    """The CPUs this process may run on (all of the machine's where that cannot be known)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
 
@@ -118,7 +110,7 @@ def check_text(
     Exit status: 0 clean (or only warnings: sentences a person should read), 1 solicitation
     found (or any warning, with --strict), 2 usage error.
     """
-    from guardrail.checker import LineIndex, check_html, looks_like_html
+    from guardrail.checker import LineIndex, available_cpus, check_html, looks_like_html
     from guardrail.checker import check_text as check
     from guardrail.model import model_version
 
@@ -130,7 +122,7 @@ def check_text(
     is_html = fmt == "html" or (
         fmt == "auto" and (source.lower().endswith((".html", ".htm")) or looks_like_html(text))
     )
-    workers = jobs or _cpus()
+    workers = jobs or available_cpus()
     result = (
         check_html(text, base_url=base_url, rule_set=rule_set, workers=workers)
         if is_html
