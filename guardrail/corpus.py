@@ -42,9 +42,12 @@ TRAINING_SPLITS = (
 # lexicon threshold of 0.60 and lost what tests pin (a staff member asked to post a review
 # became a warning, a finding on the clinic's own policy text, the long hostile text's
 # findings, a warning on the test site's home-page heading).  README, "Model 4, tried".
-WAITING_SPLITS = ("train12",)
+# train13 (written blind for training in the policy voice: review and social-media policies,
+# consent forms and their asking twins) with train12 made model 5's trial (2026-11-30, night):
+# the same aims met, the same tests lost.  README, "Model 5, tried".
+WAITING_SPLITS = ("train12", "train13")
 # Written blind and NEVER trained or tuned on: only ever scored.  These are the honest figure;
-# blind15 to blind20 were written after model 3 was chosen and scored once, as written, against it.
+# blind15 to blind22 were written after model 3 was chosen and scored once, as written, against it.
 BLIND_SPLITS = (
     "blind4",
     "blind5",
@@ -63,6 +66,8 @@ BLIND_SPLITS = (
     "blind18",
     "blind19",
     "blind20",
+    "blind21",
+    "blind22",
 )
 LABELS = {"solicit": True, "clean": False}
 
