@@ -48,15 +48,18 @@ _SLOT = re.compile(
     r"|<[^<>\n]{0,80}>"
 )
 _SLOT_OPENS = re.compile(r"[{\[%<]")
+# Every link holds "://", "www." or a dot before a letter (its top-level domain): a text
+# with none of them (most sentences, whose one dot ends them) holds no link.
+_LINK_MARKS = re.compile(r"://|www\.|\.[^\W\d_]", re.IGNORECASE)
 _ACCENTS = re.compile(r"[\u0300-\u036f]")
 _TOKEN = re.compile(r"_url_|_slot_|[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[^\w\s]")
 
 
 def normalise(text: str) -> str:
     """Lower case, accents folded, links and placeholders replaced by ``_url_``/``_slot_``."""
-    if "." in text or ":" in text:  # every link has one
+    if _LINK_MARKS.search(text):
         text = _URL.sub(" _url_ ", text)
-    if _SLOT_OPENS.search(text):  # and every placeholder one of these
+    if _SLOT_OPENS.search(text):  # every placeholder opens with one of these
         text = _SLOT.sub(" _slot_ ", text)
     text = text.lower()
     if text.isascii():  # nothing to fold (most English text): the same result, faster

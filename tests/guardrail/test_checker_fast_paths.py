@@ -231,6 +231,10 @@ def test_a_web_page_is_read_by_several_processes_alike(long_text: str) -> None:
         "See clinic.ca/reviews or WWW.EXAMPLE.COM",
         "No link and no placeholder at all",
         "Laissez un avis sur Google, s’il vous plaît : https://exemple.ca",
+        "Visit clinic.ıo or clinic.İO today.",  # letters IGNORECASE reads as an ASCII i
+        "Visit www.1-example today",  # no dot before a letter
+        "Visit clinic.CA or e.g. nothing.",
+        "A dot ends this sentence.",
     ],
 )
 def test_normalise_reads_links_and_placeholders_as_the_full_rule_does(text: str) -> None:
