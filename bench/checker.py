@@ -130,7 +130,8 @@ def speed() -> None:
             f"check_text, {name}: {time.perf_counter() - start:.2f} s "
             f"({len(result.findings)} findings and warnings)"
         )
-        alone = result.findings if text is megabyte else alone
+        if text is megabyte:
+            alone = result.findings
     cpus = available_cpus()
     if cpus > 1:
         start = time.perf_counter()

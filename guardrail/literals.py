@@ -62,8 +62,9 @@ _AS_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a"
 
 
 def lowered(sentence: str) -> str:
-    """``sentence`` as :func:`may_match` reads it: one character for each of its characters,
-    in lower case, with those that ``re.IGNORECASE`` takes for ASCII letters read as them."""
+    """``sentence`` as the searches of :func:`searches` read it: one character for each of
+    its characters, in lower case, with those that ``re.IGNORECASE`` takes for ASCII letters
+    read as them."""
     return sentence.lower() if sentence.isascii() else sentence.translate(_AS_ASCII).lower()
 
 
