@@ -182,6 +182,8 @@ def _first_match(sentence: str) -> tuple[tuple[lexicon.Pattern, re.Match[str]] |
     return best, seen
 
 
+# A public place, behind a test of the words it needs (see literals.Gated: the same matches).
+_PUBLIC_PLACE = literals.Gated(lexicon.PUBLIC_PLACE_RE)
 _APPEAL = lexicon.Pattern(
     "appeal",
     "implied_request",
@@ -198,7 +200,7 @@ def _appeal(sentence: str) -> tuple[lexicon.Pattern, re.Match[str]] | None:
     appeal itself must not be negated ("we never ask…") nor about internal feedback."""
     if not lexicon.REVIEW_STUFF_RE.search(sentence):
         return None
-    public = lexicon.PUBLIC_PLACE_RE.finditer(sentence)
+    public = _PUBLIC_PLACE.finditer(sentence)
     if not any(not negated(sentence, m.start()) for m in public):  # "we never publish…"
         return None
     if lexicon.REPORTING.search(sentence):
@@ -229,13 +231,21 @@ def _disclaims(sentence: str, neighbourhood: str) -> bool:
         return True
     return bool(
         lexicon.INTERNAL_SURVEY.search(neighbourhood)
-        and not lexicon.PUBLIC_PLACE_RE.search(sentence)
+        and not _PUBLIC_PLACE.search(sentence)
         and not _REVIEW_OBJECT.search(sentence)
     )
 
 
+# The cues read for most sentences, each behind a test of the words it needs (see
+# literals.Gated: the same matches).
+_INCENTIVE_CUE = literals.Gated(lexicon.INCENTIVE_CUE)
+_GATING_CUE = literals.Gated(lexicon.GATING_CUE)
+_STAFF_CUE = literals.Gated(lexicon.STAFF_CUE)
+_TESTIMONIAL_REQUEST_CUE = literals.Gated(lexicon.TESTIMONIAL_REQUEST_CUE)
+
+
 def _incentive(sentence: str) -> re.Match[str] | None:
-    if not lexicon.INCENTIVE_CUE.search(sentence):
+    if not _INCENTIVE_CUE.search(sentence):
         return None
     for match in lexicon.INCENTIVE_ANCHOR.finditer(sentence):
         if not negated(sentence, match.start()):
@@ -244,16 +254,16 @@ def _incentive(sentence: str) -> re.Match[str] | None:
 
 
 def _category(pattern: lexicon.Pattern, sentence: str, neighbourhood: str) -> str:
-    if lexicon.INCENTIVE_CUE.search(sentence):
+    if _INCENTIVE_CUE.search(sentence):
         return "incentive"
-    if lexicon.GATING_CUE.search(neighbourhood):
+    if _GATING_CUE.search(neighbourhood):
         return "review_gating"
-    if lexicon.STAFF_CUE.search(sentence):
+    if _STAFF_CUE.search(sentence):
         return "staff_request"
     if pattern.id == "testimonial":
         return (
             "testimonial_request"
-            if lexicon.TESTIMONIAL_REQUEST_CUE.search(sentence)
+            if _TESTIMONIAL_REQUEST_CUE.search(sentence)
             else "testimonial_display"
         )
     return pattern.category

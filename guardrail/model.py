@@ -26,7 +26,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -52,6 +52,7 @@ _SLOT_OPENS = re.compile(r"[{\[%<]")
 # with none of them (most sentences, whose one dot ends them) holds no link.
 _LINK_MARKS = re.compile(r"://|www\.|\.[^\W\d_]", re.IGNORECASE)
 _ACCENTS = re.compile(r"[\u0300-\u036f]")
+_DIGIT = re.compile("[0-9]")
 _TOKEN = re.compile(r"_url_|_slot_|[^\W\d_]+(?:['’][^\W\d_]+)*|\d+|[^\w\s]")
 
 
@@ -69,7 +70,12 @@ def normalise(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The words (numbers as ``0``, each symbol on its own) of a normalised text."""
-    return ["0" if t[0].isdigit() else t for t in _TOKEN.findall(text)]
+    found = _TOKEN.findall(text)
+    # An ASCII text without 0-9 has no token that starts with a digit (beyond ASCII, "²"
+    # is one): nothing to replace (most sentences).
+    if text.isascii() and not _DIGIT.search(text):
+        return found
+    return ["0" if t[0].isdigit() else t for t in found]
 
 
 @lru_cache(maxsize=65536)
@@ -92,6 +98,9 @@ def features(sentence: str, settings: dict[str, Any]) -> list[str]:
         if word[0].isalpha():
             found.update(dict.fromkeys(_char_grams(word, low, high)))
     return list(found)
+
+
+_PAIRS_KEPT = 64  # pairs of parts whose shared features Model._shared keeps (the newest are read)
 
 
 @dataclass(frozen=True)
@@ -126,18 +135,26 @@ class Model:
         # The two shares as one complex number (share + square·i): one pass over the
         # present features sums both (a third of the model's time on long texts).
         self._both = {name: complex(share, square) for name, (share, square) in self.table.items()}
+        # Each known feature's name -> the table's own string object for it.  The features
+        # of a text are these objects (see _known), so a look-up in the tables or in another
+        # text's features finds its key by identity, without comparing the characters (the
+        # model's sums took half as long).  Equal strings hash alike, so the sets built from
+        # them hold and iterate the same names in the same order: the sums are unchanged.
+        self._names: dict[str, str] = {name: name for name in self.table}
+        self._pairs: dict[tuple[int, int], tuple[Part, Part, frozenset[str], complex]] = {}
         low, high = self.settings["char_ngrams"]
         table = self.table
+        known = self._known
 
         @lru_cache(maxsize=65536)
         def known_grams(word: str) -> tuple[str, ...]:
-            return tuple(g for g in dict.fromkeys(_char_grams(word, low, high)) if g in table)
+            return known(dict.fromkeys(_char_grams(word, low, high)))
 
         @lru_cache(maxsize=65536)
         def word_features(word: str) -> tuple[str, ...]:
             """A word's own features that the model knows: its n-gram, and its character
             n-grams when it is made of letters."""
-            own = ("w:" + word,) if "w:" + word in table else ()
+            own = known(("w:" + word,))
             return own + known_grams(word) if word[0].isalpha() else own
 
         self._word_features = word_features
@@ -164,7 +181,11 @@ class Model:
         for n in range(2, self.settings["word_ngrams"] + 1):
             longer += ["w:" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
         own = itertools.chain.from_iterable(map(self._word_features, words))  # all known
-        return frozenset(itertools.chain(own, filter(self.table.__contains__, longer)))
+        return frozenset(itertools.chain(own, self._known(longer)))
+
+    def _known(self, names: Iterable[str]) -> tuple[str, ...]:
+        """The ``names`` the model knows, in their order, each as the table's own string."""
+        return tuple(filter(None, map(self._names.get, names)))  # no name is empty
 
     def part(self, sentence: str) -> Part:
         """``sentence`` read once, to be scored alone or with its neighbours (see
@@ -177,13 +198,17 @@ class Model:
         :meth:`joined_probability`)."""
         # Each part's sum, less what it shares with the parts before it (sets of common
         # n-grams such as " th", "the": small, so the intersections cost little).
+        # The pairs of neighbours come back from reading to reading: see _shared.
         both = parts[0].both
         for k in range(1, len(parts)):
-            present = parts[k].present
-            shared = present & parts[0].present
-            for earlier in parts[1:k]:
-                shared |= present & earlier.present
-            both += parts[k].both - sum(map(self._both.__getitem__, shared), 0j)
+            if k == 1:
+                shared_sum = self._shared(parts[0], parts[1])[1]
+            else:
+                shared = parts[k].present & parts[0].present
+                for earlier in parts[1:k]:
+                    shared |= self._shared(earlier, parts[k])[0]
+                shared_sum = sum(map(self._both.__getitem__, shared), 0j)
+            both += parts[k].both - shared_sum
         words: list[str] = list(parts[0].words)
         crossing: list[str] = []
         longest = self.settings["word_ngrams"]
@@ -199,6 +224,24 @@ class Model:
             if name in self.table and not any(name in piece.present for piece in parts)
         }
         return both + sum(map(self._both.__getitem__, extra), 0j)
+
+    def _shared(self, earlier: Part, later: Part) -> tuple[frozenset[str], complex]:
+        """``later.present & earlier.present`` and its shares summed, worked out once for
+        the readings that meet the same two sentences again: a sentence's reading with the
+        one before it has the pair that the next sentence's reading with the two before it
+        starts with, and the pair it ends with.  The same expression on the same sets gives
+        a set laid out alike, so its sum and a union with it are the same as when made
+        afresh; the set is never changed (a union makes a new one).  Kept by the parts'
+        identity, with the parts themselves (so no other object takes their ids)."""
+        key = (id(earlier), id(later))
+        kept = self._pairs.get(key)
+        if kept is None:
+            shared = later.present & earlier.present
+            kept = (earlier, later, shared, sum(map(self._both.__getitem__, shared), 0j))
+            if len(self._pairs) >= _PAIRS_KEPT:
+                self._pairs.clear()
+            self._pairs[key] = kept
+        return kept[2], kept[3]
 
     def joined_probability(self, parts: Sequence[Part], cues: tuple[str, ...] = ()) -> float:
         """What :meth:`probability` gives for the text made of ``parts``, consecutive

@@ -252,3 +252,175 @@ def _normalise_in_full(text: str) -> str:
 
     text = model._SLOT.sub(" _slot_ ", model._URL.sub(" _url_ ", text)).lower()
     return re.sub(r"[\u0300-\u036f]", "", unicodedata.normalize("NFKD", text)).replace("’", "'")
+
+
+# -- the cues' cheap tests -------------------------------------------------------------------
+_GATED = {
+    "incentive": checker._INCENTIVE_CUE,
+    "gating": checker._GATING_CUE,
+    "staff": checker._STAFF_CUE,
+    "testimonial_request": checker._TESTIMONIAL_REQUEST_CUE,
+    "public_place": checker._PUBLIC_PLACE,
+}
+_CUE_TEXTS = [
+    "Get 10% off your next visit.",  # a single character the cue needs: "%"
+    "Get 10 % off, or $ 20 back.",
+    "A $5 coffee card for every review.",
+    "Every reviewer is entered in our RAFFLE.",
+    "Every reviewer is entered in our DRAW.",  # capitals
+    "Leave a review and WİN a gİft card.",  # İ, which re.IGNORECASE reads as an ASCII i
+    "We waive the fee in exchange for a review.",
+    "Only happy clients are sent to Google; if not, e-mail us privately.",
+    "Our ſtaff and their families, please review us.",  # long s
+    "Follow us @clinic or #clinic on social media.",  # "@", "#": single characters too
+    "Thanks for a lovely year with us.",
+    "",
+]
+
+
+@pytest.mark.parametrize("name", list(_GATED))
+def test_a_gated_cue_finds_what_its_expression_finds(name: str) -> None:
+    """search and finditer behind the cheap test give what the expression gives, on every
+    corpus sentence and on text made to catch the test out (single characters, capitals,
+    the letters re.IGNORECASE folds)."""
+    gated = _GATED[name]
+    found = 0
+    for text in _corpus_sentences() + _CUE_TEXTS:
+        expected = gated.regex.search(text)
+        actual = gated.search(text)
+        assert (actual and actual.span()) == (expected and expected.span()), text
+        found += expected is not None
+        spans = [m.span() for m in gated.finditer(text)]
+        assert spans == [m.span() for m in gated.regex.finditer(text)], text
+        if len(text) > 5:
+            tail = gated.search(text, 5)
+            expected = gated.regex.search(text, 5)
+            assert (tail and tail.span()) == (expected and expected.span()), text
+    assert found > 100
+
+
+def test_a_gated_cue_names_the_words_it_needs() -> None:
+    """Each cue keeps a test that spares most sentences its search (the incentive cue needs
+    "%" or "$" or one of its words), and a test without redundant words."""
+    for gated in _GATED.values():
+        assert gated.groups
+        for group in gated.groups:
+            assert not [w for w in group if any(v != w and v in w for v in group)]
+    (incentive,) = checker._INCENTIVE_CUE.groups
+    assert {"%", "$", "free", "gift"} <= set(incentive) and "gifts" not in incentive
+    assert not checker._INCENTIVE_CUE.may_match("Thanks for a lovely year with us.")
+    assert checker._INCENTIVE_CUE.may_match("Get 10% OFF")
+
+
+def test_required_keeps_short_strings_when_asked() -> None:
+    assert literals.required(r"\d+%|\$\d+", re.IGNORECASE) == ()
+    assert literals.required(r"\d+%|\$\d+", re.IGNORECASE, min_length=1) == (("$", "%"),)
+
+
+def test_lowered_translates_only_what_holds_a_folded_character() -> None:
+    """lowered skips the translation when none of the four characters is there: the same
+    text as translating every sentence."""
+    texts = _corpus_sentences() + ["Café İ", "ſtars", "\u212aind", "ıt", "naïve ÉTÉ", "ASCII"]
+    for text in texts:
+        assert literals.lowered(text) == text.translate(literals._AS_ASCII).lower(), text
+
+
+# -- the model's feature names ---------------------------------------------------------------
+def _features_as_first_written(scorer: model.Model, words: list[str], cues=()) -> frozenset:
+    """Model._features before its names were the table's own strings: the same names, in
+    the same order, so the same set, iterated alike (its sums are in that order)."""
+    import itertools
+
+    table = scorer.table
+    low, high = scorer.settings["char_ngrams"]
+
+    def own(word: str) -> tuple[str, ...]:
+        mine = ("w:" + word,) if "w:" + word in table else ()
+        grams = dict.fromkeys(model._char_grams(word, low, high))
+        return mine + tuple(g for g in grams if g in table) if word[0].isalpha() else mine
+
+    longer = list(cues)
+    for n in range(2, scorer.settings["word_ngrams"] + 1):
+        longer += ["w:" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+    mine = itertools.chain.from_iterable(map(own, words))
+    return frozenset(itertools.chain(mine, filter(table.__contains__, longer)))
+
+
+def test_a_text_s_features_are_the_table_s_own_names_in_the_same_order() -> None:
+    """The features are the table's own string objects (found by identity), and the set
+    holds and iterates them as the set of the names built afresh did: each sentence's sum,
+    taken in that order, is the same to the last bit."""
+    scorer = model.load()
+    cues = (model.CUE_HIT,)
+    for sentence in _corpus_sentences():
+        words = model.tokens(model.normalise(sentence))
+        present = scorer._features(words, cues)
+        before = _features_as_first_written(scorer, words, cues)
+        assert list(present) == list(before), sentence
+        assert all(scorer._names[name] is name for name in present), sentence
+        both = sum(map(scorer._both.__getitem__, before), 0j)
+        assert sum(map(scorer._both.__getitem__, present), 0j) == both, sentence
+
+
+class _JoinedAsFirstWritten(model.Model):
+    """Model._joined before the pairs of neighbours were kept from reading to reading."""
+
+    def _joined(self, parts, cues):  # type: ignore[no-untyped-def]
+        both = parts[0].both
+        for k in range(1, len(parts)):
+            present = parts[k].present
+            shared = present & parts[0].present
+            for earlier in parts[1:k]:
+                shared |= present & earlier.present
+            both += parts[k].both - sum(map(self._both.__getitem__, shared), 0j)
+        words: list[str] = list(parts[0].words)
+        crossing: list[str] = []
+        for piece in parts[1:]:
+            boundary = len(words)
+            words += piece.words
+            for n in range(2, self.settings["word_ngrams"] + 1):
+                for i in range(max(0, boundary - n + 1), min(boundary, len(words) - n + 1)):
+                    crossing.append("w:" + " ".join(words[i : i + n]))
+        extra = {
+            name
+            for name in (*crossing, *cues)
+            if name in self.table and not any(name in piece.present for piece in parts)
+        }
+        return both + sum(map(self._both.__getitem__, extra), 0j)
+
+    def _shared(self, earlier, later):  # type: ignore[no-untyped-def]
+        raise AssertionError("not used as first written")
+
+
+@pytest.mark.parametrize("between", [" ", "\n", '" ', " • "])
+def test_readings_of_several_sentences_score_as_first_written(between: str) -> None:
+    """Every reading of a long text (its sentences read with the one or two before them,
+    from their parts or their pieces) scores the same, to the last bit, as when each pair's
+    shared features were found afresh."""
+    import json
+
+    first = _JoinedAsFirstWritten(json.loads(model.MODEL_FILE.read_bytes()), "")
+    scorer = model.read()
+    text = between.join(_corpus_sentences()[:3000])
+    items = list(evidence(text, context=3))
+    assert sum(len(r.parts or r.pieces) == 3 for i in items for r in i.readings) > 1000
+    assert checker._probabilities(items, scorer) == checker._probabilities(items, first)
+    assert 0 < len(scorer._pairs) <= model._PAIRS_KEPT  # the pairs kept stay few
+
+
+@pytest.mark.parametrize(
+    "text", ["5 stars, 10% off", "²x and ①", "no digit here", "déjà 2 fois", "", "a’b 7"]
+)
+def test_tokens_replace_every_number_as_the_full_rule_does(text: str) -> None:
+    assert model.tokens(text) == _tokens_in_full(text)
+
+
+def test_tokens_equal_the_full_rule_on_every_corpus_sentence() -> None:
+    for sentence in _corpus_sentences():
+        for text in (sentence, model.normalise(sentence)):
+            assert model.tokens(text) == _tokens_in_full(text), text
+
+
+def _tokens_in_full(text: str) -> list[str]:
+    """The rule without its shortcut: every token that starts with a digit becomes 0."""
+    return ["0" if t[0].isdigit() else t for t in model._TOKEN.findall(text)]
