@@ -82,11 +82,11 @@ class Gated:
         low = lowered(text)
         return all(any(map(low.__contains__, group)) for group in self.groups)
 
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return self.regex.search(text, pos) if self.may_match(text) else None
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text) if self.may_match(text) else None
 
-    def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
-        return self.regex.finditer(text, pos) if self.may_match(text) else iter(())
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text) if self.may_match(text) else iter(())
 
 
 # The characters beyond ASCII that re.IGNORECASE matches with an ASCII character (a test

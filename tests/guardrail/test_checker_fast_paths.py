@@ -292,10 +292,6 @@ def test_a_gated_cue_finds_what_its_expression_finds(name: str) -> None:
         found += expected is not None
         spans = [m.span() for m in gated.finditer(text)]
         assert spans == [m.span() for m in gated.regex.finditer(text)], text
-        if len(text) > 5:
-            tail = gated.search(text, 5)
-            expected = gated.regex.search(text, 5)
-            assert (tail and tail.span()) == (expected and expected.span()), text
     assert found > 100
 
 
