@@ -196,19 +196,7 @@ class Model:
     def _joined(self, parts: Sequence[Part], cues: tuple[str, ...]) -> complex:
         """The two shares of the features of the text made of ``parts``, summed (see
         :meth:`joined_probability`)."""
-        # Each part's sum, less what it shares with the parts before it (sets of common
-        # n-grams such as " th", "the": small, so the intersections cost little).
-        # The pairs of neighbours come back from reading to reading: see _shared.
-        both = parts[0].both
-        for k in range(1, len(parts)):
-            if k == 1:
-                shared_sum = self._shared(parts[0], parts[1])[1]
-            else:
-                shared = parts[k].present & parts[0].present
-                for earlier in parts[1:k]:
-                    shared |= self._shared(earlier, parts[k])[0]
-                shared_sum = sum(map(self._both.__getitem__, shared), 0j)
-            both += parts[k].both - shared_sum
+        both = self._parts_both(parts)
         words: list[str] = list(parts[0].words)
         crossing: list[str] = []
         longest = self.settings["word_ngrams"]
@@ -224,6 +212,23 @@ class Model:
             if name in self.table and not any(name in piece.present for piece in parts)
         }
         return both + sum(map(self._both.__getitem__, extra), 0j)
+
+    def _parts_both(self, parts: Sequence[Part]) -> complex:
+        """The two shares of the parts' own features, each counted once: each part's sum,
+        less what it shares with the parts before it (sets of common n-grams such as " th",
+        "the": small, so the intersections cost little).  The pairs of neighbours come back
+        from reading to reading: see :meth:`_shared`."""
+        both = parts[0].both
+        for k in range(1, len(parts)):
+            if k == 1:
+                shared_sum = self._shared(parts[0], parts[1])[1]
+            else:
+                shared = parts[k].present & parts[0].present
+                for earlier in parts[1:k]:
+                    shared |= self._shared(earlier, parts[k])[0]
+                shared_sum = sum(map(self._both.__getitem__, shared), 0j)
+            both += parts[k].both - shared_sum
+        return both
 
     def _shared(self, earlier: Part, later: Part) -> tuple[frozenset[str], complex]:
         """``later.present & earlier.present`` and its shares summed, worked out once for

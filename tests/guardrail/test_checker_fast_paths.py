@@ -359,9 +359,9 @@ def test_a_text_s_features_are_the_table_s_own_names_in_the_same_order() -> None
 
 
 class _JoinedAsFirstWritten(model.Model):
-    """Model._joined before the pairs of neighbours were kept from reading to reading."""
+    """Model._parts_both before the pairs of neighbours were kept from reading to reading."""
 
-    def _joined(self, parts, cues):  # type: ignore[no-untyped-def]
+    def _parts_both(self, parts):  # type: ignore[no-untyped-def]
         both = parts[0].both
         for k in range(1, len(parts)):
             present = parts[k].present
@@ -369,20 +369,7 @@ class _JoinedAsFirstWritten(model.Model):
             for earlier in parts[1:k]:
                 shared |= present & earlier.present
             both += parts[k].both - sum(map(self._both.__getitem__, shared), 0j)
-        words: list[str] = list(parts[0].words)
-        crossing: list[str] = []
-        for piece in parts[1:]:
-            boundary = len(words)
-            words += piece.words
-            for n in range(2, self.settings["word_ngrams"] + 1):
-                for i in range(max(0, boundary - n + 1), min(boundary, len(words) - n + 1)):
-                    crossing.append("w:" + " ".join(words[i : i + n]))
-        extra = {
-            name
-            for name in (*crossing, *cues)
-            if name in self.table and not any(name in piece.present for piece in parts)
-        }
-        return both + sum(map(self._both.__getitem__, extra), 0j)
+        return both
 
     def _shared(self, earlier, later):  # type: ignore[no-untyped-def]
         raise AssertionError("not used as first written")
