@@ -138,8 +138,9 @@ class Model:
         # Each known feature's name -> the table's own string object for it.  The features
         # of a text are these objects (see _known), so a look-up in the tables or in another
         # text's features finds its key by identity, without comparing the characters (the
-        # model's sums took half as long).  Equal strings hash alike, so the sets built from
-        # them hold and iterate the same names in the same order: the sums are unchanged.
+        # megabyte's scores took 1.4 s instead of 1.8 s).  Equal strings hash alike, so the
+        # sets built from them hold and iterate the same names in the same order: the sums
+        # are unchanged.
         self._names: dict[str, str] = {name: name for name in self.table}
         self._pairs: dict[tuple[int, int], tuple[Part, Part, frozenset[str], complex]] = {}
         low, high = self.settings["char_ngrams"]
@@ -237,7 +238,9 @@ class Model:
         starts with, and the pair it ends with.  The same expression on the same sets gives
         a set laid out alike, so its sum and a union with it are the same as when made
         afresh; the set is never changed (a union makes a new one).  Kept by the parts'
-        identity, with the parts themselves (so no other object takes their ids)."""
+        identity, with the parts themselves (so no other object takes their ids); threads
+        that share the model may clear or fill it in any order, since an entry is always
+        right for its key."""
         key = (id(earlier), id(later))
         kept = self._pairs.get(key)
         if kept is None:
