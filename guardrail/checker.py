@@ -407,6 +407,15 @@ class Evidence:
     hit: LexiconHit | None  # the lexicon's reading
     linked: bool  # a write-a-review link inside the sentence (a finding of its own)
     short: bool
+    # The sentence with those around it (``around`` before and after, as many as there are):
+    # none of its readings scores above this one (:func:`_capped`), so a sentence that reads
+    # as an ask alone but not in its paragraph ("You may have seen us on review sites.
+    # Those listings were not requested by us.") is read as the paragraph reads.  None when
+    # the sentence stands alone.
+    whole: Reading | None = None
+    # A link and a word or two ("Our profile: https://…"): what the link is decides, so the
+    # model alone makes it a warning at most (:func:`band`).
+    bare: bool = False
 
 
 def evidence(
@@ -414,12 +423,15 @@ def evidence(
     links: list[TextFinding] | None = None,
     *,
     context: int = 1,
+    around: int = 0,
+    around_chars: int = 0,
     spans: list[tuple[int, int]] | None = None,
     window: tuple[int, int] | None = None,
 ) -> Iterator[Evidence]:
     """One :class:`Evidence` per sentence of ``text`` (``links``: its link findings, if
     already found; ``context``: how many sentences, this one included, the model reads at
-    most; ``spans``: its sentences, if already found; ``window``: (first, stop), only the
+    most; ``around``: how many sentences on each side :attr:`Evidence.whole` takes in, while
+    it stays within ``around_chars`` characters; ``spans``: its sentences, if already found; ``window``: (first, stop), only the
     sentences ``spans[first:stop]``, each the same as when the whole text is read)."""
     spans = list(sentences(text)) if spans is None else spans
     first, stop = window if window is not None else (0, len(spans))
@@ -428,44 +440,56 @@ def evidence(
     # What depends on a sentence alone is worked out once per distinct sentence (a footer,
     # a signature or a disclaimer repeated through a long text is read once).
     scans: dict[str, _Scan] = {}
-    cues: dict[int, tuple[str, ...]] = {}  # each sentence's cues so far
+    looked: dict[int, tuple[LexiconHit | None, tuple[str, ...]]] = {}  # hit and cues so far
+
+    def look(index: int) -> tuple[LexiconHit | None, tuple[str, ...]]:
+        """The lexicon's reading of sentence ``index`` and its cues, worked out once."""
+        if index not in looked:
+            sentence = text[slice(*spans[index])]
+            if sentence not in scans:
+                scans[sentence] = _scan(sentence)
+            lo, hi = max(0, index - 1), min(len(spans), index + 2)
+
+            def neighbourhood(lo: int = lo, hi: int = hi) -> str:
+                return " ".join(text[a:b] for a, b in spans[lo:hi])
+
+            hit = lexicon_match(sentence, neighbourhood, scan=scans[sentence])
+            aside = hit is None and scans[sentence].pattern_words  # the words, but no request
+            looked[index] = (
+                hit,
+                (model.CUE_HIT,) if hit else (model.CUE_SET_ASIDE,) if aside else (),
+            )
+        return looked[index]
+
+    def reading(lo: int, hi: int, index: int) -> Reading:
+        """The sentences ``lo`` to ``hi`` (inclusive) read as one text for sentence ``index``."""
+        parts = _parts(text, spans[lo : hi + 1])
+        return Reading(
+            text[spans[lo][0] : spans[hi][1]],
+            tuple(sorted(set().union(*(look(i)[1] for i in range(lo, hi + 1))))),
+            index - lo,
+            parts,
+            () if parts or lo == hi else _between(text, spans[lo : hi + 1]),
+        )
+
     # The first sentence's readings take in the cues of the sentences before it.
-    for index in range(max(0, first - context + 1), stop):
+    for index in range(first, stop):
         start, end = spans[index]
-        sentence = text[start:end]
-        short = len(sentence.split()) < SHORT_SENTENCE_WORDS
-        if sentence not in scans:
-            scans[sentence] = _scan(sentence)
-        lo, hi = max(0, index - 1), min(len(spans), index + 2)
-
-        def around(lo: int = lo, hi: int = hi) -> str:
-            return " ".join(text[a:b] for a, b in spans[lo:hi])
-
-        hit = lexicon_match(sentence, around, scan=scans[sentence])
-        aside = hit is None and scans[sentence].pattern_words  # the words, but no request
-        cues[index] = (model.CUE_HIT,) if hit else (model.CUE_SET_ASIDE,) if aside else ()
-        if index < first:
-            continue
+        short = len(text[start:end].split()) < SHORT_SENTENCE_WORDS
+        hit = look(index)[0]
         readings = []
         for before in range(min(index, context - 1) + 1):
             if before == 0 and short and index:
                 before = 1  # a short sentence is read after the one before it
             elif before == 1 and short:
                 continue  # already read so
-            parts = _parts(text, spans[index - before : index + 1])
-            readings.append(
-                Reading(
-                    text[spans[index - before][0] : end],
-                    tuple(
-                        sorted(set().union(*(cues[i] for i in range(index - before, index + 1))))
-                    ),
-                    before,
-                    parts,
-                    ()
-                    if parts or not before
-                    else _between(text, spans[index - before : index + 1]),
-                )
-            )
+            readings.append(reading(index - before, index, index))
+        lo = hi = index
+        for _ in range(around):  # one more on each side while the whole stays short enough
+            if lo and spans[hi][1] - spans[lo - 1][0] <= around_chars:
+                lo -= 1
+            if hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= around_chars:
+                hi += 1
         link = bisect_left(linked, start)
         yield Evidence(
             start,
@@ -474,7 +498,25 @@ def evidence(
             hit,
             link < len(linked) and linked[link] < end,
             short,
+            reading(lo, hi, index) if hi > lo else None,
+            _bare(text[start:end]),
         )
+
+
+BARE_LINK_WORDS = 3  # a sentence with a link and fewer words than this besides is a bare link
+
+
+def _bare(sentence: str) -> bool:
+    """True for a link and a word or two: "Our profile: https://…", "Book here: www.…"."""
+    urls = find_urls(sentence)
+    if not urls:
+        return False
+    rest, last = [], 0
+    for start, end, _ in urls:
+        rest.append(sentence[last:start])
+        last = end
+    rest.append(sentence[last:])
+    return len(" ".join(rest).split()) < BARE_LINK_WORDS
 
 
 def _between(text: str, spans: list[tuple[int, int]]) -> tuple[str, ...]:
@@ -507,15 +549,19 @@ _RANK = {None: 0, WARNING: 1, FINDING: 2}
 _PIECES_KEPT = 512  # sentences whose features _Pieces keeps at once (the newest used)
 
 
-def band(probability: float, matched: bool, thresholds: Thresholds) -> str | None:
+def band(
+    probability: float, matched: bool, thresholds: Thresholds, bare: bool = False
+) -> str | None:
     """FINDING, WARNING (needs a person) or None (clean) for one sentence, from the model's
     probability and whether a lexicon pattern ``matched``.
 
     A finding when the model's probability reaches the finding threshold, or a lexicon pattern
     matched and the model agrees at the lower lexicon threshold.  A warning when the
     probability reaches the warning threshold, or a pattern matched that the model reads as
-    prose about reviews (a policy statement, a description) rather than a request."""
-    if probability >= thresholds.finding:
+    prose about reviews (a policy statement, a description) rather than a request.  A
+    ``bare`` link (a link and a word or two) is a finding only by a pattern or by its link:
+    the model alone makes it a warning at most."""
+    if probability >= thresholds.finding and not bare:
         return FINDING
     if matched:
         return FINDING if probability >= thresholds.lexicon else WARNING
@@ -618,22 +664,42 @@ class _Pieces:
 
 def _probabilities(items: list[Evidence], scorer: Model) -> list[tuple[float, ...]]:
     """The model's probability for each reading of each sentence (the same reading, a
-    footer repeated through a long text say, is scored once)."""
+    footer repeated through a long text say, is scored once), none above that of the
+    sentence read with those around it (:func:`_capped`)."""
     pieces = _Pieces(scorer)
     known: dict[tuple[str, tuple[str, ...]], float] = {}
-    scored = []
-    for item in items:
-        for reading in item.readings:
-            key = (reading.text, reading.cues)
-            if key not in known and reading.parts:
-                known[key] = scorer.joined_probability(pieces(reading.parts), reading.cues)
-            elif key not in known and reading.pieces:
-                parts = pieces(reading.pieces)
-                known[key] = scorer.pieces_probability(reading.text, parts, reading.cues)
-            elif key not in known:
-                known[key] = scorer.probability(reading.text, reading.cues)
-        scored.append(tuple(known[(r.text, r.cues)] for r in item.readings))
-    return scored
+
+    def probability(reading: Reading) -> float:
+        key = (reading.text, reading.cues)
+        if key not in known and reading.parts:
+            known[key] = scorer.joined_probability(pieces(reading.parts), reading.cues)
+        elif key not in known and reading.pieces:
+            parts = pieces(reading.pieces)
+            known[key] = scorer.pieces_probability(reading.text, parts, reading.cues)
+        elif key not in known:
+            known[key] = scorer.probability(reading.text, reading.cues)
+        return known[key]
+
+    floor = scorer.thresholds.warning
+    return [
+        _capped(tuple(probability(r) for r in item.readings), item.whole, probability, floor)
+        for item in items
+    ]
+
+
+def _capped(
+    probabilities: tuple[float, ...],
+    whole: Reading | None,
+    probability: Callable[[Reading], float],
+    floor: float,
+) -> tuple[float, ...]:
+    """``probabilities`` (a sentence's readings'), none above ``whole``'s (the sentence with
+    those around it) when any reaches ``floor``: below the lowest threshold a cap changes no
+    band, so the longer reading is not scored for the sentences that are clean anyway."""
+    if whole is None or max(probabilities) < floor:
+        return probabilities
+    cap = probability(whole)
+    return tuple(min(p, cap) for p in probabilities)
 
 
 # A text this long is read by several processes when the caller allows it (``workers``):
@@ -663,14 +729,19 @@ def _evidence_scored(
     fails), the text is read here, with the same result."""
     spans = list(sentences(text))
     context = scorer.settings.get("context", 1)
+    around = (scorer.settings.get("around", 0), scorer.settings.get("around_chars", 0))
     count = min(workers, len(spans))
     if count > 1 and len(text) >= PARALLEL_MIN_CHARS:
         size = -(-len(spans) // (count * _WINDOWS_PER_WORKER))
         windows = [(a, min(a + size, len(spans))) for a in range(0, len(spans), size)]
-        read = _forked(count, windows, (text, links, spans, context, scorer))
+        read = _forked(count, windows, (text, links, spans, context, around, scorer))
         if read is not None:
             return read
-    items = list(evidence(text, links, context=context, spans=spans))
+    items = list(
+        evidence(
+            text, links, context=context, around=around[0], around_chars=around[1], spans=spans
+        )
+    )
     return items, _probabilities(items, scorer), {}
 
 
@@ -683,7 +754,7 @@ def _forked(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    text, _links, spans, _context, _scorer = job
+    text, _links, spans, _context, _around, _scorer = job
     items: list[Evidence] = []
     scored: list[tuple[float, ...]] = []
     drivers: dict[str, str] = {}
@@ -707,7 +778,9 @@ def _forked(
 
 # One sentence's Evidence as a worker sends it back: start, end, the lexicon's reading,
 # linked, short, and each reading's cues and how many sentences before it it takes in.
-_Packed = tuple[int, int, LexiconHit | None, bool, bool, tuple[tuple[tuple[str, ...], int], ...]]
+_Packed = tuple[
+    int, int, LexiconHit | None, bool, bool, tuple[tuple[tuple[str, ...], int], ...], bool
+]
 
 
 def _window(
@@ -722,10 +795,28 @@ def _window(
     in the window before this one, so the bands are chosen here as if the window began
     the text: the drivers of what that reports are sent, and the parent explains itself
     any reading it reports that has none (drivers depend on the reading's words alone)."""
-    text, links, spans, context, scorer = _FORKED["job"]
-    items = list(evidence(text, links, context=context, spans=spans, window=window))
+    text, links, spans, context, around, scorer = _FORKED["job"]
+    items = list(
+        evidence(
+            text,
+            links,
+            context=context,
+            around=around[0],
+            around_chars=around[1],
+            spans=spans,
+            window=window,
+        )
+    )
     packed = [
-        (i.start, i.end, i.hit, i.linked, i.short, tuple((r.cues, r.before) for r in i.readings))
+        (
+            i.start,
+            i.end,
+            i.hit,
+            i.linked,
+            i.short,
+            tuple((r.cues, r.before) for r in i.readings),
+            i.bare,
+        )
         for i in items
     ]
     scored = _probabilities(items, scorer)
@@ -751,8 +842,9 @@ def _unpack(
             hit,
             linked,
             short,
+            bare=bare,
         )
-        for index, (start, end, hit, linked, short, readings) in enumerate(packed, first)
+        for index, (start, end, hit, linked, short, readings, bare) in enumerate(packed, first)
     ]
 
 
@@ -770,7 +862,7 @@ def _bands(
         for position, (reading, probability) in enumerate(
             zip(item.readings, probabilities, strict=True)
         ):
-            severity = band(probability, item.hit is not None, thresholds)
+            severity = band(probability, item.hit is not None, thresholds, item.bare)
             earlier = ranks[index - reading.before : index] if position else []
             if any(rank >= _RANK[severity] for rank in earlier):
                 continue  # the sentences before it already say so

@@ -186,12 +186,15 @@ def _entries(scores_and_labels: list[tuple[float, bool]]) -> list[train.Entry]:
     return [train.Entry(label, (), (False,), False, ()) for _, label in scores_and_labels]
 
 
-def test_thresholds_are_chosen_for_the_most_held_out_writers_meeting_the_blind_aims() -> None:
+def test_thresholds_are_chosen_for_the_most_held_out_writers_meeting_the_blind_aims(
+    monkeypatch,
+) -> None:
     """Writer A: ten of its 150 requests score 0.75.  Writer B: ten of its 150 clean
     sentences score 0.80.  Pooled, a finding threshold of 0.75 keeps precision at 0.968 and
     catches every request; but B's own precision is then 0.94, under the 0.95 asked of every
     blind split, while above 0.80 both writers meet both aims (A's recall 0.93).  Treated as
     one writer, the recall wins."""
+    monkeypatch.setattr(train, "TARGET_PRECISION", 0.96)  # the cases are built around 0.96
     a = [(0.9, True)] * 140 + [(0.75, True)] * 10 + [(0.1, False)] * 150
     b = [(0.9, True)] * 150 + [(0.1, False)] * 140 + [(0.8, False)] * 10
     rows = a + b
@@ -206,10 +209,11 @@ def test_thresholds_are_chosen_for_the_most_held_out_writers_meeting_the_blind_a
     assert small["finding"] == 0.75
 
 
-def test_a_held_out_writers_recall_counts_as_much_as_its_precision() -> None:
+def test_a_held_out_writers_recall_counts_as_much_as_its_precision(monkeypatch) -> None:
     """Above 0.80 writer B's findings are all right, but writer A's requests scored 0.80 are
     lost (recall 0.80): each threshold then satisfies one writer, so the one with the better
     recall over both is taken."""
+    monkeypatch.setattr(train, "TARGET_PRECISION", 0.96)  # the cases are built around 0.96
     a = [(0.9, True)] * 120 + [(0.8, True)] * 30 + [(0.1, False)] * 150
     b = [(0.9, True)] * 150 + [(0.1, False)] * 140 + [(0.8, False)] * 10
     rows = a + b
