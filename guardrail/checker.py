@@ -407,11 +407,11 @@ class Evidence:
     hit: LexiconHit | None  # the lexicon's reading
     linked: bool  # a write-a-review link inside the sentence (a finding of its own)
     short: bool
-    # The sentence with those around it (``around`` before and after, as many as there are):
-    # none of its readings scores above this one (:func:`_capped`), so a sentence that reads
-    # as an ask alone but not in its paragraph ("You may have seen us on review sites.
-    # Those listings were not requested by us.") is read as the paragraph reads.  None when
-    # the sentence stands alone.
+    # The sentence with those around it (up to ``around`` on each side, within
+    # ``around_chars``): none of its readings scores above this one (:func:`_capped`), so a
+    # sentence that reads as an ask alone but not in its paragraph ("Your kind words mean a
+    # lot to us.  We cannot invite or display testimonials, so we keep them private.") is
+    # read as the paragraph reads.  None when the sentence is read alone.
     whole: Reading | None = None
     # A link and a word or two ("Our profile: https://…"): what the link is decides, so the
     # model alone makes it a warning at most (:func:`band`).
@@ -431,8 +431,9 @@ def evidence(
     """One :class:`Evidence` per sentence of ``text`` (``links``: its link findings, if
     already found; ``context``: how many sentences, this one included, the model reads at
     most; ``around``: how many sentences on each side :attr:`Evidence.whole` takes in, while
-    it stays within ``around_chars`` characters; ``spans``: its sentences, if already found; ``window``: (first, stop), only the
-    sentences ``spans[first:stop]``, each the same as when the whole text is read)."""
+    it stays within ``around_chars`` characters; ``spans``: its sentences, if already found;
+    ``window``: (first, stop), only the sentences ``spans[first:stop]``, each the same as
+    when the whole text is read)."""
     spans = list(sentences(text)) if spans is None else spans
     first, stop = window if window is not None else (0, len(spans))
     links = _link_findings(text, builtin()) if links is None else links
