@@ -69,6 +69,7 @@ def test_the_cap_lowers_only_what_reaches_the_lowest_threshold() -> None:
     whole = checker.Reading("whole", (), 0)
     assert _capped((0.9, 0.4), whole, lambda r: 0.5, 0.1) == (0.5, 0.4)
     assert _capped((0.05, 0.02), whole, lambda r: 0.0, 0.1) == (0.05, 0.02)  # clean anyway
+    assert _capped((0.1,), whole, lambda r: 0.0, 0.1) == (0.0,)  # at the lowest threshold
     assert _capped((0.9,), None, lambda r: 0.0, 0.1) == (0.9,)
 
 
@@ -76,6 +77,9 @@ def test_a_bare_link_is_a_link_and_a_word_or_two() -> None:
     assert _bare("Our profile: https://www.ratemds.com/doctor-ratings/1/Dr-A.html")
     assert _bare("www.clinic.example")
     assert not _bare("Leave us a review: https://clinic.example/reviews")
+    assert not _bare(
+        "A new page: https://clinic.example/fees"
+    )  # three words are not "a word or two"
     assert not _bare("Our profile is on our site.")
 
 
