@@ -9,6 +9,7 @@ from plain JSON), which together put each sentence in a band: finding, needs a p
 clean.  No network.
 """
 
+import gc
 import itertools
 import logging
 import os
@@ -16,7 +17,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 from guardrail import lexicon, literals, model
@@ -407,15 +410,22 @@ class Evidence:
     hit: LexiconHit | None  # the lexicon's reading
     linked: bool  # a write-a-review link inside the sentence (a finding of its own)
     short: bool
-    # The sentence with those around it (up to ``around`` on each side, within
-    # ``around_chars``): none of its readings scores above this one (:func:`_capped`), so a
-    # sentence that reads as an ask alone but not in its paragraph ("Your kind words mean a
-    # lot to us.  We cannot invite or display testimonials, so we keep them private.") is
-    # read as the paragraph reads.  None when the sentence is read alone.
-    whole: Reading | None = None
+    # Makes :attr:`whole` when it is asked for: most sentences are clean read alone, and
+    # their whole is never read (None: the sentence is read alone).
+    make_whole: Callable[[], Reading] | None = None
     # A link and a word or two ("Our profile: https://…"): what the link is decides, so the
     # model alone makes it a warning at most (:func:`band`).
     bare: bool = False
+
+    @property
+    def whole(self) -> Reading | None:
+        """The sentence with those around it (up to ``around`` on each side, within
+        ``around_chars``; see :func:`evidence`): none of its readings scores above this one
+        (:func:`_capped`), so a sentence that reads as an ask alone but not in its paragraph
+        ("Your kind words mean a lot to us.  We cannot invite or display testimonials, so we
+        keep them private.") is read as the paragraph reads.  None when the sentence is read
+        alone."""
+        return self.make_whole() if self.make_whole is not None else None
 
 
 def evidence(
@@ -499,7 +509,7 @@ def evidence(
             hit,
             link < len(linked) and linked[link] < end,
             short,
-            reading(lo, hi, index) if hi > lo else None,
+            partial(reading, lo, hi, index) if hi > lo else None,
             _bare(text[start:end]),
         )
 
@@ -683,23 +693,24 @@ def _probabilities(items: list[Evidence], scorer: Model) -> list[tuple[float, ..
 
     floor = scorer.thresholds.warning
     return [
-        _capped(tuple(probability(r) for r in item.readings), item.whole, probability, floor)
+        _capped(tuple(probability(r) for r in item.readings), item.make_whole, probability, floor)
         for item in items
     ]
 
 
 def _capped(
     probabilities: tuple[float, ...],
-    whole: Reading | None,
+    make_whole: Callable[[], Reading] | None,
     probability: Callable[[Reading], float],
     floor: float,
 ) -> tuple[float, ...]:
-    """``probabilities`` (a sentence's readings'), none above ``whole``'s (the sentence with
-    those around it) when any reaches ``floor``: below the lowest threshold a cap changes no
-    band, so the longer reading is not scored for the sentences that are clean anyway."""
-    if whole is None or max(probabilities) < floor:
+    """``probabilities`` (a sentence's readings'), none above that of its whole (the
+    sentence with those around it, made by ``make_whole``: see :attr:`Evidence.whole`) when
+    any reaches ``floor``: below the lowest threshold a cap changes no band, so the longer
+    reading is neither made nor scored for the sentences that are clean anyway."""
+    if make_whole is None or max(probabilities) < floor:
         return probabilities
-    cap = probability(whole)
+    cap = probability(make_whole())
     return tuple(min(p, cap) for p in probabilities)
 
 
@@ -729,21 +740,26 @@ def _evidence_scored(
     the caller.  Where processes cannot be forked (no ``fork`` start method, or the fork
     fails), the text is read here, with the same result."""
     spans = list(sentences(text))
-    context = scorer.settings.get("context", 1)
-    around = (scorer.settings.get("around", 0), scorer.settings.get("around_chars", 0))
+    how = _how_read(scorer)
     count = min(workers, len(spans))
     if count > 1 and len(text) >= PARALLEL_MIN_CHARS:
         size = -(-len(spans) // (count * _WINDOWS_PER_WORKER))
         windows = [(a, min(a + size, len(spans))) for a in range(0, len(spans), size)]
-        read = _forked(count, windows, (text, links, spans, context, around, scorer))
+        read = _forked(count, windows, (text, links, spans, how, scorer))
         if read is not None:
             return read
-    items = list(
-        evidence(
-            text, links, context=context, around=around[0], around_chars=around[1], spans=spans
-        )
-    )
+    items = list(evidence(text, links, spans=spans, **how))
     return items, _probabilities(items, scorer), {}
+
+
+def _how_read(scorer: Model) -> dict[str, int]:
+    """:func:`evidence`'s ``context``, ``around`` and ``around_chars`` for ``scorer``."""
+    settings = scorer.settings
+    return {
+        "context": settings.get("context", 1),
+        "around": settings.get("around", 0),
+        "around_chars": settings.get("around_chars", 0),
+    }
 
 
 def _forked(
@@ -755,7 +771,7 @@ def _forked(
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    text, _links, spans, _context, _around, _scorer = job
+    text, _links, spans, _how, _scorer = job
     items: list[Evidence] = []
     scored: list[tuple[float, ...]] = []
     drivers: dict[str, str] = {}
@@ -796,18 +812,8 @@ def _window(
     in the window before this one, so the bands are chosen here as if the window began
     the text: the drivers of what that reports are sent, and the parent explains itself
     any reading it reports that has none (drivers depend on the reading's words alone)."""
-    text, links, spans, context, around, scorer = _FORKED["job"]
-    items = list(
-        evidence(
-            text,
-            links,
-            context=context,
-            around=around[0],
-            around_chars=around[1],
-            spans=spans,
-            window=window,
-        )
-    )
+    text, links, spans, how, scorer = _FORKED["job"]
+    items = list(evidence(text, links, spans=spans, window=window, **how))
     packed = [
         (
             i.start,
@@ -922,6 +928,23 @@ def _reported(
     ]
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused while a text is read.  Reading makes no reference cycles
+    (counting references frees all it makes: a test checks it), yet each of its hundreds of
+    thousands of objects set the collector going again, and every run went through all those
+    still alive: a twentieth of the megabyte's time.  Forked workers start with it paused
+    too.  It is the process's collector: another thread's cycles wait until it is started
+    again (if it ran before), at the end."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
+
+
 def check_text(
     text: str,
     *,
@@ -937,26 +960,29 @@ def check_text(
     rule_set = rule_set or builtin()
     scorer = scorer or model.load()
     links = _link_findings(text, rule_set)
-    items, scored, drivers = _evidence_scored(text, links, scorer, workers)
-    chosen = _bands(items, scored, scorer.thresholds)
-    findings = []
-    for index in _reported(items, chosen, sorted(f.start for f in links if f.start is not None)):
-        reading, probability, severity = chosen[index]
-        if reading.text not in drivers:
-            drivers[reading.text] = _words(scorer.drivers(reading.text))
-        findings.append(
-            _sentence_finding(
-                text,
-                items[index],
-                reading,
-                probability,
-                severity,
-                rule_set,
-                scorer.thresholds,
-                drivers[reading.text],
+    with _no_cycle_collection():
+        items, scored, drivers = _evidence_scored(text, links, scorer, workers)
+        chosen = _bands(items, scored, scorer.thresholds)
+        findings = []
+        for index in _reported(
+            items, chosen, sorted(f.start for f in links if f.start is not None)
+        ):
+            reading, probability, severity = chosen[index]
+            if reading.text not in drivers:
+                drivers[reading.text] = _words(scorer.drivers(reading.text))
+            findings.append(
+                _sentence_finding(
+                    text,
+                    items[index],
+                    reading,
+                    probability,
+                    severity,
+                    rule_set,
+                    scorer.thresholds,
+                    drivers[reading.text],
+                )
             )
-        )
-    findings.extend(links)
+        findings.extend(links)
     findings.sort(key=lambda f: f.start if f.start is not None else -1)
     return CheckResult(text=text, findings=findings)
 

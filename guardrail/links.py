@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from guardrail import literals
+
 logger = logging.getLogger(__name__)
 
 FINDING = "finding"
@@ -26,6 +28,9 @@ URL_RE = re.compile(
     """
 )
 _TRAILING = ".,;:!?)]}'\""
+# The same expression behind a test of the words every URL holds ("http", "www.", a review
+# site's name…): most sentences hold none, and are answered without running it.
+_URLS = literals.Gated(URL_RE)
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,7 @@ def classify_link(url: str) -> LinkMatch | None:
 def find_urls(text: str) -> list[tuple[int, int, str]]:
     """URLs in plain text as (start, end, url), trailing punctuation trimmed."""
     found = []
-    for match in URL_RE.finditer(text):
+    for match in _URLS.finditer(text):
         url = match.group(0)
         end = match.end()
         while url and url[-1] in _TRAILING:

@@ -37,7 +37,6 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +182,8 @@ class Entry:
     linked: bool
     cues: tuple[str, ...]
     # Each sentence read with those around it, the cap on its readings (None: it stands alone).
-    wholes: tuple[Reading | None, ...] = ()
-    bares: tuple[bool, ...] = ()  # each sentence: a link and a word or two
+    wholes: tuple[Reading | None, ...]
+    bares: tuple[bool, ...]  # each sentence: a link and a word or two
 
 
 def entries(
@@ -250,7 +249,7 @@ def out_of_fold(
                     max(scorer.probability(r.text, r.cues) for r in readings),
                     scorer.probability(whole.text, whole.cues) if whole else 1.0,
                 )
-                for readings, whole in zip_longest(items[i].readings, items[i].wholes)
+                for readings, whole in zip(items[i].readings, items[i].wholes, strict=True)
             )
     return scores
 
@@ -273,7 +272,7 @@ def choose_thresholds(
     best_any = numpy.array([max(s, default=0.0) for s in scores])
     # A bare link is a finding only by a pattern or its link (guardrail.checker.band).
     best_own = numpy.array(
-        [max((p for p, bare in zip_longest(s, item.bares) if not bare), default=0.0)
+        [max((p for p, bare in zip(s, item.bares, strict=True) if not bare), default=0.0)
          for s, item in zip(scores, items, strict=True)]
     )  # fmt: skip
     best_hit = numpy.array(
@@ -322,10 +321,9 @@ def figures(
     limits = model.Thresholds(**thresholds)
     counts = {"tp": 0, "fp": 0, "caught": 0, "positives": 0, "warnings": 0}
     for item, score in zip(items, scores, strict=True):
-        bares = item.bares or (False,) * len(score)
         bands = {
             band(p, hit, limits, bare)
-            for hit, p, bare in zip(item.lexicon_hits, score, bares, strict=True)
+            for hit, p, bare in zip(item.lexicon_hits, score, item.bares, strict=True)
         }
         finding = item.linked or FINDING in bands
         counts["tp"] += finding and item.label

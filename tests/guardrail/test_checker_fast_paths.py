@@ -3,12 +3,13 @@ it is searched (guardrail.literals), a long text read by several processes, and 
 shortcuts in the model's reading of a sentence.  Each fast path is held equal to the slow
 one on real corpus text and on text made to catch it out."""
 
+import gc
 import logging
 import re
 
 import pytest
 
-from guardrail import checker, corpus, lexicon, literals, model
+from guardrail import checker, corpus, lexicon, links, literals, model
 from guardrail.checker import check_html, check_text, evidence
 from guardrail.rules import builtin
 
@@ -117,6 +118,35 @@ def test_several_processes_find_what_one_finds(long_text: str) -> None:
     assert len(alone.solicitation) > 100
     for workers in (2, 3):
         assert check_text(long_text, workers=workers).findings == alone.findings
+
+
+def test_reading_a_text_leaves_no_cycles_and_the_collector_as_it_was(long_text: str) -> None:
+    """check_text pauses the cycle collector while it reads (checker._no_cycle_collection):
+    safe only because reading makes no reference cycles, which would pile up meanwhile.
+    Real corpus text with links, placeholders, findings and warnings, in one process and
+    in several; then the collector is running again, or still paused if it was."""
+    text = long_text + "\nLeave us a review: https://g.page/r/abc/review [LINK] {first_name}"
+    gc.collect()
+    gc.disable()
+    try:
+        for workers in (1, 2):
+            result = check_text(text, workers=workers)
+            assert len(result.solicitation) > 100 and result.findings[-1].source == "link"
+            del result
+            assert not gc.isenabled()  # paused before: left paused
+            assert gc.collect() == 0  # no object was freed only by the cycle collector
+    finally:
+        gc.enable()
+    check_text(text[:2000])
+    assert gc.isenabled()
+    gc.disable()  # a cycle made while the collector is paused is found by it once running
+    try:
+        cycle: list[object] = []
+        cycle.append(cycle)
+        del cycle
+        assert gc.collect() == 1
+    finally:
+        gc.enable()
 
 
 def test_several_processes_read_every_sentence_as_one_does(long_text: str) -> None:
@@ -261,6 +291,7 @@ _GATED = {
     "staff": checker._STAFF_CUE,
     "testimonial_request": checker._TESTIMONIAL_REQUEST_CUE,
     "public_place": checker._PUBLIC_PLACE,
+    "urls": links._URLS,
 }
 _CUE_TEXTS = [
     "Get 10% off your next visit.",  # a single character the cue needs: "%"
@@ -274,6 +305,9 @@ _CUE_TEXTS = [
     "Our ſtaff and their families, please review us.",  # long s
     "Follow us @clinic or #clinic on social media.",  # "@", "#": single characters too
     "Thanks for a lovely year with us.",
+    "Review us at HTTPS://G.PAGE/r/abc/review or WWW.YELP.CA/writeareview/biz/x.",
+    "Our page: m.facebook.com/clinic/reviews and bit.ly/ourreviews.",
+    "Find us on ratemds.com/doctor-ratings/1/Dr-A.html, or on Yelp.",
     "",
 ]
 

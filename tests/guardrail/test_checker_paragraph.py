@@ -66,9 +66,15 @@ def test_a_request_before_long_prose_is_still_a_finding() -> None:
 
 
 def test_the_cap_lowers_only_what_reaches_the_lowest_threshold() -> None:
-    whole = checker.Reading("whole", (), 0)
+    made: list[checker.Reading] = []
+
+    def whole() -> checker.Reading:
+        made.append(checker.Reading("whole", (), 0))
+        return made[-1]
+
     assert _capped((0.9, 0.4), whole, lambda r: 0.5, 0.1) == (0.5, 0.4)
     assert _capped((0.05, 0.02), whole, lambda r: 0.0, 0.1) == (0.05, 0.02)  # clean anyway
+    assert len(made) == 1  # the whole of a sentence that is clean anyway is not even made
     assert _capped((0.1,), whole, lambda r: 0.0, 0.1) == (0.0,)  # at the lowest threshold
     assert _capped((0.9,), None, lambda r: 0.0, 0.1) == (0.9,)
 

@@ -183,7 +183,11 @@ def test_a_reading_whose_sentences_do_not_simply_follow_each_other_is_read_whole
 
 
 def _entries(scores_and_labels: list[tuple[float, bool]]) -> list[train.Entry]:
-    return [train.Entry(label, (), (False,), False, ()) for _, label in scores_and_labels]
+    """One sentence each, with no lexicon hit, link or bare link (its readings unused)."""
+    return [
+        train.Entry(label, ((),), (False,), False, (), (None,), (False,))
+        for _, label in scores_and_labels
+    ]
 
 
 def test_thresholds_are_chosen_for_the_most_held_out_writers_meeting_the_blind_aims(
