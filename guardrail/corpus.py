@@ -47,7 +47,8 @@ TRAINING_SPLITS = (
 # the same aims met, the same tests lost.  README, "Model 5, tried".
 WAITING_SPLITS = ("train12", "train13")
 # Written blind and NEVER trained or tuned on: only ever scored.  These are the honest figure;
-# blind15 to blind22 were written after model 3 was chosen and scored once, as written, against it.
+# blind15 to blind22 were written after model 3 was chosen and scored once, as written, against it;
+# blind23 and blind24 after model 7 was shipped, against model 7 (2026-12-01).
 BLIND_SPLITS = (
     "blind4",
     "blind5",
@@ -68,6 +69,8 @@ BLIND_SPLITS = (
     "blind20",
     "blind21",
     "blind22",
+    "blind23",
+    "blind24",
 )
 LABELS = {"solicit": True, "clean": False}
 
