@@ -4,6 +4,7 @@ shortcuts in the model's reading of a sentence.  Each fast path is held equal to
 one on real corpus text and on text made to catch it out."""
 
 import gc
+import itertools
 import logging
 import re
 
@@ -171,6 +172,48 @@ def test_several_processes_read_every_sentence_as_one_does(long_text: str) -> No
         ]
     assert drivers  # the workers explained what they expected to be reported
     for text, words in list(drivers.items())[:50]:
+        assert words == checker._words(scorer.drivers(text))
+
+
+def test_a_worker_sends_back_its_window_as_one_process_reads_it(long_text: str) -> None:
+    """checker._window, run here rather than in a forked process (so that what it does is
+    seen): each window's sentences, their readings' cues and reach, the link and bare-link
+    marks and the capped probabilities are those of the whole text read in one process;
+    unpacked, their readings have the same words; and the drivers it sends are those of
+    readings in a band, as one process explains them."""
+    scorer = model.load()
+    links = checker._link_findings(long_text, builtin())
+    alone, scored, _ = checker._evidence_scored(long_text, links, scorer, 1)
+    in_band = {  # every reading that some choice of bands could report
+        reading.text
+        for item, probabilities in zip(alone, scored, strict=True)
+        for reading, probability in zip(item.readings, probabilities, strict=True)
+        if checker.band(probability, item.hit is not None, scorer.thresholds, item.bare)
+    }
+    spans = list(checker.sentences(long_text))
+    edges = [0, 700, 701, 1500, len(spans)]
+    checker._FORKED["job"] = (long_text, links, spans, checker._how_read(scorer), scorer)
+    try:
+        sent = [checker._window(window) for window in itertools.pairwise(edges)]
+    finally:
+        checker._FORKED.clear()
+    assert [first for first, *_ in sent] == edges[:-1]
+    items = [
+        i for first, packed, _, _ in sent for i in checker._unpack(long_text, spans, first, packed)
+    ]
+    assert [s for _, _, window_scored, _ in sent for s in window_scored] == scored
+    assert len(items) == len(alone) > 1500
+    assert sum(i.linked for i in alone) > 0 and sum(i.bare for i in alone) > 0
+    for one, other in zip(alone, items, strict=True):
+        assert (one.start, one.end, one.hit, one.linked, one.short, one.bare) == (
+            other.start, other.end, other.hit, other.linked, other.short, other.bare
+        )  # fmt: skip
+        assert [(r.text, r.cues, r.before) for r in one.readings] == [
+            (r.text, r.cues, r.before) for r in other.readings
+        ]
+    drivers = {text: words for *_, window_drivers in sent for text, words in window_drivers.items()}
+    assert len(drivers) > 100 and set(drivers) <= in_band
+    for text, words in drivers.items():
         assert words == checker._words(scorer.drivers(text))
 
 
