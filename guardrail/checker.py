@@ -411,8 +411,9 @@ class Evidence:
     linked: bool  # a write-a-review link inside the sentence (a finding of its own)
     short: bool
     # Makes :attr:`whole` when it is asked for: most sentences are clean read alone, and
-    # their whole is never read (None: the sentence is read alone).
-    make_whole: Callable[[], Reading] | None = None
+    # their whole is never read (None: the sentence is read alone).  Left out of equality
+    # and repr: a function made afresh by each reading of a text.
+    make_whole: Callable[[], Reading] | None = field(default=None, compare=False, repr=False)
     # A link and a word or two ("Our profile: https://…"): what the link is decides, so the
     # model alone makes it a warning at most (:func:`band`).
     bare: bool = False

@@ -44,8 +44,15 @@ def test_the_cap_takes_in_two_sentences_on_each_side_within_its_characters() -> 
     long = "A sentence of some length, " * 10 + "ends here."
     items = list(evidence(f"Short one. {long} Short two.", context=3, around=2, around_chars=40))
     assert [i.whole for i in items] == [None, None, None]
+    # two readings of a text give equal evidence, the functions that make each whole aside
+    again = list(evidence(f"Short one. {long} Short two.", context=3, around=2, around_chars=40))
+    assert again == items
     items = list(evidence(f"Short one. {long} Short two.", context=3, around=2, around_chars=430))
     assert items[1].whole is not None and items[1].whole.text == f"Short one. {long} Short two."
+    assert (
+        list(evidence(f"Short one. {long} Short two.", context=3, around=2, around_chars=430))
+        == items
+    )
 
 
 def test_a_long_run_of_asks_keeps_its_findings() -> None:
