@@ -182,8 +182,8 @@ def test_a_worker_sends_back_its_window_as_one_process_reads_it(long_text: str) 
     unpacked, their readings have the same words; and the drivers it sends are those of
     readings in a band, as one process explains them."""
     scorer = model.load()
-    links = checker._link_findings(long_text, builtin())
-    alone, scored, _ = checker._evidence_scored(long_text, links, scorer, 1)
+    found = checker._link_findings(long_text, builtin())
+    alone, scored, _ = checker._evidence_scored(long_text, found, scorer, 1)
     in_band = {  # every reading that some choice of bands could report
         reading.text
         for item, probabilities in zip(alone, scored, strict=True)
@@ -192,7 +192,7 @@ def test_a_worker_sends_back_its_window_as_one_process_reads_it(long_text: str) 
     }
     spans = list(checker.sentences(long_text))
     edges = [0, 700, 701, 1500, len(spans)]
-    checker._FORKED["job"] = (long_text, links, spans, checker._how_read(scorer), scorer)
+    checker._FORKED["job"] = (long_text, found, spans, checker._how_read(scorer), scorer)
     try:
         sent = [checker._window(window) for window in itertools.pairwise(edges)]
     finally:
