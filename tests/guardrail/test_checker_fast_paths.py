@@ -150,6 +150,20 @@ def test_reading_a_text_leaves_no_cycles_and_the_collector_as_it_was(long_text: 
         gc.enable()
 
 
+def _assert_read_alike(alone: list, other_items: list) -> None:
+    """Each sentence read elsewhere (another process, a window) as one process reads it:
+    its place, its lexicon hit, link and bare-link marks, and its readings' words, cues and
+    reach."""
+    assert len(other_items) == len(alone)
+    for one, other in zip(alone, other_items, strict=True):
+        assert (one.start, one.end, one.hit, one.linked, one.short, one.bare) == (
+            other.start, other.end, other.hit, other.linked, other.short, other.bare
+        )  # fmt: skip
+        assert [(r.text, r.cues, r.before) for r in one.readings] == [
+            (r.text, r.cues, r.before) for r in other.readings
+        ]
+
+
 def test_several_processes_read_every_sentence_as_one_does(long_text: str) -> None:
     """Each sentence's readings (their words, cues, how far back they reach) and scores,
     across the windows' edges, where a reading takes in cues from the window before."""
@@ -159,17 +173,7 @@ def test_several_processes_read_every_sentence_as_one_does(long_text: str) -> No
     shared, shared_scored, drivers = checker._evidence_scored(long_text, links, scorer, 3)
     assert len(shared) == len(alone) > 1000
     assert shared_scored == scored
-    for one, other in zip(alone, shared, strict=True):
-        assert (one.start, one.end, one.hit, one.linked, one.short) == (
-            other.start,
-            other.end,
-            other.hit,
-            other.linked,
-            other.short,
-        )
-        assert [(r.text, r.cues, r.before) for r in one.readings] == [
-            (r.text, r.cues, r.before) for r in other.readings
-        ]
+    _assert_read_alike(alone, shared)
     assert drivers  # the workers explained what they expected to be reported
     for text, words in list(drivers.items())[:50]:
         assert words == checker._words(scorer.drivers(text))
@@ -204,13 +208,7 @@ def test_a_worker_sends_back_its_window_as_one_process_reads_it(long_text: str) 
     assert [s for _, _, window_scored, _ in sent for s in window_scored] == scored
     assert len(items) == len(alone) > 1500
     assert sum(i.linked for i in alone) > 0 and sum(i.bare for i in alone) > 0
-    for one, other in zip(alone, items, strict=True):
-        assert (one.start, one.end, one.hit, one.linked, one.short, one.bare) == (
-            other.start, other.end, other.hit, other.linked, other.short, other.bare
-        )  # fmt: skip
-        assert [(r.text, r.cues, r.before) for r in one.readings] == [
-            (r.text, r.cues, r.before) for r in other.readings
-        ]
+    _assert_read_alike(alone, items)
     drivers = {text: words for *_, window_drivers in sent for text, words in window_drivers.items()}
     assert len(drivers) > 100 and set(drivers) <= in_band
     for text, words in drivers.items():
