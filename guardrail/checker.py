@@ -16,7 +16,7 @@ import os
 import re
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -741,7 +741,7 @@ def _evidence_scored(
     the caller.  Where processes cannot be forked (no ``fork`` start method, or the fork
     fails), the text is read here, with the same result."""
     spans = list(sentences(text))
-    how = _how_read(scorer)
+    how = how_read(scorer.settings)
     count = min(workers, len(spans))
     if count > 1 and len(text) >= PARALLEL_MIN_CHARS:
         size = -(-len(spans) // (count * _WINDOWS_PER_WORKER))
@@ -753,9 +753,9 @@ def _evidence_scored(
     return items, _probabilities(items, scorer), {}
 
 
-def _how_read(scorer: Model) -> dict[str, int]:
-    """:func:`evidence`'s ``context``, ``around`` and ``around_chars`` for ``scorer``."""
-    settings = scorer.settings
+def how_read(settings: Mapping[str, Any]) -> dict[str, int]:
+    """:func:`evidence`'s ``context``, ``around`` and ``around_chars`` for a model's
+    ``settings`` (what the checker reads with, and what ``guardrail.train`` learns from)."""
     return {
         "context": settings.get("context", 1),
         "around": settings.get("around", 0),

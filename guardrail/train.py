@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrail import corpus, model
-from guardrail.checker import FINDING, Reading, band, evidence
+from guardrail.checker import FINDING, Reading, band, evidence, how_read
 
 logger = logging.getLogger(__name__)
 
@@ -186,14 +186,12 @@ class Entry:
     bares: tuple[bool, ...]  # each sentence: a link and a word or two
 
 
-def entries(
-    examples: Sequence[corpus.Example], context: int, around: int = 0, around_chars: int = 0
-) -> list[Entry]:
+def entries(examples: Sequence[corpus.Example], settings: dict[str, Any] = SETTINGS) -> list[Entry]:
+    """Each example read as the checker reads it with a model of ``settings``."""
+    how = how_read(settings)
     found = []
     for example in examples:
-        items = list(
-            evidence(example.sentence, context=context, around=around, around_chars=around_chars)
-        )
+        items = list(evidence(example.sentence, **how))
         found.append(
             Entry(
                 example.label,
@@ -349,7 +347,7 @@ def corpus_digest(splits: Sequence[str]) -> str:
 
 def train(output: Path = model.MODEL_FILE) -> dict[str, Any]:
     examples = corpus.training_examples()
-    items = entries(examples, SETTINGS["context"], SETTINGS["around"], SETTINGS["around_chars"])
+    items = entries(examples)
     scores = out_of_fold(examples, items)
     thresholds = choose_thresholds(items, scores, [e.split for e in examples])
     fitted = fit(*training_texts(items, examples))

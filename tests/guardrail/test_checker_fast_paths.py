@@ -196,7 +196,7 @@ def test_a_worker_sends_back_its_window_as_one_process_reads_it(long_text: str) 
     }
     spans = list(checker.sentences(long_text))
     edges = [0, 700, 701, 1500, len(spans)]
-    checker._FORKED["job"] = (long_text, found, spans, checker._how_read(scorer), scorer)
+    checker._FORKED["job"] = (long_text, found, spans, checker.how_read(scorer.settings), scorer)
     try:
         sent = [checker._window(window) for window in itertools.pairwise(edges)]
     finally:

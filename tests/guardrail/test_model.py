@@ -55,7 +55,7 @@ def test_the_checker_path_imports_neither_scikit_learn_nor_numpy() -> None:
 def test_pure_python_scores_equal_scikit_learns() -> None:
     """The pure-Python model gives the probability scikit-learn gives for the same fit."""
     examples = corpus.training_examples()[:400]
-    items = train.entries(examples, train.SETTINGS["context"])
+    items = train.entries(examples, {"context": train.SETTINGS["context"]})
     texts, labels = train.training_texts(items, examples)
     assert {model.CUE_HIT, model.CUE_SET_ASIDE} <= {cue for t in texts for cue in t.cues}
     settings = train.SETTINGS
