@@ -45,10 +45,14 @@ TRAINING_SPLITS = (
 # train13 (written blind for training in the policy voice: review and social-media policies,
 # consent forms and their asking twins) with train12 made model 5's trial (2026-11-30, night):
 # the same aims met, the same tests lost.  README, "Model 5, tried".
-WAITING_SPLITS = ("train12", "train13")
+# train14 (written blind for training on 2026-12-01: asks made to staff, students, volunteers,
+# friends and family, and the ethics prose that quotes or forbids them) with train12 and
+# train13 made model 8's trials, with and without it: both chose thresholds that lost recall
+# on the seven earlier writers held out (README, "Model 8, tried").
+WAITING_SPLITS = ("train12", "train13", "train14")
 # Written blind and NEVER trained or tuned on: only ever scored.  These are the honest figure;
 # blind15 to blind22 were written after model 3 was chosen and scored once, as written, against it;
-# blind23 and blind24 after model 7 was shipped, against model 7 (2026-12-01).
+# blind23 to blind26 after model 7 was shipped, against model 7 (2026-12-01).
 BLIND_SPLITS = (
     "blind4",
     "blind5",
@@ -71,6 +75,8 @@ BLIND_SPLITS = (
     "blind22",
     "blind23",
     "blind24",
+    "blind25",
+    "blind26",
 )
 LABELS = {"solicit": True, "clean": False}
 

@@ -261,6 +261,8 @@ FLOORS = {
     "blind22": (0.91, 0.95, 0.98),
     "blind23": (0.94, 0.83, 0.93),  # scored as written against model 7 (2026-12-01)
     "blind24": (0.93, 0.89, 0.96),  # the same
+    "blind25": (0.91, 0.92, 0.97),  # the same
+    "blind26": (0.86, 0.93, 0.98),  # the same
 }
 
 
